@@ -1,0 +1,128 @@
+//! One refresh in flight per refresh token, across every client that shares a core.
+//!
+//! Logto rotates refresh tokens (on every use for public clients) and revokes the whole grant when
+//! a consumed one is presented again. So refreshes that start from the same refresh token run one
+//! after another, and one that starts from a token that was just rotated continues from the
+//! newest token instead of replaying the old one. That also covers two concurrent web requests of
+//! one browser session, whose session stores each hold their own copy of the refresh token.
+
+use aws_lc_rs::digest;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::OwnedMutexGuard;
+
+/// How long a rotation is remembered: long enough for slow concurrent requests of one session to
+/// catch up, short enough that few old tokens are held in memory.
+const ROTATION_MEMORY: Duration = Duration::from_secs(300);
+/// Above this many entries, forgotten ones are pruned.
+const PRUNE_ABOVE: usize = 1024;
+
+type Key = [u8; 32];
+
+fn key_of(refresh_token: &str) -> Key {
+    let mut key = [0u8; 32];
+    key.copy_from_slice(digest::digest(&digest::SHA256, refresh_token.as_bytes()).as_ref());
+    key
+}
+
+/// What happened to a refresh token.
+#[derive(Default)]
+pub(crate) struct Slot {
+    /// The token it was rotated to, and when.
+    rotated_to: Option<(String, Instant)>,
+}
+
+#[derive(Default)]
+pub(crate) struct RefreshCoordinator {
+    slots: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<Slot>>>>,
+}
+
+impl std::fmt::Debug for RefreshCoordinator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshCoordinator").finish_non_exhaustive()
+    }
+}
+
+/// The exclusive right to use one refresh token.
+pub(crate) struct RefreshTurn {
+    /// The newest refresh token of the chain: use this one.
+    pub(crate) refresh_token: String,
+    guard: OwnedMutexGuard<Slot>,
+}
+
+impl RefreshTurn {
+    /// Records that the server rotated the token of this turn to `new_token`.
+    pub(crate) fn rotated(&mut self, new_token: &str) {
+        if new_token != self.refresh_token {
+            self.guard.rotated_to = Some((new_token.to_owned(), Instant::now()));
+        }
+    }
+}
+
+impl RefreshCoordinator {
+    fn slot(&self, token: &str) -> Arc<tokio::sync::Mutex<Slot>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slots.len() > PRUNE_ABOVE {
+            slots.retain(|_, slot| {
+                Arc::strong_count(slot) > 1
+                    || slot.try_lock().map_or(true, |s| {
+                        s.rotated_to.as_ref().is_some_and(|(_, at)| at.elapsed() < ROTATION_MEMORY)
+                    })
+            });
+        }
+        slots.entry(key_of(token)).or_default().clone()
+    }
+
+    /// Waits for the turn of `refresh_token`, following rotations that happened meanwhile.
+    pub(crate) async fn turn(&self, refresh_token: &str) -> RefreshTurn {
+        let mut token = refresh_token.to_owned();
+        loop {
+            let guard = self.slot(&token).lock_owned().await;
+            match &guard.rotated_to {
+                Some((newer, at)) if at.elapsed() < ROTATION_MEMORY => {
+                    tracing::debug!("refresh token was rotated by a concurrent request; using the newer one");
+                    token = newer.clone();
+                }
+                _ => return RefreshTurn { refresh_token: token, guard },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_rotated_token_leads_to_the_newest() {
+        let coordinator = RefreshCoordinator::default();
+        let mut first = coordinator.turn("r1").await;
+        assert_eq!(first.refresh_token, "r1");
+        first.rotated("r2");
+        drop(first);
+        let mut second = coordinator.turn("r1").await;
+        assert_eq!(second.refresh_token, "r2");
+        second.rotated("r3");
+        drop(second);
+        assert_eq!(coordinator.turn("r1").await.refresh_token, "r3");
+    }
+
+    #[tokio::test]
+    async fn turns_of_one_token_are_exclusive() {
+        let coordinator = Arc::new(RefreshCoordinator::default());
+        let first = coordinator.turn("r1").await;
+        let waiting = tokio::spawn({
+            let coordinator = coordinator.clone();
+            async move { coordinator.turn("r1").await.refresh_token }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished());
+        let mut first = first;
+        first.rotated("r2");
+        drop(first);
+        assert_eq!(waiting.await.unwrap(), "r2");
+        // Another session's token is independent.
+        assert_eq!(coordinator.turn("other").await.refresh_token, "other");
+    }
+}

@@ -1,0 +1,102 @@
+//! The JSON formats of the stored values, the same as the official Python SDK's, so both can
+//! read a session.
+
+use crate::error::{LogtoError, Result};
+use crate::storage::PersistKey;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The state of a sign-in in progress (`signInSession`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SignInSession {
+    #[serde(rename = "redirectUri")]
+    pub(crate) redirect_uri: String,
+    #[serde(rename = "codeVerifier")]
+    pub(crate) code_verifier: String,
+    pub(crate) state: String,
+}
+
+impl fmt::Debug for SignInSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignInSession").field("redirect_uri", &self.redirect_uri).finish_non_exhaustive()
+    }
+}
+
+/// One cached access token (`accessTokenMap.x[resource]`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CachedAccessToken {
+    pub(crate) token: String,
+    /// When the cache entry expires (seconds since the epoch), a little before the token does.
+    #[serde(rename = "expiresAt")]
+    pub(crate) expires_at: f64,
+}
+
+/// The cached access tokens by resource (`""` is the userinfo token).
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+pub(crate) struct AccessTokenMap {
+    #[serde(default)]
+    pub(crate) x: HashMap<String, CachedAccessToken>,
+}
+
+impl fmt::Debug for AccessTokenMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessTokenMap").field("resources", &self.x.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+/// Reads a stored JSON value; an unreadable one is reported, never overwritten silently.
+pub(crate) fn parse_stored<T: DeserializeOwned>(key: PersistKey, value: &str) -> Result<T> {
+    serde_json::from_str(value).map_err(|e| LogtoError::CorruptStorage {
+        key: key.as_str(),
+        reason: format!("not the expected JSON ({e})"),
+    })
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    // These types serialize to JSON without fail: strings, numbers and maps with string keys.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// How long an access token is served from the cache: its lifetime less a margin of 60 seconds
+/// (or half the lifetime for short-lived tokens), so it is never used right at its expiry.
+pub(crate) fn cache_expiry(now: i64, expires_in: u64) -> f64 {
+    let lifetime = expires_in as i64;
+    let margin = 60.min(lifetime / 2);
+    (now + lifetime - margin) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_python_sdk_format() {
+        let map: AccessTokenMap =
+            parse_stored(PersistKey::AccessTokenMap, r#"{"x":{"":{"token":"t","expiresAt":1700000000}}}"#)
+                .unwrap();
+        assert_eq!(map.x[""].expires_at, 1_700_000_000.0);
+        let session: SignInSession = parse_stored(
+            PersistKey::SignInSession,
+            r#"{"redirectUri":"https://a/cb","codeVerifier":"v","state":"s"}"#,
+        )
+        .unwrap();
+        assert_eq!(session.redirect_uri, "https://a/cb");
+        assert!(!format!("{session:?}").contains("\"v\""));
+    }
+
+    #[test]
+    fn corrupt_values_are_typed_errors() {
+        for value in ["", "{", "{\"x\":3}", "null"] {
+            let error = parse_stored::<AccessTokenMap>(PersistKey::AccessTokenMap, value).unwrap_err();
+            assert!(matches!(error, LogtoError::CorruptStorage { key: "accessTokenMap", .. }), "{value}");
+        }
+    }
+
+    #[test]
+    fn cache_expiry_keeps_a_margin() {
+        assert_eq!(cache_expiry(1000, 3600), 4540.0);
+        assert_eq!(cache_expiry(1000, 10), 1005.0);
+        assert_eq!(cache_expiry(1000, 0), 1000.0);
+    }
+}

@@ -1,0 +1,233 @@
+//! The one HTTP client of the SDK: timeouts, a body size limit, client authentication and the
+//! mapping of every failure to a typed [`LogtoError`].
+
+use crate::error::{LogtoError, Result};
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// The largest response body the SDK reads (discovery, JWKS, tokens, userinfo are all far
+/// smaller); anything bigger is an [`LogtoError::InvalidResponse`].
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Timeouts of the HTTP client the SDK builds when the caller does not pass one.
+///
+/// ```
+/// use std::time::Duration;
+use tracing::Instrument;
+/// let options = logto::HttpOptions { timeout: Duration::from_secs(5), ..Default::default() };
+/// assert_eq!(options.connect_timeout, Duration::from_secs(5));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpOptions {
+    /// The whole request, from connecting to the last body byte.
+    pub timeout: Duration,
+    /// Establishing the connection.
+    pub connect_timeout: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self { timeout: Duration::from_secs(10), connect_timeout: Duration::from_secs(5) }
+    }
+}
+
+impl HttpOptions {
+    /// Builds a pooled rustls client with these timeouts.
+    pub fn build_client(&self) -> Result<reqwest::Client> {
+        reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("logto-rust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LogtoError::InvalidConfig(format!("cannot build the HTTP client: {e}")))
+    }
+}
+
+/// How the app authenticates at the token and revocation endpoints.
+#[derive(Clone, Copy)]
+pub(crate) struct ClientAuth<'a> {
+    pub(crate) client_id: &'a str,
+    pub(crate) client_secret: Option<&'a str>,
+}
+
+impl ClientAuth<'_> {
+    /// RFC 6749 §2.3.1: id and secret are form-URL-encoded before the Basic encoding.
+    fn basic_header(&self, secret: &str) -> String {
+        let encode = |value: &str| url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+        let pair = format!("{}:{}", encode(self.client_id), encode(secret));
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    pub(crate) fn new(client: reqwest::Client) -> Self {
+        Self { client }
+    }
+
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &str, bearer: Option<&str>) -> Result<T> {
+        let mut request = self.client.get(url).header(reqwest::header::ACCEPT, "application/json");
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let body = self.send(url, request).await?;
+        parse_json(url, &body)
+    }
+
+    pub(crate) async fn get_bytes(&self, url: &str) -> Result<Vec<u8>> {
+        let request = self.client.get(url).header(reqwest::header::ACCEPT, "application/json");
+        self.send(url, request).await
+    }
+
+    pub(crate) async fn post_form<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        auth: ClientAuth<'_>,
+        params: &[(&str, &str)],
+    ) -> Result<T> {
+        let body = self.post_form_raw(url, auth, params).await?;
+        parse_json(url, &body)
+    }
+
+    pub(crate) async fn post_form_raw(
+        &self,
+        url: &str,
+        auth: ClientAuth<'_>,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<u8>> {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(params);
+        let mut request = self
+            .client
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        match auth.client_secret {
+            Some(secret) => {
+                request = request.header(reqwest::header::AUTHORIZATION, auth.basic_header(secret))
+            }
+            None => {
+                form.append_pair("client_id", auth.client_id);
+            }
+        }
+        let request = request.body(form.finish());
+        self.send(url, request).await
+    }
+
+    async fn send(&self, url: &str, request: reqwest::RequestBuilder) -> Result<Vec<u8>> {
+        let endpoint = strip_query(url);
+        let span = tracing::debug_span!("logto.http", endpoint = %endpoint);
+        async {
+            let response = request.send().await.map_err(|e| transport_error(&endpoint, e))?;
+            let status = response.status();
+            let body = read_limited(&endpoint, response).await?;
+            tracing::debug!(status = status.as_u16(), bytes = body.len(), "identity server answered");
+            if status.is_success() {
+                return Ok(body);
+            }
+            Err(server_error(status.as_u16(), &body))
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+fn strip_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or_default().to_owned()
+}
+
+fn transport_error(endpoint: &str, error: reqwest::Error) -> LogtoError {
+    tracing::warn!(endpoint, timeout = error.is_timeout(), "identity server unreachable");
+    if error.is_timeout() {
+        LogtoError::Timeout { endpoint: endpoint.to_owned() }
+    } else {
+        LogtoError::Network { endpoint: endpoint.to_owned(), source: error.without_url() }
+    }
+}
+
+async fn read_limited(endpoint: &str, mut response: reqwest::Response) -> Result<Vec<u8>> {
+    let too_large = || LogtoError::InvalidResponse {
+        endpoint: endpoint.to_owned(),
+        reason: format!("the body is larger than {MAX_RESPONSE_BYTES} bytes"),
+    };
+    if response.content_length().is_some_and(|length| length > MAX_RESPONSE_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(endpoint, e))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads an OAuth error body (`error`, `error_description`) or Logto's (`code`, `message`).
+fn server_error(status: u16, body: &[u8]) -> LogtoError {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        error: Option<String>,
+        error_description: Option<String>,
+        code: Option<String>,
+        message: Option<String>,
+    }
+    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+    let (error, error_description) = match parsed {
+        Some(body) => (body.error.or(body.code), body.error_description.or(body.message)),
+        None => (None, None),
+    };
+    tracing::debug!(status, error = error.as_deref(), "identity server returned an error");
+    LogtoError::Server { status, error, error_description }
+}
+
+pub(crate) fn parse_json<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        let looks_like_html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        let reason =
+            if looks_like_html { "expected JSON, got HTML".to_owned() } else { format!("invalid JSON: {e}") };
+        LogtoError::InvalidResponse { endpoint: strip_query(url), reason }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_url_encodes_id_and_secret() {
+        let auth = ClientAuth { client_id: "special:app id", client_secret: Some("p:a%ss+ w0rd") };
+        let header = auth.basic_header("p:a%ss+ w0rd");
+        let decoded =
+            base64::engine::general_purpose::STANDARD.decode(header.strip_prefix("Basic ").unwrap()).unwrap();
+        assert_eq!(String::from_utf8(decoded).unwrap(), "special%3Aapp+id:p%3Aa%25ss%2B+w0rd");
+    }
+
+    #[test]
+    fn server_error_reads_oauth_and_logto_bodies() {
+        let oauth =
+            server_error(400, br#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
+        assert_eq!(oauth.oauth_error(), Some("invalid_grant"));
+        let logto = server_error(403, br#"{"code":"oidc.access_denied","message":"no"}"#);
+        assert!(
+            matches!(logto, LogtoError::Server { status: 403, error: Some(ref e), .. } if e == "oidc.access_denied")
+        );
+        let html = server_error(500, b"<html>boom</html>");
+        assert!(matches!(html, LogtoError::Server { status: 500, error: None, error_description: None }));
+    }
+
+    #[test]
+    fn html_instead_of_json_says_so() {
+        let error =
+            parse_json::<serde_json::Value>("https://x/oidc/token?a=b", b"  <!doctype html>").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("expected JSON, got HTML") && !text.contains("a=b"), "{text}");
+    }
+}

@@ -1,0 +1,146 @@
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A token's `aud`: one string or a list of strings.
+///
+/// ```
+/// let aud: logto::Audience = serde_json::from_str(r#"["a","b"]"#).unwrap();
+/// assert!(aud.contains("b"));
+/// assert!(!aud.contains("c"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience.
+    Single(String),
+    /// Several audiences.
+    Multiple(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `audience` is one of the token's audiences.
+    pub fn contains(&self, audience: &str) -> bool {
+        match self {
+            Self::Single(value) => value == audience,
+            Self::Multiple(values) => values.iter().any(|value| value == audience),
+        }
+    }
+
+    /// The audiences as a slice-like iterator.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let values: &[String] = match self {
+            Self::Single(value) => std::slice::from_ref(value),
+            Self::Multiple(values) => values,
+        };
+        values.iter().map(String::as_str)
+    }
+}
+
+/// The claims of a Logto ID token. Claims the model does not name are kept in `extra`.
+///
+/// ```
+/// let claims: logto::IdTokenClaims = serde_json::from_str(r#"{
+///     "iss": "https://tenant.logto.app/oidc", "sub": "user-1", "aud": "app-id",
+///     "exp": 1700003600, "iat": 1700000000, "name": "Ada", "at_hash": "x"
+/// }"#).unwrap();
+/// assert_eq!(claims.name.as_deref(), Some("Ada"));
+/// assert!(claims.extra.contains_key("at_hash"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject: the user id.
+    pub sub: String,
+    /// Audience: the client id.
+    pub aud: Audience,
+    /// Expiration time (seconds since the epoch).
+    pub exp: i64,
+    /// Issue time (seconds since the epoch).
+    pub iat: i64,
+    /// Full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Profile picture URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the email address is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Whether the phone number is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
+    /// Role names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// Organization ids the user is a member of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizations: Option<Vec<String>>,
+    /// Organization roles as `<organization_id>:<role>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_roles: Option<Vec<String>>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The claims of a JWT access token (for an API resource or an organization).
+///
+/// ```
+/// let claims: logto::AccessTokenClaims = serde_json::from_str(r#"{
+///     "iss": "https://tenant.logto.app/oidc", "sub": "user-1", "aud": "https://api.example.com",
+///     "exp": 1700003600, "iat": 1700000000, "scope": "read write", "client_id": "app"
+/// }"#).unwrap();
+/// assert_eq!(claims.scopes().collect::<Vec<_>>(), ["read", "write"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AccessTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// Subject: the user id (or the client id of a machine-to-machine token).
+    pub sub: String,
+    /// Audience: a resource indicator, an organization URN or the client id.
+    pub aud: Audience,
+    /// Expiration time (seconds since the epoch).
+    pub exp: i64,
+    /// Issue time (seconds since the epoch).
+    pub iat: i64,
+    /// Granted scopes, space separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The client the token was issued to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The organization of an organization token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// Token id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Every other claim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl AccessTokenClaims {
+    /// The granted scopes.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.as_deref().unwrap_or_default().split_ascii_whitespace()
+    }
+
+    /// Whether `scope` was granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|granted| granted == scope)
+    }
+}

@@ -1,0 +1,17 @@
+//! The data the identity server sends: provider metadata, token responses, claims and userinfo,
+//! plus Logto's scopes and reserved resources.
+
+mod claims;
+mod metadata;
+mod scope;
+mod token_response;
+mod userinfo;
+
+pub use claims::{AccessTokenClaims, Audience, IdTokenClaims};
+pub use metadata::ProviderMetadata;
+pub use scope::{
+    ORGANIZATION_URN_PREFIX, ReservedResource, UserInfoScope, build_organization_urn,
+    organization_id_from_urn,
+};
+pub use token_response::TokenResponse;
+pub use userinfo::{UserIdentity, UserInfoResponse};

@@ -1,0 +1,304 @@
+//! The identity server's signing keys: JWK parsing into ready-to-use verification keys, key
+//! selection by `kid` and algorithm, and a cache that refetches on an unknown `kid` at most once
+//! per cooldown.
+
+use super::jwt::Algorithm;
+use crate::error::TokenError;
+use crate::http::Http;
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::Deserialize;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, Instant};
+
+/// One JWK as published by the identity server (only the members the SDK reads).
+#[derive(Debug, Deserialize)]
+struct Jwk {
+    kty: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    alg: Option<String>,
+    #[serde(default, rename = "use")]
+    key_use: Option<String>,
+    #[serde(default)]
+    crv: Option<String>,
+    #[serde(default)]
+    x: Option<String>,
+    #[serde(default)]
+    y: Option<String>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    e: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct JwkDocument {
+    keys: Vec<serde_json::Value>,
+}
+
+enum KeyMaterial {
+    /// An EC key can only be used with the algorithm of its curve.
+    Ec { algorithm: Algorithm, key: ParsedPublicKey },
+    /// An RSA key is parsed once per RSA algorithm it is used with.
+    Rsa { n: Vec<u8>, e: Vec<u8>, parsed: [OnceLock<Option<ParsedPublicKey>>; 9] },
+}
+
+/// A verification key of the JWKS.
+pub(crate) struct VerificationKey {
+    kid: Option<String>,
+    alg: Option<Algorithm>,
+    material: KeyMaterial,
+}
+
+impl std::fmt::Debug for VerificationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerificationKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerificationKey {
+    fn from_jwk(jwk: Jwk) -> Option<Self> {
+        if jwk.key_use.as_deref().is_some_and(|u| u != "sig") {
+            return None;
+        }
+        // A key pinned to an algorithm we do not accept (HS256, none, ...) is never used.
+        let alg = match jwk.alg.as_deref() {
+            Some(name) => Some(Algorithm::parse(name)?),
+            None => None,
+        };
+        let decode = |value: Option<&String>| value.and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
+        let material = match jwk.kty.as_str() {
+            "EC" => {
+                let (algorithm, verification, size): (_, &'static signature::EcdsaVerificationAlgorithm, _) =
+                    match jwk.crv.as_deref()? {
+                        "P-256" => (Algorithm::Es256, &signature::ECDSA_P256_SHA256_FIXED, 32),
+                        "P-384" => (Algorithm::Es384, &signature::ECDSA_P384_SHA384_FIXED, 48),
+                        "P-521" => (Algorithm::Es512, &signature::ECDSA_P521_SHA512_FIXED, 66),
+                        _ => return None,
+                    };
+                let (x, y) = (decode(jwk.x.as_ref())?, decode(jwk.y.as_ref())?);
+                if x.len() != size || y.len() != size || alg.is_some_and(|a| a != algorithm) {
+                    return None;
+                }
+                let mut point = Vec::with_capacity(1 + 2 * size);
+                point.push(0x04);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                KeyMaterial::Ec { algorithm, key: ParsedPublicKey::new(verification, point).ok()? }
+            }
+            "RSA" => {
+                if alg.is_some_and(|a| !is_rsa(a)) {
+                    return None;
+                }
+                let (n, e) = (decode(jwk.n.as_ref())?, decode(jwk.e.as_ref())?);
+                KeyMaterial::Rsa { n, e, parsed: Default::default() }
+            }
+            _ => return None,
+        };
+        Some(Self { kid: jwk.kid, alg, material })
+    }
+
+    fn supports(&self, algorithm: Algorithm) -> bool {
+        if self.alg.is_some_and(|alg| alg != algorithm) {
+            return false;
+        }
+        match &self.material {
+            KeyMaterial::Ec { algorithm: key_alg, .. } => *key_alg == algorithm,
+            KeyMaterial::Rsa { .. } => is_rsa(algorithm),
+        }
+    }
+
+    /// Verifies `signature` over `message`; the caller checked [`Self::supports`].
+    pub(crate) fn verify(
+        &self,
+        algorithm: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), TokenError> {
+        let key = match &self.material {
+            KeyMaterial::Ec { key, .. } => Some(key),
+            KeyMaterial::Rsa { n, e, parsed } => parsed[algorithm.index()]
+                .get_or_init(|| {
+                    let params = rsa_parameters(algorithm)?;
+                    RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }
+                        .to_parsed_public_key(params)
+                        .ok()
+                })
+                .as_ref(),
+        };
+        let key = key.ok_or_else(|| TokenError::DisallowedAlgorithm(algorithm.as_str().to_owned()))?;
+        key.verify_sig(message, signature).map_err(|_| TokenError::BadSignature)
+    }
+}
+
+fn is_rsa(algorithm: Algorithm) -> bool {
+    rsa_parameters(algorithm).is_some()
+}
+
+fn rsa_parameters(algorithm: Algorithm) -> Option<&'static signature::RsaParameters> {
+    Some(match algorithm {
+        Algorithm::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::Rs384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+        Algorithm::Rs512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+        Algorithm::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
+        Algorithm::Ps384 => &signature::RSA_PSS_2048_8192_SHA384,
+        Algorithm::Ps512 => &signature::RSA_PSS_2048_8192_SHA512,
+        _ => return None,
+    })
+}
+
+/// A parsed JWKS: the usable keys (unusable ones are skipped, as RFC 7517 §5 asks).
+#[derive(Debug, Default)]
+pub(crate) struct KeySet {
+    keys: Vec<VerificationKey>,
+}
+
+impl KeySet {
+    /// Parses a JWKS document.
+    pub(crate) fn parse(document: &[u8]) -> Result<Self, String> {
+        let document: JwkDocument =
+            serde_json::from_slice(document).map_err(|e| format!("not a JWKS: {e}"))?;
+        let keys = document
+            .keys
+            .into_iter()
+            .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
+            .filter_map(VerificationKey::from_jwk)
+            .collect();
+        Ok(Self { keys })
+    }
+
+    /// The key to verify a token with `kid` and `algorithm`.
+    ///
+    /// A token without `kid` is only accepted when the set has exactly one key.
+    pub(crate) fn select(
+        &self,
+        kid: Option<&str>,
+        algorithm: Algorithm,
+    ) -> Result<&VerificationKey, TokenError> {
+        let key = match kid {
+            Some(kid) => self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)),
+            None if self.keys.len() == 1 => self.keys.first(),
+            None => None,
+        }
+        .ok_or_else(|| TokenError::UnknownKey(kid.map(str::to_owned)))?;
+        if !key.supports(algorithm) {
+            return Err(TokenError::DisallowedAlgorithm(algorithm.as_str().to_owned()));
+        }
+        Ok(key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// How long keys are used before they are fetched again, and how often an unknown `kid` may
+/// trigger a refetch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JwksPolicy {
+    pub(crate) max_age: Duration,
+    pub(crate) refetch_cooldown: Duration,
+}
+
+impl Default for JwksPolicy {
+    fn default() -> Self {
+        Self { max_age: Duration::from_secs(600), refetch_cooldown: Duration::from_secs(10) }
+    }
+}
+
+struct Fetched {
+    keys: Arc<KeySet>,
+    at: Instant,
+}
+
+/// The cached JWKS of one identity server.
+pub(crate) struct JwksCache {
+    url: String,
+    policy: JwksPolicy,
+    current: RwLock<Option<Fetched>>,
+    fetching: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksCache").field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl JwksCache {
+    pub(crate) fn new(url: String, policy: JwksPolicy) -> Self {
+        Self { url, policy, current: RwLock::new(None), fetching: tokio::sync::Mutex::new(()) }
+    }
+
+    /// A cache that starts with `keys` (for verifiers built from a known JWKS).
+    pub(crate) fn with_keys(url: String, policy: JwksPolicy, keys: KeySet) -> Self {
+        let cache = Self::new(url, policy);
+        *cache.write() = Some(Fetched { keys: Arc::new(keys), at: Instant::now() });
+        cache
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<Fetched>> {
+        self.current.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<Fetched>> {
+        self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn snapshot(&self) -> Option<(Arc<KeySet>, Instant)> {
+        self.read().as_ref().map(|fetched| (fetched.keys.clone(), fetched.at))
+    }
+
+    /// Runs `check` with the key for (`kid`, `algorithm`), fetching the JWKS when there is none,
+    /// when it is older than the max age, or once per cooldown when the `kid` is unknown.
+    pub(crate) async fn with_key<T>(
+        &self,
+        http: &Http,
+        kid: Option<&str>,
+        algorithm: Algorithm,
+        check: impl Fn(&VerificationKey) -> Result<T, TokenError>,
+    ) -> Result<T, TokenError> {
+        let (keys, fetched_at) = match self.snapshot() {
+            Some((keys, at)) if at.elapsed() < self.policy.max_age => (keys, at),
+            stale => match self.refresh(http, stale.as_ref().map(|s| s.1)).await {
+                Ok(fresh) => fresh,
+                // A failed refetch of stale keys keeps the old keys rather than rejecting everything.
+                Err(error) => stale.ok_or(error)?,
+            },
+        };
+        match keys.select(kid, algorithm) {
+            Ok(key) => check(key),
+            Err(TokenError::UnknownKey(_)) if fetched_at.elapsed() >= self.policy.refetch_cooldown => {
+                tracing::info!(kid, "unknown signing key: fetching the JWKS again");
+                let (keys, _) = self.refresh(http, Some(fetched_at)).await?;
+                check(keys.select(kid, algorithm)?)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Fetches the JWKS unless another task did since `seen` (single flight).
+    async fn refresh(
+        &self,
+        http: &Http,
+        seen: Option<Instant>,
+    ) -> Result<(Arc<KeySet>, Instant), TokenError> {
+        let _guard = self.fetching.lock().await;
+        if let Some((keys, at)) = self.snapshot() {
+            if Some(at) != seen && at.elapsed() < self.policy.max_age {
+                return Ok((keys, at));
+            }
+        }
+        let body = http.get_bytes(&self.url).await.map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
+        let keys = Arc::new(KeySet::parse(&body).map_err(TokenError::KeysUnavailable)?);
+        tracing::debug!(keys = keys.len(), "fetched the JWKS");
+        let at = Instant::now();
+        *self.write() = Some(Fetched { keys: keys.clone(), at });
+        Ok((keys, at))
+    }
+}
