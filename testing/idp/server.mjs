@@ -1,0 +1,349 @@
+#!/usr/bin/env node
+// Logto-like OpenID Connect test server built on oidc-provider 9. See README.md.
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+import * as querystring from 'node:querystring';
+import { parseArgs } from 'node:util';
+
+import Koa from 'koa';
+import mount from 'koa-mount';
+import Provider, { errors } from 'oidc-provider';
+
+import {
+  clients, claimsByScope, demoUser, findUserByUsername, resources, users, userClaims,
+} from './data.mjs';
+import { registerRefreshTokenGrant } from './refresh-token-grant.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    alg: { type: 'string', default: 'ES384' },
+    'access-token-ttl': { type: 'string' },
+    'id-token-ttl': { type: 'string' },
+  },
+});
+
+const log = (...parts) => process.stderr.write(`[test-idp] ${parts.join(' ')}\n`);
+
+const alg = args.alg.toUpperCase();
+const ttlArg = (name, fallback) => {
+  if (args[name] === undefined) return fallback;
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  return value;
+};
+const accessTokenTtl = ttlArg('access-token-ttl', 3600);
+const idTokenTtl = ttlArg('id-token-ttl', 3600);
+
+function generateSigningKey(algorithm) {
+  const curves = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
+  let pair;
+  if (curves[algorithm]) {
+    pair = crypto.generateKeyPairSync('ec', { namedCurve: curves[algorithm] });
+  } else if (algorithm === 'RS256' || algorithm === 'PS256') {
+    pair = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  } else {
+    throw new Error(`unsupported --alg ${algorithm} (ES256, ES384, ES512, RS256, PS256)`);
+  }
+  const jwk = pair.privateKey.export({ format: 'jwk' });
+  return { ...jwk, kid: crypto.randomBytes(8).toString('hex'), alg: algorithm, use: 'sig' };
+}
+
+const signingKey = generateSigningKey(alg);
+
+const isLoopbackHttp = (value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost')
+      && !url.username && !url.password && !url.hash;
+  } catch {
+    return false;
+  }
+};
+
+/** Requests seen at `/oidc/auth`, for `/__test/*`. */
+const authRequests = [];
+
+function queryToObject(search) {
+  const out = {};
+  for (const [key, value] of new URLSearchParams(search)) {
+    if (!(key in out)) out[key] = value;
+    else if (Array.isArray(out[key])) out[key].push(value);
+    else out[key] = [out[key], value];
+  }
+  return out;
+}
+
+const COOKIE_KEYS = ['logto-test-idp-cookie-key-1'];
+
+function buildProvider(issuer) {
+  const provider = new Provider(issuer, {
+    clients,
+    jwks: { keys: [signingKey] },
+    clientDefaults: { id_token_signed_response_alg: alg },
+    enabledJWA: {
+      idTokenSigningAlgValues: [alg],
+      userinfoSigningAlgValues: [alg],
+      introspectionSigningAlgValues: [alg],
+      authorizationSigningAlgValues: [alg],
+    },
+    cookies: {
+      keys: COOKIE_KEYS,
+      long: { sameSite: 'lax', path: '/', signed: true, overwrite: true },
+      short: { sameSite: 'lax', path: '/', signed: true, overwrite: true },
+    },
+    // Like Logto: errors are always the JSON object, whatever the Accept header says.
+    renderError: (ctx, out) => {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
+    conformIdTokenClaims: false,
+    claims: claimsByScope,
+    scopes: ['openid', 'offline_access', ...Object.keys(claimsByScope)],
+    extraParams: ['first_screen', 'interaction_mode', 'direct_sign_in', 'identifier', 'organization_id', 'one_time_token'],
+    findAccount: async (_ctx, sub) => {
+      const user = users[sub];
+      if (!user) return undefined;
+      return { accountId: sub, claims: async (use, scope) => userClaims(user, use, scope) };
+    },
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Like Logto's logout.html: submits `logout=yes` automatically.
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Signing out</title></head>
+<body>
+<h1>Signing out of Logto test server…</h1>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+<script>
+  var form = document.forms['op.logoutForm'];
+  var input = document.createElement('input');
+  input.type = 'hidden'; input.name = 'logout'; input.value = 'yes';
+  form.appendChild(input);
+  form.submit();
+</script>
+</body></html>`;
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx, indicator) => {
+          const scopes = resources[indicator];
+          if (!scopes) throw new errors.InvalidTarget();
+          return {
+            scope: scopes.join(' '),
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: accessTokenTtl,
+            jwt: { sign: { alg } },
+          };
+        },
+      },
+    },
+    extraTokenClaims: (ctx, token) => {
+      const organizationId = ctx?.oidc?.params?.organization_id;
+      if (token.kind === 'AccessToken' && token.resourceServer && organizationId) {
+        return { organization_id: organizationId };
+      }
+      return undefined;
+    },
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    pkce: { required: () => true },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTtl,
+      IdToken: idTokenTtl,
+      RefreshToken: 14 * 24 * 3600,
+      AuthorizationCode: 60,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+      Grant: 180 * 24 * 3600,
+    },
+  });
+
+  // Dynamic loopback redirect URIs (ports differ per test run).
+  provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(value) {
+    return isLoopbackHttp(value) && new URL(value).pathname.endsWith('/callback');
+  };
+  provider.Client.prototype.postLogoutRedirectUriAllowed = function postLogoutRedirectUriAllowed(value) {
+    return isLoopbackHttp(value);
+  };
+
+  registerRefreshTokenGrant(provider);
+  return provider;
+}
+
+const escapeHtml = (value) => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function loginPage(uid, error, username = '') {
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Sign in to Logto test server</title></head>
+<body>
+<h1>Sign in to Logto test server</h1>
+${error ? `<p id="error" role="alert" style="color:#b00">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/interaction/${escapeHtml(uid)}/login">
+  <label>Username <input name="username" autocomplete="username" value="${escapeHtml(username)}" autofocus></label>
+  <label>Password <input name="password" type="password" autocomplete="current-password"></label>
+  <button type="submit">Sign in</button>
+</form>
+</body></html>`;
+}
+
+async function readRawBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Grants everything the consent prompt asks for and finishes the interaction. */
+async function autoConsent(provider, ctx, details) {
+  const { prompt: { details: missing }, params, session } = details;
+  let grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  if (!grant) grant = new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  if (missing.missingResourceScopes) {
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes)) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+  }
+  const grantId = await grant.save();
+  const result = { consent: {} };
+  if (!details.grantId) result.consent.grantId = grantId;
+  await provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+  ctx.respond = false;
+}
+
+function buildApp(provider) {
+  const app = new Koa();
+  app.keys = COOKIE_KEYS; // signed cookies of the mounted provider use the outer app's keys
+
+  // Logto's error shape: add `code` and `message` to every JSON error body.
+  app.use(async (ctx, next) => {
+    await next();
+    const { body } = ctx;
+    if (body && typeof body === 'object' && !Buffer.isBuffer(body) && typeof body.error === 'string'
+      && typeof body.pipe !== 'function' && !('code' in body)) {
+      ctx.body = {
+        code: `oidc.${body.error}`,
+        message: body.error_description ?? body.error,
+        ...body,
+      };
+    }
+  });
+
+  // Test inspection routes.
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'GET' && ctx.path === '/__test/last-auth-request') {
+      ctx.body = authRequests.at(-1) ?? null;
+      return;
+    }
+    if (ctx.method === 'GET' && ctx.path === '/__test/auth-requests') {
+      ctx.body = authRequests;
+      return;
+    }
+    if (ctx.path === '/oidc/auth' && ctx.method === 'GET') {
+      authRequests.push(queryToObject(ctx.querystring));
+    }
+    await next();
+  });
+
+  // client_secret_post for clients registered with client_secret_basic: rewrite into Basic auth.
+  const basicClients = new Map(clients
+    .filter((c) => c.token_endpoint_auth_method === 'client_secret_basic')
+    .map((c) => [c.client_id, c.client_secret]));
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'POST' && ['/oidc/token', '/oidc/token/revocation', '/oidc/token/introspection'].includes(ctx.path)
+      && ctx.is('application/x-www-form-urlencoded') && !ctx.get('authorization')) {
+      const raw = await readRawBody(ctx.req);
+      const body = querystring.parse(raw);
+      if (typeof body.client_id === 'string' && typeof body.client_secret === 'string'
+        && basicClients.has(body.client_id)) {
+        const enc = (v) => encodeURIComponent(v);
+        ctx.req.headers.authorization = `Basic ${Buffer.from(`${enc(body.client_id)}:${enc(body.client_secret)}`).toString('base64')}`;
+        delete body.client_secret;
+        delete body.client_id;
+      }
+      ctx.req.body = querystring.stringify(body);
+    }
+    await next();
+  });
+
+  // Interactions: login page, then automatic consent.
+  app.use(async (ctx, next) => {
+    const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(ctx.path);
+    if (!match) return next();
+    const [, uid, login] = match;
+    ctx.set('cache-control', 'no-store');
+    let details;
+    try {
+      details = await provider.interactionDetails(ctx.req, ctx.res);
+    } catch (error) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: `interaction not found: ${error.message}` };
+      return undefined;
+    }
+    if (details.uid !== uid) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'interaction uid mismatch' };
+      return undefined;
+    }
+    if (ctx.method === 'GET' && !login) {
+      if (details.prompt.name === 'consent') return autoConsent(provider, ctx, details);
+      ctx.type = 'html';
+      ctx.body = loginPage(uid);
+      return undefined;
+    }
+    if (ctx.method === 'POST' && login) {
+      const form = querystring.parse(await readRawBody(ctx.req));
+      const username = String(form.username ?? '');
+      const user = findUserByUsername(username);
+      if (!user || user.password !== String(form.password ?? '')) {
+        ctx.status = 401;
+        ctx.type = 'html';
+        ctx.body = loginPage(uid, 'Invalid username or password.', username);
+        return undefined;
+      }
+      await provider.interactionFinished(ctx.req, ctx.res, {
+        login: { accountId: user.sub, amr: ['pwd'] },
+      }, { mergeWithLastSubmission: false });
+      ctx.respond = false;
+      return undefined;
+    }
+    ctx.status = 405;
+    return undefined;
+  });
+
+  app.use(mount('/oidc', provider));
+  return app;
+}
+
+// The issuer contains the port, so the provider is built once the socket listens.
+const server = http.createServer();
+server.listen(Number(args.port), args.host, () => {
+  const { port } = server.address();
+  const host = args.host.includes(':') ? `[${args.host}]` : args.host;
+  const origin = `http://${host}:${port}`;
+  const provider = buildProvider(`${origin}/oidc`);
+  provider.on('server_error', (_ctx, error) => log('server_error', error?.stack ?? error));
+  server.on('request', buildApp(provider).callback());
+  process.stdout.write(`${JSON.stringify({ endpoint: origin, issuer: `${origin}/oidc` })}\n`);
+  log(`listening on ${origin} (alg ${alg}, demo user ${demoUser.username})`);
+});
+
+const shutdown = () => {
+  server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
