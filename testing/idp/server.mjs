@@ -256,6 +256,7 @@ function buildApp(provider) {
       authRequests.push(queryToObject(ctx.querystring));
     }
     await next();
+    if (ctx.path === '/oidc/jwks' && ctx.status === 200) ctx.set('cache-control', 'no-cache'); // like Logto
   });
 
   // client_secret_post for clients registered with client_secret_basic: rewrite into Basic auth.

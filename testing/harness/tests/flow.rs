@@ -151,8 +151,9 @@ async fn discovery_and_jwks(alg: &'static str) {
     for m in ["client_secret_basic", "client_secret_post", "none"] {
         assert!(methods.contains(&json!(m)), "{m}");
     }
-    let jwks: Value =
-        http().get(format!("{}/jwks", idp.issuer())).send().await.unwrap().json().await.unwrap();
+    let resp = http().get(format!("{}/jwks", idp.issuer())).send().await.unwrap();
+    assert_eq!(resp.headers()["cache-control"], "no-cache");
+    let jwks: Value = resp.json().await.unwrap();
     let key = &jwks["keys"][0];
     assert_eq!(key["alg"], alg);
     assert_eq!(key["use"], "sig");
