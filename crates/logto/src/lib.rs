@@ -42,6 +42,7 @@ mod http;
 pub mod models;
 pub mod oidc;
 mod storage;
+pub mod verifier;
 
 pub use client::{
     DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoClientBuilder, SignInOptions,

@@ -10,7 +10,7 @@ pub use jwt::{Algorithm, decode_jwt_payload};
 pub use pkce::{generate_code_challenge, generate_code_verifier, generate_state};
 pub use verify::{DEFAULT_LEEWAY, MAX_LEEWAY};
 
-pub(crate) use jwks::{JwksCache, JwksPolicy};
+pub(crate) use jwks::{JwksCache, JwksPolicy, KeySet};
 pub(crate) use pkce::constant_time_eq;
 pub(crate) use verify::{Expected, now_seconds, verify_jwt};
 

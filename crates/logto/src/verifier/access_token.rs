@@ -1,0 +1,283 @@
+use super::cache::VerifiedTokenCache;
+use crate::error::{LogtoError, Result, TokenError};
+use crate::models::{AccessTokenClaims, build_organization_urn};
+use crate::oidc::{Expected, JwksCache, JwksPolicy, OidcCore, now_seconds};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How many verified tokens a verifier remembers by default.
+const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+
+/// Why a bearer token was refused, with the RFC 6750 error code and HTTP status to answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BearerError {
+    /// No `Authorization: Bearer` header (or another scheme).
+    #[error("no bearer token")]
+    Missing,
+    /// The token is malformed, forged, expired or for another audience.
+    #[error("invalid token: {0}")]
+    InvalidToken(TokenError),
+    /// The token is valid but lacks a required scope.
+    #[error("insufficient scope: `{0}` is required")]
+    InsufficientScope(String),
+}
+
+impl BearerError {
+    /// The HTTP status: 401, or 403 for a missing scope.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InsufficientScope(_) => 403,
+            _ => 401,
+        }
+    }
+
+    /// The RFC 6750 error code (`None` when no token was sent, as §3.1 asks).
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Missing => None,
+            Self::InvalidToken(_) => Some("invalid_token"),
+            Self::InsufficientScope(_) => Some("insufficient_scope"),
+        }
+    }
+
+    /// The `WWW-Authenticate` header value for this error.
+    ///
+    /// ```
+    /// use logto::verifier::BearerError;
+    /// assert_eq!(BearerError::Missing.www_authenticate(None), r#"Bearer"#);
+    /// assert_eq!(
+    ///     BearerError::InsufficientScope("write".into()).www_authenticate(Some("api")),
+    ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the scope `write` is required", scope="write""#
+    /// );
+    /// ```
+    pub fn www_authenticate(&self, realm: Option<&str>) -> String {
+        let quote = |value: &str| value.replace(['"', '\\'], "");
+        let mut parts = Vec::new();
+        if let Some(realm) = realm {
+            parts.push(format!("realm=\"{}\"", quote(realm)));
+        }
+        if let Some(code) = self.error_code() {
+            parts.push(format!("error=\"{code}\""));
+            let description = match self {
+                Self::InsufficientScope(scope) => format!("the scope `{scope}` is required"),
+                other => other.to_string(),
+            };
+            parts.push(format!("error_description=\"{}\"", quote(&description)));
+        }
+        if let Self::InsufficientScope(scope) = self {
+            parts.push(format!("scope=\"{}\"", quote(scope)));
+        }
+        if parts.is_empty() { "Bearer".to_owned() } else { format!("Bearer {}", parts.join(", ")) }
+    }
+
+    /// The token of an `Authorization` header value, or [`BearerError::Missing`].
+    ///
+    /// ```
+    /// use logto::verifier::BearerError;
+    /// assert_eq!(BearerError::token_from_header(Some("Bearer abc")), Ok("abc"));
+    /// assert_eq!(BearerError::token_from_header(Some("bearer abc")), Ok("abc"));
+    /// assert_eq!(BearerError::token_from_header(Some("Basic abc")), Err(BearerError::Missing));
+    /// assert_eq!(BearerError::token_from_header(None), Err(BearerError::Missing));
+    /// ```
+    pub fn token_from_header(header: Option<&str>) -> Result<&str, BearerError> {
+        let header = header.ok_or(BearerError::Missing)?;
+        let (scheme, token) = header.split_once(' ').ok_or(BearerError::Missing)?;
+        let token = token.trim();
+        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+            return Err(BearerError::Missing);
+        }
+        Ok(token)
+    }
+}
+
+/// Verifies JWT access tokens for one API resource (or one organization): signature against
+/// the identity server's JWKS, `iss`, `aud`, `exp`, `iat`, `nbf`, the `at+jwt` type (RFC 9068)
+/// and required scopes. Verified tokens are remembered until their `exp`, so a client that
+/// reuses its token costs one signature check. Cloning is cheap and shares the cache.
+///
+/// ```no_run
+/// # async fn run() -> logto::Result<()> {
+/// use logto::verifier::AccessTokenVerifier;
+///
+/// let verifier = AccessTokenVerifier::discover("https://tenant.logto.app", "https://api.example.com")
+///     .await?
+///     .require_scopes(["read:data"]);
+/// match verifier.verify("eyJ...").await {
+///     Ok(claims) => println!("hello {}", claims.sub),
+///     Err(error) => println!("{} {}", error.status(), error.www_authenticate(None)),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AccessTokenVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    core: Option<OidcCore>,
+    static_keys: Option<(String, JwksCache)>,
+    http: crate::http::Http,
+    audience: String,
+    required_scopes: Vec<String>,
+    leeway: Duration,
+    accepted_types: Option<Vec<&'static str>>,
+    cache: VerifiedTokenCache,
+}
+
+impl std::fmt::Debug for AccessTokenVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessTokenVerifier")
+            .field("audience", &self.inner.audience)
+            .field("required_scopes", &self.inner.required_scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccessTokenVerifier {
+    /// A verifier for tokens whose `aud` is `audience`, with the keys of `core`'s server.
+    pub fn new(core: OidcCore, audience: impl Into<String>) -> Self {
+        let leeway = core.leeway();
+        let http = core.http().clone();
+        Self::build(Some(core), None, http, audience.into(), leeway)
+    }
+
+    /// Discovers the Logto server at `endpoint` and verifies tokens for `audience`.
+    pub async fn discover(endpoint: &str, audience: impl Into<String>) -> Result<Self> {
+        let client = crate::HttpOptions::default().build_client()?;
+        Ok(Self::new(OidcCore::discover(endpoint, client).await?, audience))
+    }
+
+    /// A verifier for an organization's tokens (`aud` = `urn:logto:organization:<id>`).
+    pub fn for_organization(core: OidcCore, organization_id: &str) -> Self {
+        Self::new(core, build_organization_urn(organization_id))
+    }
+
+    /// A verifier with a fixed JWKS document and issuer (no network at all), e.g. for tests.
+    pub fn from_jwks(issuer: &str, jwks: &str, audience: impl Into<String>) -> Result<Self> {
+        let keys = crate::oidc::KeySet::parse(jwks.as_bytes()).map_err(LogtoError::InvalidConfig)?;
+        let policy = JwksPolicy { max_age: Duration::MAX, refetch_cooldown: Duration::MAX };
+        let cache = JwksCache::with_keys(String::new(), policy, keys);
+        let http = crate::http::Http::new(reqwest::Client::new());
+        Ok(Self::build(
+            None,
+            Some((issuer.to_owned(), cache)),
+            http,
+            audience.into(),
+            crate::oidc::DEFAULT_LEEWAY,
+        ))
+    }
+
+    fn build(
+        core: Option<OidcCore>,
+        static_keys: Option<(String, JwksCache)>,
+        http: crate::http::Http,
+        audience: String,
+        leeway: Duration,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                core,
+                static_keys,
+                http,
+                audience,
+                required_scopes: Vec::new(),
+                leeway,
+                accepted_types: Some(vec!["at+jwt", "application/at+jwt"]),
+                cache: VerifiedTokenCache::new(DEFAULT_CACHE_CAPACITY),
+            }),
+        }
+    }
+
+    fn modify(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let Self { inner } = self;
+        let mut inner = Arc::try_unwrap(inner).unwrap_or_else(|shared| Inner {
+            core: shared.core.clone(),
+            static_keys: None,
+            http: shared.http.clone(),
+            audience: shared.audience.clone(),
+            required_scopes: shared.required_scopes.clone(),
+            leeway: shared.leeway,
+            accepted_types: shared.accepted_types.clone(),
+            cache: VerifiedTokenCache::new(DEFAULT_CACHE_CAPACITY),
+        });
+        change(&mut inner);
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// Requires every one of `scopes` (403 `insufficient_scope` otherwise).
+    pub fn require_scopes<S: Into<String>>(self, scopes: impl IntoIterator<Item = S>) -> Self {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        self.modify(|inner| inner.required_scopes = scopes)
+    }
+
+    /// The clock leeway (default 60 s, capped at 300 s).
+    pub fn leeway(self, leeway: Duration) -> Self {
+        self.modify(|inner| inner.leeway = leeway.min(crate::oidc::MAX_LEEWAY))
+    }
+
+    /// How many verified tokens to remember (0 disables the cache).
+    pub fn cache_capacity(self, capacity: usize) -> Self {
+        self.modify(|inner| inner.cache = VerifiedTokenCache::new(capacity))
+    }
+
+    /// Accepts tokens whatever their `typ` header (for servers that do not follow RFC 9068).
+    pub fn accept_any_token_type(self) -> Self {
+        self.modify(|inner| inner.accepted_types = None)
+    }
+
+    /// The audience tokens must have.
+    pub fn audience(&self) -> &str {
+        &self.inner.audience
+    }
+
+    /// Verifies the token of an `Authorization` header value.
+    pub async fn verify_header(&self, header: Option<&str>) -> Result<Arc<AccessTokenClaims>, BearerError> {
+        self.verify(BearerError::token_from_header(header)?).await
+    }
+
+    /// Verifies a bearer token and returns its claims.
+    pub async fn verify(&self, token: &str) -> Result<Arc<AccessTokenClaims>, BearerError> {
+        let inner = &*self.inner;
+        let now = now_seconds();
+        let key = VerifiedTokenCache::key(token);
+        let claims = match inner.cache.get(&key, now) {
+            Some(claims) => claims,
+            None => {
+                let claims = Arc::new(self.verify_uncached(token).await.map_err(|reason| {
+                    tracing::debug!(%reason, "bearer token rejected");
+                    BearerError::InvalidToken(reason)
+                })?);
+                inner.cache.insert(key, claims.clone(), now);
+                claims
+            }
+        };
+        if let Some(missing) = inner.required_scopes.iter().find(|scope| !claims.has_scope(scope)) {
+            return Err(BearerError::InsufficientScope(missing.clone()));
+        }
+        Ok(claims)
+    }
+
+    async fn verify_uncached(&self, token: &str) -> Result<AccessTokenClaims, TokenError> {
+        let inner = &*self.inner;
+        match (&inner.core, &inner.static_keys) {
+            (Some(core), _) => core.verify_with(token, &self.expected(&core.metadata().issuer)).await,
+            (None, Some((issuer, keys))) => {
+                crate::oidc::verify_jwt(keys, &inner.http, token, &self.expected(issuer)).await
+            }
+            (None, None) => Err(TokenError::KeysUnavailable("no keys configured".into())),
+        }
+    }
+
+    fn expected<'a>(&'a self, issuer: &'a str) -> Expected<'a> {
+        let inner = &*self.inner;
+        Expected {
+            issuer,
+            audience: &inner.audience,
+            leeway_seconds: inner.leeway.as_secs() as i64,
+            require_sub: false,
+            authorized_party: None,
+            types: inner.accepted_types.as_deref(),
+        }
+    }
+}
