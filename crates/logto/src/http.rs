@@ -102,22 +102,16 @@ impl Http {
         auth: ClientAuth<'_>,
         params: &[(&str, &str)],
     ) -> Result<Vec<u8>> {
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.extend_pairs(params);
+        let body = form_body(auth, params);
         let mut request = self
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        match auth.client_secret {
-            Some(secret) => {
-                request = request.header(reqwest::header::AUTHORIZATION, auth.basic_header(secret))
-            }
-            None => {
-                form.append_pair("client_id", auth.client_id);
-            }
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(secret) = auth.client_secret {
+            request = request.header(reqwest::header::AUTHORIZATION, auth.basic_header(secret));
         }
-        let request = request.body(form.finish());
         self.send(url, request).await
     }
 
@@ -137,6 +131,16 @@ impl Http {
         .instrument(span)
         .await
     }
+}
+
+/// The form body; a public client names itself in it (client_secret_basic otherwise).
+fn form_body(auth: ClientAuth<'_>, params: &[(&str, &str)]) -> String {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    form.extend_pairs(params);
+    if auth.client_secret.is_none() {
+        form.append_pair("client_id", auth.client_id);
+    }
+    form.finish()
 }
 
 fn strip_query(url: &str) -> String {

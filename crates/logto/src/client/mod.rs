@@ -294,12 +294,11 @@ impl LogtoClient {
     /// revocation is logged and ignored. Local tokens are cleared even when the server is down.
     pub async fn sign_out(&self, post_logout_redirect_uri: Option<&str>) -> Result<String> {
         let core = self.oidc_core().await;
-        if let (Ok(core), Some(refresh_token)) = (&core, self.storage.get(PersistKey::RefreshToken).await?) {
-            if let Err(error) =
+        if let (Ok(core), Some(refresh_token)) = (&core, self.storage.get(PersistKey::RefreshToken).await?)
+            && let Err(error) =
                 core.revoke_token(&self.shared.config.app_id, self.client_secret(), &refresh_token).await
-            {
-                tracing::warn!(%error, "refresh token revocation failed; signing out locally anyway");
-            }
+        {
+            tracing::warn!(%error, "refresh token revocation failed; signing out locally anyway");
         }
         for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
             self.storage.delete(key).await?;
@@ -426,10 +425,10 @@ impl LogtoClient {
         }
         if let Some(id_token) = &response.id_token {
             let claims = core.verify_id_token(id_token, &config.app_id).await?;
-            if let Some(current) = self.get_id_token().await? {
-                if OidcCore::decode_id_token(&current).is_ok_and(|current| current.sub != claims.sub) {
-                    return Err(LogtoError::InvalidIdToken(TokenError::SubjectChanged));
-                }
+            if let Some(current) = self.get_id_token().await?
+                && OidcCore::decode_id_token(&current).is_ok_and(|current| current.sub != claims.sub)
+            {
+                return Err(LogtoError::InvalidIdToken(TokenError::SubjectChanged));
             }
             self.storage.set(PersistKey::IdToken, id_token.clone()).await?;
         }
@@ -445,5 +444,27 @@ impl LogtoClient {
         drop(turn);
         tracing::debug!(resource, "access token refreshed");
         Ok(response.access_token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: T) {}
+
+    /// Web frameworks run handlers on a multi-threaded runtime: every future must be `Send`.
+    #[test]
+    fn client_futures_are_send() {
+        let client =
+            LogtoClient::new(LogtoConfig::new("http://127.0.0.1:1", "app"), Arc::new(MemoryStorage::new()))
+                .expect("valid config");
+        assert_send(client.sign_in("http://127.0.0.1:2/callback"));
+        assert_send(client.handle_sign_in_callback("http://127.0.0.1:2/callback"));
+        assert_send(client.sign_out(None));
+        assert_send(client.get_access_token(""));
+        assert_send(client.get_organization_token("o"));
+        assert_send(client.fetch_user_info());
+        assert_send(client.get_id_token_claims());
     }
 }

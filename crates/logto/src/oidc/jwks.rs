@@ -42,7 +42,7 @@ enum KeyMaterial {
     /// An EC key can only be used with the algorithm of its curve.
     Ec { algorithm: Algorithm, key: ParsedPublicKey },
     /// An RSA key is parsed once per RSA algorithm it is used with.
-    Rsa { n: Vec<u8>, e: Vec<u8>, parsed: [OnceLock<Option<ParsedPublicKey>>; 9] },
+    Rsa { n: Vec<u8>, e: Vec<u8>, parsed: Box<[OnceLock<Option<ParsedPublicKey>>; 9]> },
 }
 
 /// A verification key of the JWKS.
@@ -289,10 +289,11 @@ impl JwksCache {
         seen: Option<Instant>,
     ) -> Result<(Arc<KeySet>, Instant), TokenError> {
         let _guard = self.fetching.lock().await;
-        if let Some((keys, at)) = self.snapshot() {
-            if Some(at) != seen && at.elapsed() < self.policy.max_age {
-                return Ok((keys, at));
-            }
+        if let Some((keys, at)) = self.snapshot()
+            && Some(at) != seen
+            && at.elapsed() < self.policy.max_age
+        {
+            return Ok((keys, at));
         }
         let body = http.get_bytes(&self.url).await.map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
         let keys = Arc::new(KeySet::parse(&body).map_err(TokenError::KeysUnavailable)?);

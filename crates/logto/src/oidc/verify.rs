@@ -59,10 +59,10 @@ pub(crate) fn check_claims(payload: &[u8], expected: &Expected<'_>, now: i64) ->
     if !aud.contains(expected.audience) {
         return Err(TokenError::WrongAudience { expected: expected.audience.to_owned() });
     }
-    if let (Some(party), Some(azp)) = (expected.authorized_party, claims.azp.as_deref()) {
-        if azp != party {
-            return Err(TokenError::WrongAudience { expected: party.to_owned() });
-        }
+    if let (Some(party), Some(azp)) = (expected.authorized_party, claims.azp.as_deref())
+        && azp != party
+    {
+        return Err(TokenError::WrongAudience { expected: party.to_owned() });
     }
     let leeway = expected.leeway_seconds as f64;
     let now = now as f64;
