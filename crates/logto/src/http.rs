@@ -192,6 +192,12 @@ fn server_error(status: u16, body: &[u8]) -> LogtoError {
     LogtoError::Server { status, error, error_description }
 }
 
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_error_body(body: &[u8]) -> LogtoError {
+    let _ = parse_json::<serde_json::Value>("https://t.example/x?y", body);
+    server_error(400, body)
+}
+
 pub(crate) fn parse_json<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         let looks_like_html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');

@@ -20,6 +20,25 @@ use std::sync::Arc;
 use std::time::Duration;
 use stored::{AccessTokenMap, CachedAccessToken, SignInSession, cache_expiry, parse_stored, to_json};
 
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzz_entry {
+    use super::*;
+
+    pub(crate) fn callback(url: &str) {
+        let session = SignInSession {
+            redirect_uri: "https://app.example/callback".into(),
+            code_verifier: "verifier".into(),
+            state: "state".into(),
+        };
+        let _ = callback::read_callback(url, &session, "https://t.example/oidc", true);
+    }
+
+    pub(crate) fn stored(key: PersistKey, value: &str) {
+        let _ = parse_stored::<SignInSession>(key, value);
+        let _ = parse_stored::<AccessTokenMap>(key, value);
+    }
+}
+
 /// What every client of one app shares: configuration, the HTTP connection pool, the discovered
 /// metadata and keys, and the refresh coordination.
 struct Shared {

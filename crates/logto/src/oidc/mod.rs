@@ -15,6 +15,31 @@ pub(crate) use pkce::constant_time_eq;
 pub(crate) use verify::{Expected, now_seconds, verify_jwt};
 
 use crate::error::{LogtoError, Result, TokenError};
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_jwt(token: &str) -> Result<(), TokenError> {
+    let jws = jwt::Jws::parse(token)?;
+    let expected = Expected {
+        issuer: "https://t.example/oidc",
+        audience: "app",
+        leeway_seconds: 60,
+        require_sub: true,
+        authorized_party: Some("app"),
+        types: None,
+    };
+    verify::check_claims(&jws.payload, &expected, 1_700_000_000)
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_jwks(document: &[u8]) -> Result<(), TokenError> {
+    let keys = KeySet::parse(document).map_err(TokenError::KeysUnavailable)?;
+    for alg in Algorithm::ALL {
+        if let Ok(key) = keys.select(None, alg) {
+            let _ = key.verify(alg, b"message", b"signature");
+        }
+    }
+    Ok(())
+}
 use crate::http::{ClientAuth, Http};
 use crate::models::{
     AccessTokenClaims, IdTokenClaims, ProviderMetadata, TokenResponse, UserInfoResponse,
