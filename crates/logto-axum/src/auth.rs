@@ -1,0 +1,186 @@
+//! [`LogtoAuth`]: the app's shared Logto client plus its [`AuthSettings`], and the sign-in,
+//! sign-up, callback and sign-out routes built from them.
+
+use crate::error::AuthError;
+use crate::settings::{AuthSettings, is_local_path};
+use crate::storage::SessionStorage;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use logto::{FirstScreen, LogtoClient, LogtoError, SignInOptions, StorageError};
+use serde::Deserialize;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+/// The session key of the local path to return to after the callback.
+const RETURN_TO_KEY: &str = "logto_axum.returnTo";
+
+/// The Logto integration of one app: the shared [`LogtoClient`] (HTTP pool, discovery, keys) and
+/// the route settings. Cheap to clone.
+///
+/// Mount [`LogtoAuth::routes`], add [`LogtoAuth::layer`] so the extractors find it, and a session
+/// layer ([`SessionConfig::layer`](crate::SessionConfig::layer)) outside both.
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use logto::{LogtoClient, LogtoConfig};
+/// use logto_axum::{AuthSettings, LogtoAuth, SessionConfig, SignedInUser, RedirectToSignIn};
+/// use tower_sessions::MemoryStore;
+///
+/// async fn protected(user: SignedInUser<RedirectToSignIn>) -> String {
+///     format!("hello {}", user.claims().sub)
+/// }
+///
+/// # fn run() -> logto::Result<()> {
+/// let client = LogtoClient::builder(
+///     LogtoConfig::new("https://tenant.logto.app", "app-id").with_app_secret("secret"),
+/// ).build()?;
+/// let auth = LogtoAuth::new(client, AuthSettings::new("http://localhost:3000"))?;
+/// let app: Router = Router::new()
+///     .route("/protected", get(protected))
+///     .merge(auth.routes())
+///     .layer(auth.layer())
+///     .layer(SessionConfig::default().secure(false).layer(MemoryStore::default()));
+/// # drop(app); Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct LogtoAuth {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: LogtoClient,
+    settings: AuthSettings,
+}
+
+/// The `return_to` query parameter of the sign-in and sign-up routes.
+#[derive(Debug, Deserialize)]
+struct ReturnTo {
+    return_to: Option<String>,
+}
+
+impl LogtoAuth {
+    /// Checks the settings and keeps the shared client.
+    pub fn new(client: LogtoClient, settings: AuthSettings) -> logto::Result<Self> {
+        settings.validate()?;
+        Ok(Self { inner: Arc::new(Inner { client, settings }) })
+    }
+
+    /// The shared client (its own storage is not any user's; use [`LogtoAuth::client_for`]).
+    pub fn client(&self) -> &LogtoClient {
+        &self.inner.client
+    }
+
+    /// The route settings.
+    pub fn settings(&self) -> &AuthSettings {
+        &self.inner.settings
+    }
+
+    /// The client of one browser session: the shared core bound to the session's storage.
+    pub fn client_for(&self, session: Session) -> LogtoClient {
+        self.inner.client.with_storage(Arc::new(SessionStorage::new(session)))
+    }
+
+    /// The layer that makes this integration available to the extractors
+    /// ([`SignedInUser`](crate::SignedInUser), [`SessionClient`](crate::SessionClient)).
+    pub fn layer(&self) -> axum::Extension<LogtoAuth> {
+        axum::Extension(self.clone())
+    }
+
+    /// The sign-in, sign-up, callback and sign-out routes (sign-out answers GET and POST).
+    pub fn routes<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let settings = self.settings();
+        Router::new()
+            .route(&settings.sign_in_path, get(sign_in))
+            .route(&settings.sign_up_path, get(sign_up))
+            .route(&settings.callback_path, get(callback))
+            .route(&settings.sign_out_path, get(sign_out).post(sign_out))
+            .with_state(self.clone())
+    }
+
+    /// Starts a sign-in for `session` and returns the identity server URL to redirect to.
+    /// `return_to` (a local path) is where the callback sends the browser afterwards.
+    pub async fn start_sign_in(
+        &self,
+        session: Session,
+        first_screen: Option<FirstScreen>,
+        return_to: Option<&str>,
+    ) -> Result<String, AuthError> {
+        let mut options = SignInOptions::new(self.settings().redirect_uri());
+        if let Some(screen) = first_screen {
+            options = options.first_screen(screen);
+        }
+        match return_to.filter(|target| is_local_path(target)) {
+            Some(target) => session.insert(RETURN_TO_KEY, target).await.map_err(storage_error)?,
+            None => drop(session.remove_value(RETURN_TO_KEY).await.map_err(storage_error)?),
+        }
+        Ok(self.client_for(session).sign_in(options).await?)
+    }
+
+    /// Completes the sign-in from the callback request's URI and returns where to send the
+    /// browser. The session id is renewed on success (no session fixation).
+    pub async fn finish_sign_in(&self, session: Session, uri: &Uri) -> Result<String, AuthError> {
+        let mut callback_url = self.settings().redirect_uri();
+        if let Some(query) = uri.query() {
+            callback_url.push('?');
+            callback_url.push_str(query);
+        }
+        self.client_for(session.clone()).handle_sign_in_callback(&callback_url).await?;
+        session.cycle_id().await.map_err(storage_error)?;
+        let return_to: Option<String> = session.remove(RETURN_TO_KEY).await.map_err(storage_error)?;
+        Ok(return_to.filter(|t| is_local_path(t)).unwrap_or_else(|| self.settings().post_sign_in_redirect.clone()))
+    }
+
+    /// Signs the session out (local tokens cleared, refresh token revoked, session deleted) and
+    /// returns the identity server's end-session URL to redirect to.
+    pub async fn sign_out(&self, session: Session) -> Result<String, AuthError> {
+        let post_sign_out = self.settings().absolute(&self.settings().post_sign_out_redirect);
+        let result = self.client_for(session.clone()).sign_out(Some(&post_sign_out)).await;
+        session.flush().await.map_err(storage_error)?;
+        Ok(result?)
+    }
+}
+
+fn storage_error(error: tower_sessions::session::Error) -> AuthError {
+    AuthError(LogtoError::Storage(StorageError::new(error)))
+}
+
+/// A `302 Found` to `location` (the status the official SDKs use).
+fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(axum::http::header::LOCATION, location)]).into_response()
+}
+
+async fn sign_in(State(auth): State<LogtoAuth>, session: Session, Query(query): Query<ReturnTo>) -> Response {
+    match auth.start_sign_in(session, None, query.return_to.as_deref()).await {
+        Ok(url) => found(&url),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn sign_up(State(auth): State<LogtoAuth>, session: Session, Query(query): Query<ReturnTo>) -> Response {
+    match auth.start_sign_in(session, Some(FirstScreen::Register), query.return_to.as_deref()).await {
+        Ok(url) => found(&url),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn callback(State(auth): State<LogtoAuth>, session: Session, uri: Uri) -> Response {
+    match auth.finish_sign_in(session, &uri).await {
+        Ok(target) => found(&target),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn sign_out(State(auth): State<LogtoAuth>, session: Session) -> Response {
+    match auth.sign_out(session).await {
+        Ok(url) => found(&url),
+        Err(error) => error.into_response(),
+    }
+}
+

@@ -1,0 +1,64 @@
+//! [`SessionStorage`]: the core [`Storage`] over a tower-sessions [`Session`], so each browser
+//! session keeps its own tokens in the session store and the cookie holds only the session id.
+
+use async_trait::async_trait;
+use logto::{PersistKey, Storage, StorageError};
+use tower_sessions::Session;
+
+/// The prefix of the session keys the SDK's values are stored under (`logto.idToken`, ...).
+pub const SESSION_KEY_PREFIX: &str = "logto.";
+
+/// A [`Storage`] backed by one request's [`Session`].
+///
+/// The values live in the session store (memory, Redis, ...); the browser only ever receives
+/// the session id cookie, never a token. Changes are saved by the session layer at the end of
+/// the request.
+///
+/// ```
+/// use logto::{PersistKey, Storage};
+/// use logto_axum::SessionStorage;
+/// use std::sync::Arc;
+/// use tower_sessions::{MemoryStore, Session};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+/// let storage = SessionStorage::new(session.clone());
+/// storage.set(PersistKey::IdToken, "a.b.c".into()).await.unwrap();
+/// assert_eq!(session.get::<String>("logto.idToken").await.unwrap().as_deref(), Some("a.b.c"));
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionStorage {
+    session: Session,
+}
+
+impl SessionStorage {
+    /// A storage over `session`.
+    pub fn new(session: Session) -> Self {
+        Self { session }
+    }
+
+    /// The session this storage writes to.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    fn key(key: PersistKey) -> String {
+        format!("{SESSION_KEY_PREFIX}{}", key.as_str())
+    }
+}
+
+#[async_trait]
+impl Storage for SessionStorage {
+    async fn get(&self, key: PersistKey) -> Result<Option<String>, StorageError> {
+        self.session.get::<String>(&Self::key(key)).await.map_err(StorageError::new)
+    }
+
+    async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
+        self.session.insert(&Self::key(key), value).await.map_err(StorageError::new)
+    }
+
+    async fn delete(&self, key: PersistKey) -> Result<(), StorageError> {
+        self.session.remove_value(&Self::key(key)).await.map(drop).map_err(StorageError::new)
+    }
+}

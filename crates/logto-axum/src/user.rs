@@ -1,0 +1,218 @@
+//! The signed-in user extractor ([`SignedInUser`]) with the two behaviours of the official
+//! SDKs' `authenticated` decorator ([`RedirectToSignIn`] and [`JsonUnauthorized`]), and
+//! [`SessionClient`] for handlers that only need the session's client.
+
+use crate::auth::LogtoAuth;
+use crate::error::AuthError;
+use axum::Json;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use logto::{IdTokenClaims, LogtoClient, LogtoError, UserInfoResponse};
+use std::fmt;
+use std::marker::PhantomData;
+use tower_sessions::Session;
+
+/// What a [`SignedInUser`] extractor answers when nobody is signed in.
+pub trait Unauthenticated: Send + Sync + 'static {
+    /// The response for the request `parts` of an app configured by `auth`.
+    ///
+    /// ```
+    /// use axum::http::{Request, StatusCode};
+    /// use logto_axum::{JsonUnauthorized, Unauthenticated};
+    /// # let auth = logto_axum::LogtoAuth::new(
+    /// #     logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "a")).build().unwrap(),
+    /// #     logto_axum::AuthSettings::new("http://localhost:3000")).unwrap();
+    /// let (parts, ()) = Request::new(()).into_parts();
+    /// assert_eq!(JsonUnauthorized::respond(&auth, &parts).status(), StatusCode::UNAUTHORIZED);
+    /// ```
+    fn respond(auth: &LogtoAuth, parts: &Parts) -> Response;
+}
+
+/// Redirects to the sign-in route with `return_to` set to the requested page (for pages), like
+/// `@authenticated(shouldRedirect=True)`.
+///
+/// ```
+/// use axum::http::{Request, StatusCode, header};
+/// use logto_axum::{RedirectToSignIn, Unauthenticated};
+/// # let auth = logto_axum::LogtoAuth::new(
+/// #     logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "a")).build().unwrap(),
+/// #     logto_axum::AuthSettings::new("http://localhost:3000")).unwrap();
+/// let (parts, ()) = Request::get("/protected").body(()).unwrap().into_parts();
+/// let response = RedirectToSignIn::respond(&auth, &parts);
+/// assert_eq!(response.status(), StatusCode::FOUND);
+/// assert_eq!(response.headers()[header::LOCATION], "http://localhost:3000/sign-in?return_to=%2Fprotected");
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RedirectToSignIn;
+
+/// Answers `401` with `{"error": "Not authenticated"}` (for JSON endpoints), like
+/// `@authenticated(shouldRedirect=False)`.
+///
+/// ```
+/// use logto_axum::{JsonUnauthorized, SignedInUser};
+/// async fn api(user: SignedInUser<JsonUnauthorized>) -> String { user.claims().sub.clone() }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonUnauthorized;
+
+impl Unauthenticated for RedirectToSignIn {
+    fn respond(auth: &LogtoAuth, parts: &Parts) -> Response {
+        let original = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |uri| &uri.0);
+        let return_to = original.path_and_query().map_or("/", |p| p.as_str());
+        let mut location = url::Url::parse(&auth.settings().absolute(&auth.settings().sign_in_path))
+            .unwrap_or_else(|_| url::Url::parse("http://invalid/").expect("static URL"));
+        location.query_pairs_mut().append_pair("return_to", return_to);
+        (StatusCode::FOUND, [(header::LOCATION, location.as_str())]).into_response()
+    }
+}
+
+impl Unauthenticated for JsonUnauthorized {
+    fn respond(_auth: &LogtoAuth, _parts: &Parts) -> Response {
+        (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": "Not authenticated" }))).into_response()
+    }
+}
+
+/// The signed-in user of the request's session: the ID-token claims, and the session's client
+/// for user info and access tokens. When nobody is signed in the extractor answers with `R`
+/// ([`JsonUnauthorized`] by default, or [`RedirectToSignIn`]); `Option<SignedInUser>` never
+/// rejects.
+///
+/// ```
+/// use logto_axum::{RedirectToSignIn, SignedInUser};
+///
+/// async fn profile(user: SignedInUser<RedirectToSignIn>) -> String {
+///     format!("{} ({})", user.claims().sub, user.claims().name.as_deref().unwrap_or("no name"))
+/// }
+///
+/// async fn userinfo(user: SignedInUser) -> Result<axum::Json<logto::UserInfoResponse>, logto_axum::AuthError> {
+///     Ok(axum::Json(user.fetch_user_info().await?))
+/// }
+/// ```
+pub struct SignedInUser<R = JsonUnauthorized> {
+    claims: IdTokenClaims,
+    client: LogtoClient,
+    behaviour: PhantomData<fn() -> R>,
+}
+
+impl<R> fmt::Debug for SignedInUser<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedInUser").field("sub", &self.claims.sub).finish_non_exhaustive()
+    }
+}
+
+impl<R> SignedInUser<R> {
+    /// The claims of the session's ID token.
+    pub fn claims(&self) -> &IdTokenClaims {
+        &self.claims
+    }
+
+    /// The session's client (tokens, organization tokens, sign-out).
+    pub fn client(&self) -> &LogtoClient {
+        &self.client
+    }
+
+    /// Fetches the user's claims from the userinfo endpoint (custom data, identities, ...).
+    pub async fn fetch_user_info(&self) -> logto::Result<UserInfoResponse> {
+        self.client.fetch_user_info().await
+    }
+
+    /// An access token for the API `resource` (cached in the session, refreshed when needed).
+    pub async fn access_token(&self, resource: &str) -> logto::Result<String> {
+        self.client.get_access_token(resource).await
+    }
+
+    /// An organization token for `organization_id`.
+    pub async fn organization_token(&self, organization_id: &str) -> logto::Result<String> {
+        self.client.get_organization_token(organization_id).await
+    }
+}
+
+/// Why an extractor could not run at all (a missing layer, a broken session store): `500`.
+#[derive(Debug)]
+pub struct ExtractorError(&'static str);
+
+impl IntoResponse for ExtractorError {
+    fn into_response(self) -> Response {
+        tracing::error!(reason = self.0, "logto-axum extractor misconfigured");
+        (StatusCode::INTERNAL_SERVER_ERROR, self.0).into_response()
+    }
+}
+
+async fn session_client(parts: &mut Parts) -> Result<(LogtoAuth, LogtoClient), Response> {
+    let auth = parts.extensions.get::<LogtoAuth>().cloned().ok_or_else(|| {
+        ExtractorError("LogtoAuth is not in the request extensions: add `.layer(auth.layer())`").into_response()
+    })?;
+    let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| {
+        ExtractorError("no session: add a session layer (`SessionConfig::layer`) outside the routes")
+            .into_response()
+    })?;
+    let client = auth.client_for(session);
+    Ok((auth, client))
+}
+
+async fn signed_in<R>(parts: &mut Parts) -> Result<Option<SignedInUser<R>>, Response> {
+    let (_, client) = session_client(parts).await?;
+    match client.get_id_token_claims().await {
+        Ok(claims) => Ok(Some(SignedInUser { claims, client, behaviour: PhantomData })),
+        Err(LogtoError::NotAuthenticated) => Ok(None),
+        Err(LogtoError::InvalidIdToken(error)) => {
+            // An unreadable stored token is as good as none: let the user sign in again.
+            tracing::warn!(%error, "ignoring an unreadable ID token in the session");
+            Ok(None)
+        }
+        Err(error) => Err(AuthError(error).into_response()),
+    }
+}
+
+impl<S, R> FromRequestParts<S> for SignedInUser<R>
+where
+    S: Send + Sync,
+    R: Unauthenticated,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match signed_in(parts).await? {
+            Some(user) => Ok(user),
+            None => {
+                let auth = parts.extensions.get::<LogtoAuth>().cloned().ok_or_else(|| {
+                    ExtractorError("LogtoAuth is not in the request extensions").into_response()
+                })?;
+                Err(R::respond(&auth, parts))
+            }
+        }
+    }
+}
+
+impl<S, R> OptionalFromRequestParts<S> for SignedInUser<R>
+where
+    S: Send + Sync,
+    R: Unauthenticated,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        signed_in(parts).await
+    }
+}
+
+/// The client of the request's session, signed in or not.
+///
+/// ```
+/// use logto_axum::SessionClient;
+/// async fn status(SessionClient(client): SessionClient) -> &'static str {
+///     if client.is_authenticated().await.unwrap_or(false) { "signed in" } else { "signed out" }
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SessionClient(pub LogtoClient);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionClient {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(session_client(parts).await?.1))
+    }
+}

@@ -1,0 +1,199 @@
+//! The auth routes and the signed-in user extractor against the test identity server.
+
+mod common;
+
+use common::{browser, location, query_param, set_cookies, sign_in, start_app};
+use logto_axum::tower_sessions::MemoryStore;
+use logto_test_idp::{TestIdp, demo_user};
+
+#[tokio::test]
+async fn sign_in_callback_protected_and_userinfo() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| s).await;
+    let browser = browser();
+
+    let anonymous = browser.get(format!("{base}/whoami")).send().await.unwrap();
+    assert_eq!(anonymous.text().await.unwrap(), "anonymous");
+
+    let start = browser.get(format!("{base}/sign-in")).send().await.unwrap();
+    let before: Vec<String> = set_cookies(&start);
+    let sign_in_url = location(&start);
+    assert!(sign_in_url.starts_with(&format!("{}/oidc/auth?", idp.endpoint())), "{sign_in_url}");
+    assert_eq!(query_param(&sign_in_url, "redirect_uri").as_deref(), Some(format!("{base}/callback").as_str()));
+
+    let callback = idp.login(&sign_in_url).await;
+    let done = browser.get(&callback).send().await.unwrap();
+    assert_eq!(done.status(), 302);
+    assert_eq!(location(&done), "/");
+
+    // The cookie holds only an opaque session id, renewed at sign-in (no fixation).
+    let after = set_cookies(&done);
+    assert_eq!(after.len(), 1, "{after:?}");
+    let cookie = &after[0];
+    assert!(cookie.starts_with("logto_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "secure(false) in the tests: {cookie}");
+    let value = cookie.split(';').next().unwrap().trim_start_matches("logto_session=");
+    assert!(value.len() < 40 && !value.contains("eyJ"), "no token in the cookie: {value}");
+    assert!(!before.iter().any(|c| c.starts_with(&format!("logto_session={value};"))), "session id renewed");
+
+    let claims: serde_json::Value = browser.get(format!("{base}/protected")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(claims["sub"], demo_user::SUB);
+    assert_eq!(claims["name"], demo_user::NAME);
+    assert_eq!(claims["email"], demo_user::EMAIL);
+
+    let me: serde_json::Value = browser.get(format!("{base}/api/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["sub"], demo_user::SUB);
+
+    let info: serde_json::Value = browser.get(format!("{base}/userinfo")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(info["sub"], demo_user::SUB);
+    assert_eq!(info["email"], demo_user::EMAIL);
+
+    let whoami = browser.get(format!("{base}/whoami")).send().await.unwrap();
+    assert_eq!(whoami.text().await.unwrap(), demo_user::SUB);
+
+    // Another browser has its own (empty) session.
+    let other = common::browser().get(format!("{base}/whoami")).send().await.unwrap();
+    assert_eq!(other.text().await.unwrap(), "anonymous");
+}
+
+#[tokio::test]
+async fn unauthenticated_redirects_or_answers_json_401() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| s).await;
+    let browser = browser();
+
+    let page = browser.get(format!("{base}/protected?tab=1")).send().await.unwrap();
+    assert_eq!(page.status(), 302);
+    assert_eq!(location(&page), format!("{base}/sign-in?return_to=%2Fprotected%3Ftab%3D1"));
+
+    let api = browser.get(format!("{base}/api/me")).send().await.unwrap();
+    assert_eq!(api.status(), 401);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({ "error": "Not authenticated" }));
+
+    let userinfo = browser.get(format!("{base}/userinfo")).send().await.unwrap();
+    assert_eq!(userinfo.status(), 401);
+}
+
+#[tokio::test]
+async fn return_to_is_honoured_for_local_paths_only() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| s).await;
+
+    let local = sign_in(&idp, &browser(), &format!("{base}/sign-in?return_to=%2Fprotected%3Ftab%3D1")).await;
+    assert_eq!(location(&local), "/protected?tab=1");
+
+    for evil in ["https://evil.example/", "//evil.example/x", "/\\evil.example"] {
+        let url = format!("{base}/sign-in?return_to={}", url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>());
+        let done = sign_in(&idp, &browser(), &url).await;
+        assert_eq!(location(&done), "/", "{evil} must not be followed");
+    }
+}
+
+#[tokio::test]
+async fn sign_up_opens_the_register_screen() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| s).await;
+    let start = browser().get(format!("{base}/sign-up")).send().await.unwrap();
+    assert_eq!(start.status(), 302);
+    assert_eq!(query_param(&location(&start), "first_screen").as_deref(), Some("register"));
+    let plain = browser().get(format!("{base}/sign-in")).send().await.unwrap();
+    assert_eq!(query_param(&location(&plain), "first_screen"), None);
+}
+
+#[tokio::test]
+async fn configurable_paths_and_redirects() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| {
+        s.sign_in_path("/auth/login")
+            .sign_up_path("/auth/register")
+            .callback_path("/auth/callback")
+            .sign_out_path("/auth/logout")
+            .post_sign_in_redirect("/welcome")
+            .post_sign_out_redirect("/bye")
+    })
+    .await;
+    let browser = browser();
+    let start = browser.get(format!("{base}/auth/login")).send().await.unwrap();
+    let sign_in_url = location(&start);
+    assert_eq!(query_param(&sign_in_url, "redirect_uri"), Some(format!("{base}/auth/callback")));
+    let done = browser.get(idp.login(&sign_in_url).await).send().await.unwrap();
+    assert_eq!(location(&done), "/welcome");
+    let out = browser.get(format!("{base}/auth/logout")).send().await.unwrap();
+    assert_eq!(query_param(&location(&out), "post_logout_redirect_uri"), Some(format!("{base}/bye")));
+    assert_eq!(browser.get(format!("{base}/sign-in")).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn callback_errors_render_an_error_page() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| s).await;
+
+    // No sign-in was started in this session.
+    let stale = browser().get(format!("{base}/callback?code=x&state=y")).send().await.unwrap();
+    assert_eq!(stale.status(), 400);
+    let body = stale.text().await.unwrap();
+    assert!(body.contains("Sign-in could not be completed") && body.contains("start the sign-in again"), "{body}");
+
+    // The state does not match the sign-in session.
+    let browser1 = browser();
+    let start = browser1.get(format!("{base}/sign-in")).send().await.unwrap();
+    let _ = location(&start);
+    let forged = browser1.get(format!("{base}/callback?code=x&state=forged&iss=x")).send().await.unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(forged.text().await.unwrap().contains("state does not match"));
+
+    // The user denied access (the state is right): 403, and the error is shown escaped.
+    let browser2 = browser();
+    let start = browser2.get(format!("{base}/sign-in")).send().await.unwrap();
+    let state = query_param(&location(&start), "state").unwrap();
+    let url = format!(
+        "{base}/callback?error=access_denied&error_description=%3Cscript%3Eno%3C%2Fscript%3E&state={state}&iss={}",
+        url::form_urlencoded::byte_serialize(idp.issuer().as_bytes()).collect::<String>()
+    );
+    let denied = browser2.get(&url).send().await.unwrap();
+    assert_eq!(denied.status(), 403);
+    let body = denied.text().await.unwrap();
+    assert!(body.contains("access_denied") && body.contains("&lt;script&gt;") && !body.contains("<script>"), "{body}");
+    // The attempt is over: replaying the callback is a stale callback.
+    assert_eq!(browser2.get(&url).send().await.unwrap().status(), 400);
+
+    // No code and no error.
+    let browser3 = browser();
+    let start = browser3.get(format!("{base}/sign-in")).send().await.unwrap();
+    let state = query_param(&location(&start), "state").unwrap();
+    let iss = url::form_urlencoded::byte_serialize(idp.issuer().as_bytes()).collect::<String>();
+    let missing = browser3.get(format!("{base}/callback?state={state}&iss={iss}")).send().await.unwrap();
+    assert_eq!(missing.status(), 400);
+
+    // A code the server never issued: the token endpoint refuses (502, the server's fault or ours).
+    let browser4 = browser();
+    let start = browser4.get(format!("{base}/sign-in")).send().await.unwrap();
+    let state = query_param(&location(&start), "state").unwrap();
+    let bad = browser4.get(format!("{base}/callback?code=bogus&state={state}&iss={iss}")).send().await.unwrap();
+    assert_eq!(bad.status(), 502);
+}
+
+#[tokio::test]
+async fn sign_out_clears_the_session_and_ends_the_idp_session() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| s).await;
+    let browser = browser();
+    let done = sign_in(&idp, &browser, &format!("{base}/sign-in")).await;
+    assert_eq!(done.status(), 302);
+    assert_eq!(browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(), demo_user::SUB);
+
+    let out = browser.post(format!("{base}/sign-out")).send().await.unwrap();
+    assert_eq!(out.status(), 302);
+    let end_session = location(&out);
+    assert!(end_session.starts_with(&format!("{}/oidc/session/end?", idp.endpoint())), "{end_session}");
+    assert_eq!(query_param(&end_session, "post_logout_redirect_uri"), Some(format!("{base}/")));
+    assert_eq!(idp.logout(&end_session).await, format!("{base}/"));
+
+    assert_eq!(browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(), "anonymous");
+    assert_eq!(browser.get(format!("{base}/protected")).send().await.unwrap().status(), 302);
+    // GET works too (links), even with nobody signed in.
+    assert_eq!(browser.get(format!("{base}/sign-out")).send().await.unwrap().status(), 302);
+}
