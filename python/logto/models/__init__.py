@@ -1,0 +1,1 @@
+"""The data models (pydantic v2) of the Logto client."""

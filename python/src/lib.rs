@@ -1,0 +1,30 @@
+//! `logto._core`: the Rust side of the `logto` Python package.
+//!
+//! Every protocol decision is the `logto` crate's; this module only converts: Python values into
+//! core calls, core results into JSON text or strings (the Python package builds its pydantic
+//! models from them), core errors into `LogtoException` subclasses. It never calls the user's
+//! Python storage: see [`snapshot`].
+
+mod client;
+mod errors;
+mod oidc;
+mod snapshot;
+
+use pyo3::prelude::*;
+
+/// The extension module.
+#[pymodule]
+fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<client::CoreClient>()?;
+    module.add_class::<oidc::CoreOidc>()?;
+    module.add("ORGANIZATION_URN_PREFIX", logto::ORGANIZATION_URN_PREFIX)?;
+    module.add_function(wrap_pyfunction!(build_organization_urn, module)?)?;
+    errors::register(module)?;
+    Ok(())
+}
+
+/// The audience URN of an organization's tokens.
+#[pyfunction]
+fn build_organization_urn(organization_id: &str) -> String {
+    logto::build_organization_urn(organization_id)
+}
