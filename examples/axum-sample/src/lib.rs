@@ -28,7 +28,7 @@ pub struct SampleConfig {
     pub app_id: String,
     /// The app secret (`LOGTO_APP_SECRET`).
     pub app_secret: Option<String>,
-    /// The public URL of the app (`APP_BASE_URL`, default `http://localhost:{PORT}`).
+    /// The public URL of the app (`APP_BASE_URL`, default `http://{HOST}:{PORT}`).
     pub base_url: String,
     /// The API resource of `/api/data` (`API_RESOURCE`, default `https://api.example.com`).
     pub api_resource: String,
@@ -55,12 +55,14 @@ impl SampleConfig {
         }
     }
 
-    /// Reads the environment; `port` is the port the app listens on.
-    pub fn from_env(port: u16) -> Result<Self, String> {
+    /// Reads the environment; `host` and `port` are where the app listens (the default base
+    /// URL is `http://{host}:{port}`, `localhost` for a wildcard host).
+    pub fn from_env(host: &str, port: u16) -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let endpoint = var("LOGTO_ENDPOINT").ok_or("LOGTO_ENDPOINT is not set")?;
         let app_id = var("LOGTO_APP_ID").ok_or("LOGTO_APP_ID is not set")?;
-        let base_url = var("APP_BASE_URL").unwrap_or_else(|| format!("http://localhost:{port}"));
+        let shown_host = if matches!(host, "0.0.0.0" | "::" | "[::]") { "localhost" } else { host };
+        let base_url = var("APP_BASE_URL").unwrap_or_else(|| format!("http://{shown_host}:{port}"));
         let mut config = Self::new(&endpoint, &app_id, var("LOGTO_APP_SECRET").as_deref(), &base_url);
         if let Some(resource) = var("API_RESOURCE") {
             config.api_resource = resource;

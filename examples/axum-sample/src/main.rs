@@ -18,7 +18,7 @@ async fn main() {
         .await
         .unwrap_or_else(|e| exit(&format!("cannot listen on {host}:{port}: {e}")));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
-    let config = axum_sample::SampleConfig::from_env(port).unwrap_or_else(|e| exit(&e));
+    let config = axum_sample::SampleConfig::from_env(&host, port).unwrap_or_else(|e| exit(&e));
     let app = axum_sample::app(&config).await.unwrap_or_else(|e| exit(&format!("cannot start: {e}")));
     // One line on stdout so scripts can find the URL.
     println!("{{\"url\":\"{}\"}}", config.base_url);

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Demo: the axum sample app signing in against the local Logto-like test identity server.
+#
+#   scripts/demo.sh                 # local identity server on IDP_PORT (default 3001), app on PORT (default 3000)
+#   LOGTO_ENDPOINT=https://tenant.logto.app LOGTO_APP_ID=... LOGTO_APP_SECRET=... scripts/demo.sh
+#                                   # a real Logto tenant instead (no local server)
+#
+# Needs: node + npm (for the local identity server), cargo. Ctrl-C stops everything.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+PORT="${PORT:-3000}"
+HOST="${HOST:-127.0.0.1}"
+IDP_PORT="${IDP_PORT:-3001}"
+pids=()
+
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "demo stopped"
+}
+trap cleanup INT TERM EXIT
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "demo: '$1' is required ($2)" >&2; exit 1; }; }
+need cargo "install Rust from https://rustup.rs"
+
+local_idp=false
+if [[ -z "${LOGTO_ENDPOINT:-}" ]]; then
+  local_idp=true
+  need node "apt-get install -y nodejs npm (Node 20+)"
+  need npm "apt-get install -y npm"
+  if [[ ! -d testing/idp/node_modules/oidc-provider ]]; then
+    echo "==> installing the test identity server (npm ci in testing/idp)"
+    (cd testing/idp && npm ci --no-audit --no-fund)
+  fi
+  echo "==> starting the test identity server on 127.0.0.1:${IDP_PORT}"
+  fifo="$(mktemp -u)"; mkfifo "$fifo"
+  (cd testing/idp && exec node server.mjs --port "$IDP_PORT" --host 127.0.0.1 2> >(grep -v 'WARNING' >&2)) >"$fifo" &
+  pids+=("$!")
+  read -r -t 30 line <"$fifo" || { echo "demo: the identity server did not start (is port ${IDP_PORT} free? set IDP_PORT)" >&2; exit 1; }
+  cat "$fifo" >/dev/null &
+  rm -f "$fifo"
+  LOGTO_ENDPOINT="$(sed -E 's/.*"endpoint":"([^"]+)".*/\1/' <<<"$line")"
+  export LOGTO_ENDPOINT
+  export LOGTO_APP_ID="${LOGTO_APP_ID:-confidential-app}"
+  export LOGTO_APP_SECRET="${LOGTO_APP_SECRET:-confidential-secret}"
+fi
+: "${LOGTO_APP_ID:?set LOGTO_APP_ID for your Logto tenant}"
+
+echo "==> building the sample app"
+cargo build --quiet -p axum-sample
+export PORT HOST COOKIE_SECURE="${COOKIE_SECURE:-false}"
+export RUST_LOG="${RUST_LOG:-info}"
+fifo="$(mktemp -u)"; mkfifo "$fifo"
+./target/debug/axum-sample >"$fifo" &
+pids+=("$!")
+read -r -t 60 line <"$fifo" || { echo "demo: the sample app did not start (is port ${PORT} free? set PORT)" >&2; exit 1; }
+cat "$fifo" >/dev/null &
+rm -f "$fifo"
+url="$(sed -E 's/.*"url":"([^"]+)".*/\1/' <<<"$line")"
+
+echo
+echo "  Logto axum sample:  ${url}/"
+echo "  Identity server:    ${LOGTO_ENDPOINT}"
+if $local_idp; then
+  echo "  Sign in with:       username 'demo', password 'Demo-Passw0rd!'"
+else
+  echo "  Register ${url}/callback as a redirect URI and ${url}/ as a post sign-out redirect URI in Logto."
+fi
+echo "  API:                curl -H 'Authorization: Bearer <token>' ${url}/api/data"
+echo "  Press Ctrl-C to stop."
+echo
+wait -n "${pids[@]}"
+echo "demo: a process exited" >&2
