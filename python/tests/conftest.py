@@ -178,3 +178,21 @@ def config_for(idp: TestIdp, appSecret: Optional[str] = CONFIDENTIAL_SECRET, **k
     appId = kwargs.pop("appId", CONFIDENTIAL_ID if appSecret else PUBLIC_ID)
     return LogtoConfig(endpoint=idp.endpoint, appId=appId, appSecret=appSecret, **kwargs)
 
+
+
+APP_BASE_URL = f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def sample_app(idp):
+    """The Flask sample (python/samples), configured for the test server through the environment
+    like a deployment would be."""
+    os.environ["LOGTO_ENDPOINT"] = idp.endpoint
+    os.environ["LOGTO_APP_ID"] = CONFIDENTIAL_ID
+    os.environ["LOGTO_APP_SECRET"] = CONFIDENTIAL_SECRET
+    os.environ["APP_BASE_URL"] = APP_BASE_URL
+    os.environ["FLASK_SECRET_KEY"] = "sample-secret-for-tests"
+    from samples.app import app
+
+    app.config["TESTING"] = True
+    return app
