@@ -82,6 +82,14 @@ struct AppState {
 
 /// Builds the sample's router (discovers the Logto server once, for the bearer guard).
 pub async fn app(config: &SampleConfig) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    app_with(config, Router::new()).await
+}
+
+/// [`app`] with `extra` routes behind the same session and auth layers (used by tests).
+pub async fn app_with(
+    config: &SampleConfig,
+    extra: Router,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let mut logto_config = LogtoConfig::new(&config.endpoint, &config.app_id)
         .with_scopes([
             UserInfoScope::Email.as_str(),
@@ -112,6 +120,7 @@ pub async fn app(config: &SampleConfig) -> Result<Router, Box<dyn std::error::Er
         .merge(auth.routes())
         .with_state(AppState { api_resource: config.api_resource.clone() })
         .merge(api)
+        .merge(extra)
         .layer(auth.layer());
     let session = SessionConfig::default().secure(config.cookie_secure);
     Ok(match &config.redis_url {
