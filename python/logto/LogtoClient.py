@@ -7,8 +7,9 @@ which does the protocol work off the event loop, then writes back what the core 
 caller's context again. A storage over Flask's `session` therefore works in async views.
 """
 
+import inspect
 from enum import Enum
-from typing import Any, Awaitable, Callable, Dict, Generator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Generator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from pydantic import BaseModel
 
@@ -201,9 +202,11 @@ class LogtoClient:
             except Exception as error:
                 raise LogtoStorageError(f"storage write of {key!r} failed: {error}") from error
 
-    async def _run(self, call: Callable[..., Awaitable[Tuple[Any, _Changes]]], *args: Any) -> Any:
+    async def _run(self, call: Callable[..., Any], *args: Any) -> Any:
         try:
-            result, changes = await call(self._snapshot(), *args)
+            # The core answers at once when it needs no I/O, else hands back an awaitable.
+            outcome = call(self._snapshot(), *args)
+            result, changes = await outcome if inspect.isawaitable(outcome) else outcome
         except LogtoException as error:
             self._apply(getattr(error, "_logto_storage_changes", ()))
             raise

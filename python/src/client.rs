@@ -13,6 +13,7 @@ use pyo3::types::PyList;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 /// What a call changed in the storage: `(key, value)` pairs, `None` meaning deleted.
 type Changes = Vec<(&'static str, Option<String>)>;
@@ -30,8 +31,9 @@ pub(crate) struct CoreClient {
 }
 
 impl CoreClient {
-    /// Runs `call` on the core client bound to a snapshot of the user's values, as a Python
-    /// awaitable of `(result, changes)`.
+    /// Runs `call` on the core client bound to a snapshot of the user's values. Returns
+    /// `(result, changes)` at once when the core needs no I/O (a sign-in URL, a cached token),
+    /// otherwise a Python awaitable of it, driven by the tokio runtime.
     fn run<'py, T, F, Fut>(
         &self,
         py: Python<'py>,
@@ -44,14 +46,22 @@ impl CoreClient {
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
         let storage = Arc::new(SnapshotStorage::new(snapshot));
-        let future = call(self.client.with_storage(storage.clone()));
+        let mut future = Box::pin(call(self.client.with_storage(storage.clone())));
+        // Handing a future to a worker thread and waking the event loop back costs hundreds of
+        // microseconds; most calls of a web request (cached token, sign-in URL) finish without
+        // I/O, so poll once here, inside the runtime's context, and only hand over what waits.
+        let runtime = pyo3_async_runtimes::tokio::get_runtime();
+        let first_poll = {
+            let _context = runtime.enter();
+            future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+        };
+        if let Poll::Ready(outcome) = first_poll {
+            return finish(outcome, storage.changes())
+                .and_then(|value| value.into_pyobject(py).map(Bound::into_any).map_err(Into::into));
+        }
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let outcome = future.await;
-            let changes = storage.changes();
-            match outcome {
-                Ok(value) => Ok((value, changes)),
-                Err(error) => Err(with_changes(to_py_err(error), changes)),
-            }
+            finish(outcome, storage.changes())
         })
     }
 
@@ -68,10 +78,18 @@ impl CoreClient {
     }
 }
 
+fn finish<T>(outcome: logto::Result<T>, changes: Changes) -> PyResult<(T, Changes)> {
+    match outcome {
+        Ok(value) => Ok((value, changes)),
+        Err(error) => Err(with_changes(to_py_err(error), changes)),
+    }
+}
+
 fn with_changes(error: PyErr, changes: Changes) -> PyErr {
     if !changes.is_empty() {
         Python::attach(|py| {
-            let list = PyList::new(py, changes).and_then(|list| error.value(py).setattr(CHANGES_ATTRIBUTE, list));
+            let list =
+                PyList::new(py, changes).and_then(|list| error.value(py).setattr(CHANGES_ATTRIBUTE, list));
             if let Err(failure) = list {
                 failure.write_unraisable(py, None);
             }
@@ -138,8 +156,10 @@ impl CoreClient {
         resources: Vec<String>,
         prompt: Vec<String>,
     ) -> PyResult<Self> {
-        let mut config =
-            LogtoConfig::new(endpoint, app_id).with_scopes(scopes).with_resources(resources).with_prompt(prompt);
+        let mut config = LogtoConfig::new(endpoint, app_id)
+            .with_scopes(scopes)
+            .with_resources(resources)
+            .with_prompt(prompt);
         if let Some(secret) = app_secret {
             config = config.with_app_secret(secret);
         }
@@ -169,8 +189,8 @@ impl CoreClient {
             options = options.first_screen(self::first_screen(&screen)?);
         }
         if let Some(identifiers) = identifiers {
-            options = options
-                .identifiers(identifiers.iter().map(|i| identifier(i)).collect::<PyResult<Vec<_>>>()?);
+            options =
+                options.identifiers(identifiers.iter().map(|i| identifier(i)).collect::<PyResult<Vec<_>>>()?);
         }
         if let Some((method, target)) = direct_sign_in {
             options = options.direct_sign_in(self::direct_sign_in(&method, target)?);
@@ -197,9 +217,11 @@ impl CoreClient {
         snapshot: HashMap<String, String>,
         post_logout_redirect_uri: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, |client| async move {
-            client.sign_out(post_logout_redirect_uri.as_deref()).await
-        })
+        self.run(
+            py,
+            snapshot,
+            |client| async move { client.sign_out(post_logout_redirect_uri.as_deref()).await },
+        )
     }
 
     fn get_access_token<'py>(

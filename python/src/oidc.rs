@@ -10,7 +10,8 @@ use serde::Serialize;
 /// Python builds its models from this text so that claims the token lacks stay unset.
 pub(crate) fn raw_claims<T>(token: &str, check: fn(&str) -> logto::Result<T>) -> logto::Result<String> {
     check(token)?;
-    let claims: serde_json::Value = logto::oidc::decode_jwt_payload(token).map_err(LogtoError::InvalidIdToken)?;
+    let claims: serde_json::Value =
+        logto::oidc::decode_jwt_payload(token).map_err(LogtoError::InvalidIdToken)?;
     Ok(claims.to_string())
 }
 
@@ -104,7 +105,13 @@ impl CoreOidc {
         let core = self.core.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let response = core
-                .fetch_token_by_code(&client_id, client_secret.as_deref(), &redirect_uri, &code, &code_verifier)
+                .fetch_token_by_code(
+                    &client_id,
+                    client_secret.as_deref(),
+                    &redirect_uri,
+                    &code,
+                    &code_verifier,
+                )
                 .await
                 .and_then(|response| to_json(&response, "token"));
             response.map_err(to_py_err)

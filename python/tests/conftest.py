@@ -36,14 +36,15 @@ class TestIdp:
 
     __test__ = False  # not a test class
 
-    def __init__(self, alg: str = "ES384") -> None:
+    def __init__(self, alg: str = "ES384", preload: Optional[str] = None) -> None:
         if not (IDP_DIR / "server.mjs").is_file():
             raise RuntimeError(f"the test identity server is missing: {IDP_DIR / 'server.mjs'}")
         if not _npm_installed():
             npm = shutil.which("npm") or "npm"
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=IDP_DIR, check=True, timeout=600)
+        node = ["node"] + (["--require", preload] if preload else [])
         self.process = subprocess.Popen(
-            ["node", "server.mjs", "--port", "0", "--host", "127.0.0.1", "--alg", alg],
+            node + ["server.mjs", "--port", "0", "--host", "127.0.0.1", "--alg", alg],
             cwd=IDP_DIR,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -71,12 +72,21 @@ class TestIdp:
                 raise RuntimeError("the test identity server's discovery did not answer")
             time.sleep(0.05)
 
+    @classmethod
+    def attach(cls, endpoint: str) -> "TestIdp":
+        """A handle on a server another process started (for login/logout only)."""
+        idp = cls.__new__(cls)
+        idp.endpoint = endpoint.rstrip("/")
+        idp.issuer = idp.endpoint + "/oidc"
+        idp.process = None
+        return idp
+
     @property
     def discovery_url(self) -> str:
         return f"{self.endpoint}/oidc/.well-known/openid-configuration"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=5)
