@@ -134,7 +134,9 @@ impl LogtoAuth {
         self.client_for(session.clone()).handle_sign_in_callback(&callback_url).await?;
         session.cycle_id().await.map_err(storage_error)?;
         let return_to: Option<String> = session.remove(RETURN_TO_KEY).await.map_err(storage_error)?;
-        Ok(return_to.filter(|t| is_local_path(t)).unwrap_or_else(|| self.settings().post_sign_in_redirect.clone()))
+        Ok(return_to
+            .filter(|t| is_local_path(t))
+            .unwrap_or_else(|| self.settings().post_sign_in_redirect.clone()))
     }
 
     /// Signs the session out (local tokens cleared, refresh token revoked, session deleted) and
@@ -183,4 +185,3 @@ async fn sign_out(State(auth): State<LogtoAuth>, session: Session) -> Response {
         Err(error) => error.into_response(),
     }
 }
-

@@ -78,7 +78,9 @@ pub use error::{AuthError, escape_html};
 pub use session::{DEFAULT_COOKIE_NAME, SessionConfig};
 pub use settings::AuthSettings;
 pub use storage::{SESSION_KEY_PREFIX, SessionStorage};
-pub use user::{ExtractorError, JsonUnauthorized, RedirectToSignIn, SessionClient, SignedInUser, Unauthenticated};
+pub use user::{
+    ExtractorError, JsonUnauthorized, RedirectToSignIn, SessionClient, SignedInUser, Unauthenticated,
+};
 
 /// The session crate this integration is built on (for `MemoryStore`, `Session`, ...).
 pub use tower_sessions;

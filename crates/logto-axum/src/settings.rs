@@ -106,8 +106,9 @@ impl AuthSettings {
     }
 
     pub(crate) fn validate(&self) -> Result<(), LogtoError> {
-        let url = url::Url::parse(&self.base_url)
-            .map_err(|e| LogtoError::InvalidConfig(format!("base URL `{}` is not a URL: {e}", self.base_url)))?;
+        let url = url::Url::parse(&self.base_url).map_err(|e| {
+            LogtoError::InvalidConfig(format!("base URL `{}` is not a URL: {e}", self.base_url))
+        })?;
         if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
             return Err(LogtoError::InvalidConfig(format!(
                 "base URL `{}` must be an http(s) URL without query",
@@ -126,7 +127,9 @@ impl AuthSettings {
 /// Whether `target` is a path on this site (`/x`, not `//host` or `/\host`): the only
 /// `return_to` values honoured, so the sign-in route is no open redirect.
 pub(crate) fn is_local_path(target: &str) -> bool {
-    target.starts_with('/') && !target.starts_with("//") && !target.starts_with("/\\")
+    target.starts_with('/')
+        && !target.starts_with("//")
+        && !target.starts_with("/\\")
         && !target.chars().any(char::is_control)
 }
 

@@ -142,7 +142,8 @@ impl IntoResponse for ExtractorError {
 
 async fn session_client(parts: &mut Parts) -> Result<(LogtoAuth, LogtoClient), Response> {
     let auth = parts.extensions.get::<LogtoAuth>().cloned().ok_or_else(|| {
-        ExtractorError("LogtoAuth is not in the request extensions: add `.layer(auth.layer())`").into_response()
+        ExtractorError("LogtoAuth is not in the request extensions: add `.layer(auth.layer())`")
+            .into_response()
     })?;
     let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| {
         ExtractorError("no session: add a session layer (`SessionConfig::layer`) outside the routes")

@@ -64,7 +64,8 @@ async fn call(app: &Router, path: &str, authorization: Option<&str>) -> Answer {
     let status = response.status();
     let challenge = response.headers().get(header::WWW_AUTHENTICATE).map(|v| v.to_str().unwrap().to_owned());
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::json!(String::from_utf8_lossy(&bytes)));
+    let body =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::json!(String::from_utf8_lossy(&bytes)));
     Answer { status, challenge, body }
 }
 
@@ -104,7 +105,11 @@ async fn missing_or_other_scheme_is_401_without_error_code() {
     for header in [None, Some("Basic dXNlcjpwYXNz"), Some("Bearer "), Some(token.as_str())] {
         let answer = call(&app, "/api/data", header).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{header:?}");
-        assert_eq!(answer.challenge.as_deref(), Some("Bearer realm=\"test-api\""), "RFC 6750 §3.1: no error code");
+        assert_eq!(
+            answer.challenge.as_deref(),
+            Some("Bearer realm=\"test-api\""),
+            "RFC 6750 §3.1: no error code"
+        );
     }
 }
 
@@ -191,5 +196,8 @@ async fn claims_extractor_without_the_layer_is_a_500_not_a_pass() {
     let idp = TestIdp::start().await;
     let (client, _) = api_token(&idp).await;
     let app = api(verifier(&client, resources::API).await);
-    assert_eq!(call(&app, "/misconfigured", Some("Bearer x")).await.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        call(&app, "/misconfigured", Some("Bearer x")).await.status,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
 }

@@ -76,11 +76,17 @@ async fn sessions_live_in_redis_and_are_shared_between_instances() {
     assert_eq!(whoami, demo_user::SUB);
 
     // A fresh browser has nothing.
-    assert_eq!(common::browser().get(format!("{app1}/whoami")).send().await.unwrap().text().await.unwrap(), "anonymous");
+    assert_eq!(
+        common::browser().get(format!("{app1}/whoami")).send().await.unwrap().text().await.unwrap(),
+        "anonymous"
+    );
 
     let out = browser.get(format!("{app2}/sign-out")).send().await.unwrap();
     assert_eq!(out.status(), 302);
     let gone: Option<Vec<u8>> = inspector.get(id.as_str()).await.unwrap();
     assert!(gone.is_none(), "sign-out deletes the session from Redis");
-    assert_eq!(browser.get(format!("{app1}/whoami")).send().await.unwrap().text().await.unwrap(), "anonymous");
+    assert_eq!(
+        browser.get(format!("{app1}/whoami")).send().await.unwrap().text().await.unwrap(),
+        "anonymous"
+    );
 }

@@ -19,7 +19,10 @@ async fn sign_in_callback_protected_and_userinfo() {
     let before: Vec<String> = set_cookies(&start);
     let sign_in_url = location(&start);
     assert!(sign_in_url.starts_with(&format!("{}/oidc/auth?", idp.endpoint())), "{sign_in_url}");
-    assert_eq!(query_param(&sign_in_url, "redirect_uri").as_deref(), Some(format!("{base}/callback").as_str()));
+    assert_eq!(
+        query_param(&sign_in_url, "redirect_uri").as_deref(),
+        Some(format!("{base}/callback").as_str())
+    );
 
     let callback = idp.login(&sign_in_url).await;
     let done = browser.get(&callback).send().await.unwrap();
@@ -38,15 +41,18 @@ async fn sign_in_callback_protected_and_userinfo() {
     assert!(value.len() < 40 && !value.contains("eyJ"), "no token in the cookie: {value}");
     assert!(!before.iter().any(|c| c.starts_with(&format!("logto_session={value};"))), "session id renewed");
 
-    let claims: serde_json::Value = browser.get(format!("{base}/protected")).send().await.unwrap().json().await.unwrap();
+    let claims: serde_json::Value =
+        browser.get(format!("{base}/protected")).send().await.unwrap().json().await.unwrap();
     assert_eq!(claims["sub"], demo_user::SUB);
     assert_eq!(claims["name"], demo_user::NAME);
     assert_eq!(claims["email"], demo_user::EMAIL);
 
-    let me: serde_json::Value = browser.get(format!("{base}/api/me")).send().await.unwrap().json().await.unwrap();
+    let me: serde_json::Value =
+        browser.get(format!("{base}/api/me")).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["sub"], demo_user::SUB);
 
-    let info: serde_json::Value = browser.get(format!("{base}/userinfo")).send().await.unwrap().json().await.unwrap();
+    let info: serde_json::Value =
+        browser.get(format!("{base}/userinfo")).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["sub"], demo_user::SUB);
     assert_eq!(info["email"], demo_user::EMAIL);
 
@@ -86,7 +92,10 @@ async fn return_to_is_honoured_for_local_paths_only() {
     assert_eq!(location(&local), "/protected?tab=1");
 
     for evil in ["https://evil.example/", "//evil.example/x", "/\\evil.example"] {
-        let url = format!("{base}/sign-in?return_to={}", url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>());
+        let url = format!(
+            "{base}/sign-in?return_to={}",
+            url::form_urlencoded::byte_serialize(evil.as_bytes()).collect::<String>()
+        );
         let done = sign_in(&idp, &browser(), &url).await;
         assert_eq!(location(&done), "/", "{evil} must not be followed");
     }
@@ -135,7 +144,10 @@ async fn callback_errors_render_an_error_page() {
     let stale = browser().get(format!("{base}/callback?code=x&state=y")).send().await.unwrap();
     assert_eq!(stale.status(), 400);
     let body = stale.text().await.unwrap();
-    assert!(body.contains("Sign-in could not be completed") && body.contains("start the sign-in again"), "{body}");
+    assert!(
+        body.contains("Sign-in could not be completed") && body.contains("start the sign-in again"),
+        "{body}"
+    );
 
     // The state does not match the sign-in session.
     let browser1 = browser();
@@ -156,7 +168,10 @@ async fn callback_errors_render_an_error_page() {
     let denied = browser2.get(&url).send().await.unwrap();
     assert_eq!(denied.status(), 403);
     let body = denied.text().await.unwrap();
-    assert!(body.contains("access_denied") && body.contains("&lt;script&gt;") && !body.contains("<script>"), "{body}");
+    assert!(
+        body.contains("access_denied") && body.contains("&lt;script&gt;") && !body.contains("<script>"),
+        "{body}"
+    );
     // The attempt is over: replaying the callback is a stale callback.
     assert_eq!(browser2.get(&url).send().await.unwrap().status(), 400);
 
@@ -172,7 +187,8 @@ async fn callback_errors_render_an_error_page() {
     let browser4 = browser();
     let start = browser4.get(format!("{base}/sign-in")).send().await.unwrap();
     let state = query_param(&location(&start), "state").unwrap();
-    let bad = browser4.get(format!("{base}/callback?code=bogus&state={state}&iss={iss}")).send().await.unwrap();
+    let bad =
+        browser4.get(format!("{base}/callback?code=bogus&state={state}&iss={iss}")).send().await.unwrap();
     assert_eq!(bad.status(), 502);
 }
 
@@ -183,7 +199,10 @@ async fn sign_out_clears_the_session_and_ends_the_idp_session() {
     let browser = browser();
     let done = sign_in(&idp, &browser, &format!("{base}/sign-in")).await;
     assert_eq!(done.status(), 302);
-    assert_eq!(browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(), demo_user::SUB);
+    assert_eq!(
+        browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(),
+        demo_user::SUB
+    );
 
     let out = browser.post(format!("{base}/sign-out")).send().await.unwrap();
     assert_eq!(out.status(), 302);
@@ -192,7 +211,10 @@ async fn sign_out_clears_the_session_and_ends_the_idp_session() {
     assert_eq!(query_param(&end_session, "post_logout_redirect_uri"), Some(format!("{base}/")));
     assert_eq!(idp.logout(&end_session).await, format!("{base}/"));
 
-    assert_eq!(browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(), "anonymous");
+    assert_eq!(
+        browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(),
+        "anonymous"
+    );
     assert_eq!(browser.get(format!("{base}/protected")).send().await.unwrap().status(), 302);
     // GET works too (links), even with nobody signed in.
     assert_eq!(browser.get(format!("{base}/sign-out")).send().await.unwrap().status(), 302);

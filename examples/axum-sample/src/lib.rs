@@ -105,8 +105,8 @@ pub async fn app_with(
         logto_config = logto_config.with_app_secret(secret);
     }
     let client = LogtoClient::builder(logto_config).build()?;
-    let verifier = AccessTokenVerifier::new(client.oidc_core().await?, &config.api_resource)
-        .require_scopes([API_SCOPE]);
+    let verifier =
+        AccessTokenVerifier::new(client.oidc_core().await?, &config.api_resource).require_scopes([API_SCOPE]);
     let auth = LogtoAuth::new(client, AuthSettings::new(&config.base_url))?;
 
     let api = Router::new()
@@ -157,10 +157,15 @@ async fn home(State(state): State<AppState>, user: Option<SignedInUser>) -> Html
     let claims = user.claims();
     let user_info = match user.fetch_user_info().await {
         Ok(info) => format!("<pre id=\"userinfo\">{}</pre>", pretty(&info)),
-        Err(error) => format!("<p id=\"userinfo-error\">User info unavailable: {}</p>", escape_html(&error.to_string())),
+        Err(error) => {
+            format!("<p id=\"userinfo-error\">User info unavailable: {}</p>", escape_html(&error.to_string()))
+        }
     };
     let api_token = match user.access_token(&state.api_resource).await {
-        Ok(_) => format!("<p>An access token for <code>{}</code> is available.</p>", escape_html(&state.api_resource)),
+        Ok(_) => format!(
+            "<p>An access token for <code>{}</code> is available.</p>",
+            escape_html(&state.api_resource)
+        ),
         Err(error) => format!("<p>No API access token: {}</p>", escape_html(&error.to_string())),
     };
     page(
@@ -178,13 +183,17 @@ async fn home(State(state): State<AppState>, user: Option<SignedInUser>) -> Html
 async fn protected(user: SignedInUser<RedirectToSignIn>) -> Html<String> {
     page(
         "Protected",
-        &format!("{NAVIGATION}<p>Only signed-in users see this.</p><pre id=\"claims\">{}</pre>", pretty(user.claims())),
+        &format!(
+            "{NAVIGATION}<p>Only signed-in users see this.</p><pre id=\"claims\">{}</pre>",
+            pretty(user.claims())
+        ),
     )
 }
 
 async fn protected_userinfo(user: SignedInUser<RedirectToSignIn>) -> Response {
     match user.fetch_user_info().await {
-        Ok(info) => page("User info", &format!("{NAVIGATION}<pre id=\"userinfo\">{}</pre>", pretty(&info))).into_response(),
+        Ok(info) => page("User info", &format!("{NAVIGATION}<pre id=\"userinfo\">{}</pre>", pretty(&info)))
+            .into_response(),
         Err(error) => logto_axum::AuthError(error).into_response(),
     }
 }

@@ -51,7 +51,11 @@ async fn one_user(idp: &TestIdp, base: &str, user: usize) -> Result<Signed, Stri
     let callback = idp.login_as(&location(&start)?, demo_user::USERNAME, demo_user::PASSWORD).await?;
     let done = browser.get(&callback).send().await.map_err(|e| format!("callback: {e}"))?;
     if done.status() != 302 {
-        return Err(format!("callback answered {}: {}", done.status(), done.text().await.unwrap_or_default()));
+        return Err(format!(
+            "callback answered {}: {}",
+            done.status(),
+            done.text().await.unwrap_or_default()
+        ));
     }
     let cookie = done
         .headers()
@@ -83,7 +87,12 @@ async fn fifty_concurrent_sign_ins_without_errors_or_mixed_sessions() {
     let idp = TestIdp::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let config = SampleConfig::new(idp.endpoint(), clients::CONFIDENTIAL_ID, Some(clients::CONFIDENTIAL_SECRET), &base);
+    let config = SampleConfig::new(
+        idp.endpoint(),
+        clients::CONFIDENTIAL_ID,
+        Some(clients::CONFIDENTIAL_SECRET),
+        &base,
+    );
     let extra = Router::new().route("/__test/session", get(session_identity));
     let app = app_with(&config, extra).await.unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -119,7 +128,8 @@ async fn fifty_concurrent_sign_ins_without_errors_or_mixed_sessions() {
     for user in &signed {
         assert!(user.identity.starts_with(&format!("{} ", demo_user::SUB)) && user.identity.len() > 20);
         // Still the same session afterwards, under concurrent load.
-        let again = user.browser.get(format!("{base}/__test/session")).send().await.unwrap().text().await.unwrap();
+        let again =
+            user.browser.get(format!("{base}/__test/session")).send().await.unwrap().text().await.unwrap();
         assert_eq!(again, user.identity, "a session changed hands");
     }
 }
