@@ -7,6 +7,9 @@
 //! [`TestIdp::login`] and [`TestIdp::logout`] drive the server's HTML pages over plain HTTP with a
 //! cookie jar, stopping at the app's redirect URI, so tests never need a browser.
 
+pub mod forge;
+pub mod mock;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, SystemTime};

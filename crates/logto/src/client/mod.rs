@@ -107,6 +107,7 @@ pub struct LogtoClientBuilder {
     leeway: Duration,
     jwks_policy: JwksPolicy,
     storage: Option<Arc<dyn Storage>>,
+    metadata: Option<crate::models::ProviderMetadata>,
 }
 
 impl fmt::Debug for LogtoClientBuilder {
@@ -152,6 +153,13 @@ impl LogtoClientBuilder {
         self
     }
 
+    /// Uses this provider metadata instead of fetching the discovery document (its issuer must
+    /// still be `{endpoint}/oidc`).
+    pub fn provider_metadata(mut self, metadata: crate::models::ProviderMetadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
     /// Validates the configuration and builds the client. No network call is made.
     pub fn build(self) -> Result<LogtoClient> {
         self.config.validate()?;
@@ -165,12 +173,28 @@ impl LogtoClientBuilder {
             Some(client) => client,
             None => self.http_options.build_client()?,
         };
+        let http = Http::new(http_client);
+        let oidc = match self.metadata {
+            Some(metadata) => {
+                let issuer = self.config.issuer();
+                if metadata.issuer.trim_end_matches('/') != issuer {
+                    return Err(LogtoError::DiscoveryIssuerMismatch {
+                        expected: issuer,
+                        actual: metadata.issuer,
+                    });
+                }
+                let core =
+                    OidcCore::from_metadata_with(metadata, http.clone(), self.leeway, self.jwks_policy);
+                tokio::sync::OnceCell::new_with(Some(core))
+            }
+            None => tokio::sync::OnceCell::new(),
+        };
         let shared = Shared {
             config: self.config,
-            http: Http::new(http_client),
+            http,
             leeway: self.leeway,
             jwks_policy: self.jwks_policy,
-            oidc: tokio::sync::OnceCell::new(),
+            oidc,
             refresh: RefreshCoordinator::default(),
         };
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));
@@ -193,6 +217,7 @@ impl LogtoClient {
             leeway: oidc::DEFAULT_LEEWAY,
             jwks_policy: JwksPolicy::default(),
             storage: None,
+            metadata: None,
         }
     }
 

@@ -107,6 +107,29 @@ impl OidcCore {
         Self::from_metadata_with(metadata, Http::new(http_client), DEFAULT_LEEWAY, JwksPolicy::default())
     }
 
+    /// A core over metadata and a JWKS document the caller already has: verification works
+    /// offline; an unknown `kid` still triggers a fetch of `jwks_uri`.
+    ///
+    /// ```
+    /// let metadata: logto::ProviderMetadata = serde_json::from_value(serde_json::json!({
+    ///     "issuer": "https://t.logto.app/oidc", "authorization_endpoint": "https://t.logto.app/oidc/auth",
+    ///     "token_endpoint": "https://t.logto.app/oidc/token", "userinfo_endpoint": "https://t.logto.app/oidc/me",
+    ///     "jwks_uri": "https://t.logto.app/oidc/jwks"
+    /// })).unwrap();
+    /// let core = logto::OidcCore::from_metadata_and_jwks(metadata, r#"{"keys":[]}"#, reqwest::Client::new());
+    /// assert!(core.is_ok());
+    /// ```
+    pub fn from_metadata_and_jwks(
+        metadata: ProviderMetadata,
+        jwks: &str,
+        http_client: reqwest::Client,
+    ) -> Result<Self> {
+        let keys = KeySet::parse(jwks.as_bytes()).map_err(LogtoError::InvalidConfig)?;
+        let jwks = JwksCache::with_keys(metadata.jwks_uri.clone(), JwksPolicy::default(), keys);
+        let inner = Inner { metadata, http: Http::new(http_client), jwks, leeway: DEFAULT_LEEWAY };
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
     pub(crate) fn from_metadata_with(
         metadata: ProviderMetadata,
         http: Http,
