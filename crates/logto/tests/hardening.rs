@@ -204,7 +204,8 @@ async fn rejects_forged_and_invalid_id_tokens() {
     let mislabelled = rsa.sign_with_header(&json!({"alg": "ES384", "kid": "r1"}), &valid);
     assert!(matches!(verify(&idp, &client, &mislabelled).await, Err(TokenError::DisallowedAlgorithm(_))));
 
-    let cases: Vec<(&str, Value, fn(&TokenError) -> bool)> = vec![
+    type Check = fn(&TokenError) -> bool;
+    let cases: Vec<(&str, Value, Check)> = vec![
         ("iss", json!("https://evil.example/oidc"), |e| matches!(e, TokenError::WrongIssuer { .. })),
         ("aud", json!("another-app"), |e| matches!(e, TokenError::WrongAudience { .. })),
         ("exp", json!(now - 3600), |e| matches!(e, TokenError::Expired)),
