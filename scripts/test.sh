@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: it installs what it needs itself
+# (Debian packages, npm packages, Python packages) and stops at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+scripts/install-system-deps.sh
+
+step "test identity server (npm ci)"
+npm ci --prefix testing/idp --no-audit --no-fund --loglevel=error
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (unit, integration against the test identity server, doc tests)"
+cargo test --workspace --locked
+
+step "Python package (maturin build + pytest)"
+python/scripts/test.sh
+
+step "browser end-to-end test (headless Chromium)"
+npm ci --prefix testing/browser --no-audit --no-fund --loglevel=error
+cargo build -p axum-sample --locked
+node testing/browser/e2e.mjs
+
+step "fuzz smoke run"
+fuzz/smoke.sh
+
+echo
+echo "all tests passed"
