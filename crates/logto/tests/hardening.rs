@@ -359,3 +359,23 @@ async fn secrets_never_show_in_debug_or_display() {
     assert!(token_request.headers.to_ascii_lowercase().contains("authorization: basic "));
     assert!(!token_request.body.contains("top-secret-value"));
 }
+
+#[tokio::test]
+async fn a_cached_access_token_costs_no_network_call() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let (client, _) = idp.client();
+    idp.set(|s| s.token = MockResponse::json(200, idp.tokens(&key, |_| {})));
+    idp.sign_in(&client).await.unwrap();
+    let before = idp.server.requests().len();
+    for _ in 0..5 {
+        assert_eq!(client.get_access_token("").await.unwrap(), "opaque-access-token");
+        assert!(client.get_id_token_claims().await.is_ok());
+    }
+    assert_eq!(idp.server.requests().len(), before, "served from the cache");
+    // A token response without the optional `expires_in` and `token_type` is still read.
+    idp.set(|s| {
+        s.token = MockResponse::json(200, r#"{"access_token":"opaque-2","refresh_token":"refresh-2"}"#)
+    });
+    assert_eq!(client.get_access_token("https://api.example.com").await.unwrap(), "opaque-2");
+}

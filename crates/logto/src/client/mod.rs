@@ -39,6 +39,17 @@ pub(crate) mod fuzz_entry {
     }
 }
 
+/// The access token's lifetime: `expires_in`, or when the server left it out, what a JWT access
+/// token's `exp` says (an opaque token without `expires_in` is not cached).
+fn lifetime(response: &crate::models::TokenResponse) -> u64 {
+    if response.expires_in > 0 {
+        return response.expires_in;
+    }
+    OidcCore::decode_access_token(&response.access_token)
+        .map(|claims| (claims.exp - now_seconds()).max(0) as u64)
+        .unwrap_or(0)
+}
+
 /// What every client of one app shares: configuration, the HTTP connection pool, the discovered
 /// metadata and keys, and the refresh coordination.
 struct Shared {
@@ -323,8 +334,8 @@ impl LogtoClient {
         map.x.insert(
             String::new(),
             CachedAccessToken {
+                expires_at: cache_expiry(now_seconds(), lifetime(&response)),
                 token: response.access_token,
-                expires_at: cache_expiry(now_seconds(), response.expires_in),
             },
         );
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
@@ -481,7 +492,7 @@ impl LogtoClient {
             resource.to_owned(),
             CachedAccessToken {
                 token: response.access_token.clone(),
-                expires_at: cache_expiry(now_seconds(), response.expires_in),
+                expires_at: cache_expiry(now_seconds(), lifetime(&response)),
             },
         );
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;

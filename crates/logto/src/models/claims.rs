@@ -1,6 +1,15 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// Reads a JSON NumericDate, which may carry a fraction (RFC 7519 §2), as whole seconds.
+fn numeric_date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let seconds = f64::deserialize(deserializer)?;
+    if !seconds.is_finite() {
+        return Err(serde::de::Error::custom("a NumericDate must be a finite number"));
+    }
+    Ok(seconds.floor() as i64)
+}
+
 /// A token's `aud`: one string or a list of strings.
 ///
 /// ```
@@ -56,8 +65,10 @@ pub struct IdTokenClaims {
     /// Audience: the client id.
     pub aud: Audience,
     /// Expiration time (seconds since the epoch).
+    #[serde(deserialize_with = "numeric_date")]
     pub exp: i64,
     /// Issue time (seconds since the epoch).
+    #[serde(deserialize_with = "numeric_date")]
     pub iat: i64,
     /// Full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,8 +124,10 @@ pub struct AccessTokenClaims {
     /// Audience: a resource indicator, an organization URN or the client id.
     pub aud: Audience,
     /// Expiration time (seconds since the epoch).
+    #[serde(deserialize_with = "numeric_date")]
     pub exp: i64,
     /// Issue time (seconds since the epoch).
+    #[serde(deserialize_with = "numeric_date")]
     pub iat: i64,
     /// Granted scopes, space separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,8 +16,10 @@ pub struct TokenResponse {
     /// The access token.
     pub access_token: String,
     /// The token type, `Bearer`.
+    #[serde(default = "bearer")]
     pub token_type: String,
-    /// Lifetime of the access token in seconds.
+    /// Lifetime of the access token in seconds (RFC 6749 only recommends it: 0 when absent).
+    #[serde(default)]
     pub expires_in: u64,
     /// A (possibly rotated) refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28,6 +30,10 @@ pub struct TokenResponse {
     /// The granted scopes, space separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+fn bearer() -> String {
+    "Bearer".to_owned()
 }
 
 impl fmt::Debug for TokenResponse {
