@@ -159,6 +159,13 @@ impl LogtoClientBuilder {
     }
 
     /// The storage of this first client (default: a new [`MemoryStorage`]).
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let stored = client.storage().get(logto::PersistKey::IdToken).await?;
+    /// # let _ = stored;
+    /// # Ok(()) }
+    /// ```
     pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
         self.storage = Some(storage);
         self
@@ -234,11 +241,24 @@ impl LogtoClient {
 
     /// A client for another user's storage that shares this client's core. Cheap: one `Arc`
     /// clone.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let session_client = client.with_storage(std::sync::Arc::new(logto::MemoryStorage::new()));
+    /// # let _ = session_client;
+    /// # Ok(()) }
+    /// ```
     pub fn with_storage(&self, storage: Arc<dyn Storage>) -> Self {
         Self { shared: self.shared.clone(), storage }
     }
 
     /// The configuration.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// assert!(!client.config().app_id.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn config(&self) -> &LogtoConfig {
         &self.shared.config
     }
@@ -249,6 +269,13 @@ impl LogtoClient {
     }
 
     /// The OIDC core: provider metadata (discovered once and cached), keys, token requests.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let core = client.oidc_core().await?;
+    /// println!("{}", core.metadata().issuer);
+    /// # Ok(()) }
+    /// ```
     pub async fn oidc_core(&self) -> Result<OidcCore> {
         let shared = &self.shared;
         shared
@@ -267,6 +294,14 @@ impl LogtoClient {
 
     /// Starts a sign-in: stores a new sign-in session (state, PKCE verifier, redirect URI) and
     /// returns the URL to redirect the user to.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// use logto::{FirstScreen, SignInOptions};
+    /// let url = client.sign_in(SignInOptions::new("https://app.example/callback").first_screen(FirstScreen::Register)).await?;
+    /// # let _ = url;
+    /// # Ok(()) }
+    /// ```
     pub async fn sign_in(&self, options: impl Into<SignInOptions>) -> Result<String> {
         let options = options.into();
         let core = self.oidc_core().await?;
@@ -289,6 +324,12 @@ impl LogtoClient {
     /// Handles the callback URL Logto redirected to: checks it against the sign-in session,
     /// exchanges the code, verifies the ID token, then stores the tokens and ends the sign-in
     /// session. On any error the previously stored tokens are left untouched.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// client.handle_sign_in_callback("https://app.example/callback?code=c&state=s&iss=i").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn handle_sign_in_callback(&self, callback_url: &str) -> Result<()> {
         let stored =
             self.storage.get(PersistKey::SignInSession).await?.ok_or(LogtoError::SignInSessionMissing)?;
@@ -347,6 +388,13 @@ impl LogtoClient {
     /// Signs out locally and returns the end-session URL to redirect the user to (with
     /// `post_logout_redirect_uri` when given). The refresh token is revoked first; a failed
     /// revocation is logged and ignored. Local tokens are cleared even when the server is down.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let end_session_url = client.sign_out(Some("https://app.example/")).await?;
+    /// # let _ = end_session_url;
+    /// # Ok(()) }
+    /// ```
     pub async fn sign_out(&self, post_logout_redirect_uri: Option<&str>) -> Result<String> {
         let core = self.oidc_core().await;
         if let (Ok(core), Some(refresh_token)) = (&core, self.storage.get(PersistKey::RefreshToken).await?)
@@ -374,28 +422,61 @@ impl LogtoClient {
     }
 
     /// The raw ID token, if signed in.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// if let Some(id_token) = client.get_id_token().await? { println!("{} bytes", id_token.len()); }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_id_token(&self) -> Result<Option<String>> {
         Ok(self.storage.get(PersistKey::IdToken).await?)
     }
 
     /// The claims of the stored ID token (verified when it was stored).
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let claims = client.get_id_token_claims().await?;
+    /// println!("signed in as {}", claims.sub);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_id_token_claims(&self) -> Result<IdTokenClaims> {
         let id_token = self.get_id_token().await?.ok_or(LogtoError::NotAuthenticated)?;
         OidcCore::decode_id_token(&id_token)
     }
 
     /// The refresh token, if any.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let has_refresh_token = client.get_refresh_token().await?.is_some();
+    /// # let _ = has_refresh_token;
+    /// # Ok(()) }
+    /// ```
     pub async fn get_refresh_token(&self) -> Result<Option<String>> {
         Ok(self.storage.get(PersistKey::RefreshToken).await?)
     }
 
     /// Whether a user is signed in (an ID token is stored).
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// if !client.is_authenticated().await? { /* redirect to sign-in */ }
+    /// # Ok(()) }
+    /// ```
     pub async fn is_authenticated(&self) -> Result<bool> {
         Ok(self.storage.get(PersistKey::IdToken).await?.is_some())
     }
 
     /// An access token for `resource` (`""` for the userinfo token), from the cache while it is
     /// valid, otherwise refreshed. [`LogtoError::NotAuthenticated`] without a refresh token.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let token = client.get_access_token("https://api.example.com").await?;
+    /// # let _ = token;
+    /// # Ok(()) }
+    /// ```
     pub async fn get_access_token(&self, resource: &str) -> Result<String> {
         if let Some(token) = self.cached_access_token(resource).await? {
             return Ok(token);
@@ -405,6 +486,13 @@ impl LogtoClient {
 
     /// An organization token (audience `urn:logto:organization:<id>`); needs the organizations
     /// scope in the config.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let token = client.get_organization_token("organization-id").await?;
+    /// # let _ = token;
+    /// # Ok(()) }
+    /// ```
     pub async fn get_organization_token(&self, organization_id: &str) -> Result<String> {
         if !self.shared.config.has_organizations_scope() {
             return Err(LogtoError::OrganizationsScopeMissing);
@@ -413,17 +501,38 @@ impl LogtoClient {
     }
 
     /// The claims of the access token for `resource` (a JWT; the userinfo token is opaque).
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let claims = client.get_access_token_claims("https://api.example.com").await?;
+    /// assert!(claims.aud.contains("https://api.example.com"));
+    /// # Ok(()) }
+    /// ```
     pub async fn get_access_token_claims(&self, resource: &str) -> Result<AccessTokenClaims> {
         OidcCore::decode_access_token(&self.get_access_token(resource).await?)
     }
 
     /// The claims of an organization token.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let claims = client.get_organization_token_claims("organization-id").await?;
+    /// println!("{:?}", claims.scope);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_organization_token_claims(&self, organization_id: &str) -> Result<AccessTokenClaims> {
         OidcCore::decode_access_token(&self.get_organization_token(organization_id).await?)
     }
 
     /// Fetches the user's claims from the userinfo endpoint, and checks they are about the
     /// signed-in user (same `sub` as the ID token).
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let info = client.fetch_user_info().await?;
+    /// println!("{:?}", info.custom_data);
+    /// # Ok(()) }
+    /// ```
     pub async fn fetch_user_info(&self) -> Result<UserInfoResponse> {
         let access_token = self.get_access_token("").await?;
         let core = self.oidc_core().await?;

@@ -103,6 +103,13 @@ impl OidcCore {
     }
 
     /// A core over metadata the caller already has (no network call until keys are needed).
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let same = logto::OidcCore::from_metadata(core.metadata().clone(), reqwest::Client::new());
+    /// # let _ = same;
+    /// # Ok(()) }
+    /// ```
     pub fn from_metadata(metadata: ProviderMetadata, http_client: reqwest::Client) -> Self {
         Self::from_metadata_with(metadata, Http::new(http_client), DEFAULT_LEEWAY, JwksPolicy::default())
     }
@@ -141,6 +148,12 @@ impl OidcCore {
     }
 
     /// The provider metadata.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// println!("{}", core.metadata().token_endpoint);
+    /// # Ok(()) }
+    /// ```
     pub fn metadata(&self) -> &ProviderMetadata {
         &self.inner.metadata
     }
@@ -150,11 +163,23 @@ impl OidcCore {
     }
 
     /// A random `state` value.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// assert_ne!(logto::OidcCore::generate_state(), logto::OidcCore::generate_state());
+    /// # Ok(()) }
+    /// ```
     pub fn generate_state() -> String {
         generate_state()
     }
 
     /// A random PKCE code verifier.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// assert_eq!(logto::OidcCore::generate_code_verifier().len(), 43);
+    /// # Ok(()) }
+    /// ```
     pub fn generate_code_verifier() -> String {
         generate_code_verifier()
     }
@@ -170,17 +195,38 @@ impl OidcCore {
     }
 
     /// Decodes an ID token's claims without verifying it.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let claims = logto::OidcCore::decode_id_token("eyJ...")?;
+    /// # let _ = claims;
+    /// # Ok(()) }
+    /// ```
     pub fn decode_id_token(id_token: &str) -> Result<IdTokenClaims> {
         decode_jwt_payload(id_token).map_err(LogtoError::InvalidIdToken)
     }
 
     /// Decodes an access token's claims without verifying it (opaque tokens are an error).
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let claims = logto::OidcCore::decode_access_token("eyJ...")?;
+    /// # let _ = claims;
+    /// # Ok(()) }
+    /// ```
     pub fn decode_access_token(access_token: &str) -> Result<AccessTokenClaims> {
         decode_jwt_payload(access_token).map_err(LogtoError::InvalidAccessToken)
     }
 
     /// Verifies an ID token: signature against the JWKS (allowed algorithms only), `iss`, `aud`
     /// (the client id), `exp`, `iat` and `sub`, with the configured leeway. Returns its claims.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let claims = core.verify_id_token("eyJ...", "app-id").await?;
+    /// println!("{}", claims.sub);
+    /// # Ok(()) }
+    /// ```
     pub async fn verify_id_token(&self, id_token: &str, client_id: &str) -> Result<IdTokenClaims> {
         let expected = Expected {
             issuer: &self.inner.metadata.issuer,
@@ -199,6 +245,13 @@ impl OidcCore {
     }
 
     /// Exchanges an authorization code (with its PKCE verifier) for tokens.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let tokens = core.fetch_token_by_code("app-id", Some("secret"), "https://app.example/callback", "code", "verifier").await?;
+    /// # let _ = tokens;
+    /// # Ok(()) }
+    /// ```
     pub async fn fetch_token_by_code(
         &self,
         client_id: &str,
@@ -220,6 +273,13 @@ impl OidcCore {
 
     /// Uses a refresh token. `resource` may be an API resource or an organization URN
     /// (`urn:logto:organization:<id>`), which is sent as `organization_id`; empty means none.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let tokens = core.fetch_token_by_refresh_token("app-id", None, "refresh-token", "urn:logto:organization:org-1").await?;
+    /// # let _ = tokens;
+    /// # Ok(()) }
+    /// ```
     pub async fn fetch_token_by_refresh_token(
         &self,
         client_id: &str,
@@ -239,6 +299,13 @@ impl OidcCore {
     }
 
     /// Calls the userinfo endpoint with an access token.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let info = core.fetch_user_info("access-token").await?;
+    /// println!("{}", info.sub);
+    /// # Ok(()) }
+    /// ```
     pub async fn fetch_user_info(&self, access_token: &str) -> Result<UserInfoResponse> {
         let span = tracing::debug_span!("logto.userinfo");
         self.inner
@@ -249,6 +316,12 @@ impl OidcCore {
     }
 
     /// Revokes a token (RFC 7009). Returns an error only if the server refused or was unreachable.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// core.revoke_token("app-id", Some("secret"), "refresh-token").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn revoke_token(
         &self,
         client_id: &str,
