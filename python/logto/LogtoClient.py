@@ -7,9 +7,8 @@ which does the protocol work off the event loop, then writes back what the core 
 caller's context again. A storage over Flask's `session` therefore works in async views.
 """
 
-import inspect
 from enum import Enum
-from typing import Any, Callable, Dict, Generator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Generator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from pydantic import BaseModel
 
@@ -127,13 +126,15 @@ class AwaitableIdTokenClaims(IdTokenClaims):
         yield  # pragma: no cover - makes this a generator
 
 
-_PERSIST_KEYS: Tuple[PersistKey, ...] = ("idToken", "refreshToken", "accessTokenMap", "signInSession")
-
 _Changes = Sequence[Tuple[PersistKey, Optional[str]]]
 
 
 def _names(values: Sequence[Union[Enum, str]]) -> List[str]:
     return [value.value if isinstance(value, Enum) else str(value) for value in values]
+
+
+def _resource(resource: Union[Enum, str]) -> str:
+    return resource.value if isinstance(resource, Enum) else resource
 
 
 def _prompt(prompt: Union[str, Sequence[str]]) -> List[str]:
@@ -182,13 +183,15 @@ class LogtoClient:
         except Exception as error:
             raise LogtoStorageError(f"storage.get({key!r}) failed: {error}") from error
 
-    def _snapshot(self) -> Dict[str, str]:
-        snapshot: Dict[str, str] = {}
-        for key in _PERSIST_KEYS:
-            value = self._get(key)
-            if value is not None:
-                snapshot[key] = value
-        return snapshot
+    def _snapshot(self) -> Tuple[Optional[str], Optional[str], Optional[str], Optional[str]]:
+        """The four values, in the core's order (`PersistKey::ALL`)."""
+        get = self._storage.get
+        try:
+            return (get("idToken"), get("refreshToken"), get("accessTokenMap"), get("signInSession"))
+        except LogtoException:
+            raise
+        except Exception as error:
+            raise LogtoStorageError(f"storage.get failed: {error}") from error
 
     def _apply(self, changes: _Changes) -> None:
         for key, value in changes:
@@ -202,16 +205,33 @@ class LogtoClient:
             except Exception as error:
                 raise LogtoStorageError(f"storage write of {key!r} failed: {error}") from error
 
-    async def _run(self, call: Callable[..., Any], *args: Any) -> Any:
+    def _begin(self, call: Callable[..., Any], *args: Any) -> Tuple[bool, Any]:
+        """Starts a core call over a snapshot of the storage: `(False, result)` when the core
+        answered at once (no I/O: a cached token, a sign-in URL), else `(True, awaitable)`."""
         try:
-            # The core answers at once when it needs no I/O, else hands back an awaitable.
             outcome = call(self._snapshot(), *args)
-            result, changes = await outcome if inspect.isawaitable(outcome) else outcome
+        except LogtoException as error:
+            self._apply(getattr(error, "_logto_storage_changes", ()))
+            raise
+        if type(outcome) is tuple:
+            result, changes = outcome
+            if changes:
+                self._apply(changes)
+            return False, result
+        return True, self._finish(outcome)
+
+    async def _finish(self, pending: Awaitable[Tuple[Any, _Changes]]) -> Any:
+        try:
+            result, changes = await pending
         except LogtoException as error:
             self._apply(getattr(error, "_logto_storage_changes", ()))
             raise
         self._apply(changes)
         return result
+
+    async def _run(self, call: Callable[..., Any], *args: Any) -> Any:
+        waits, value = self._begin(call, *args)
+        return await value if waits else value
 
     # -- the official API ----------------------------------------------------------------------
 
@@ -292,7 +312,9 @@ class LogtoClient:
         it will be refreshed automatically. If no refresh token is found, None will
         be returned.
         """
-        return await self._run(self._core.get_access_token, _names([resource])[0])
+        # The hot path of every request: kept free of extra coroutine frames.
+        waits, value = self._begin(self._core.get_access_token, _resource(resource))
+        return await value if waits else value
 
     async def getOrganizationToken(self, organizationId: str) -> Optional[str]:
         """
@@ -308,7 +330,7 @@ class LogtoClient:
         is expired, it will be refreshed automatically. If it's unable to refresh the
         access token, an exception will be thrown.
         """
-        raw = await self._run(self._core.get_access_token_claims, _names([resource])[0])
+        raw = await self._run(self._core.get_access_token_claims, _resource(resource))
         return AccessTokenClaims.model_validate_json(raw)
 
     async def getOrganizationTokenClaims(self, organizationId: str) -> AccessTokenClaims:

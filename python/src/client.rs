@@ -3,14 +3,13 @@
 
 use crate::errors::{invalid_argument, to_py_err};
 use crate::oidc::{CoreOidc, raw_claims};
-use crate::snapshot::SnapshotStorage;
+use crate::snapshot::{SnapshotStorage, Values};
 use logto::{
     DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoConfig, LogtoError,
     MemoryStorage, OidcCore, SignInOptions,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -34,12 +33,7 @@ impl CoreClient {
     /// Runs `call` on the core client bound to a snapshot of the user's values. Returns
     /// `(result, changes)` at once when the core needs no I/O (a sign-in URL, a cached token),
     /// otherwise a Python awaitable of it, driven by the tokio runtime.
-    fn run<'py, T, F, Fut>(
-        &self,
-        py: Python<'py>,
-        snapshot: HashMap<String, String>,
-        call: F,
-    ) -> PyResult<Bound<'py, PyAny>>
+    fn run<'py, T, F, Fut>(&self, py: Python<'py>, snapshot: Values, call: F) -> PyResult<Bound<'py, PyAny>>
     where
         F: FnOnce(LogtoClient) -> Fut,
         Fut: Future<Output = logto::Result<T>> + Send + 'static,
@@ -173,7 +167,7 @@ impl CoreClient {
     fn sign_in<'py>(
         &self,
         py: Python<'py>,
-        snapshot: HashMap<String, String>,
+        snapshot: Values,
         redirect_uri: String,
         interaction_mode: Option<String>,
         first_screen: Option<String>,
@@ -204,7 +198,7 @@ impl CoreClient {
     fn handle_sign_in_callback<'py>(
         &self,
         py: Python<'py>,
-        snapshot: HashMap<String, String>,
+        snapshot: Values,
         callback_uri: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, |client| async move { client.handle_sign_in_callback(&callback_uri).await })
@@ -214,7 +208,7 @@ impl CoreClient {
     fn sign_out<'py>(
         &self,
         py: Python<'py>,
-        snapshot: HashMap<String, String>,
+        snapshot: Values,
         post_logout_redirect_uri: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(
@@ -227,7 +221,7 @@ impl CoreClient {
     fn get_access_token<'py>(
         &self,
         py: Python<'py>,
-        snapshot: HashMap<String, String>,
+        snapshot: Values,
         resource: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, |client| async move {
@@ -238,7 +232,7 @@ impl CoreClient {
     fn get_organization_token<'py>(
         &self,
         py: Python<'py>,
-        snapshot: HashMap<String, String>,
+        snapshot: Values,
         organization_id: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, |client| async move {
@@ -250,7 +244,7 @@ impl CoreClient {
     fn get_access_token_claims<'py>(
         &self,
         py: Python<'py>,
-        snapshot: HashMap<String, String>,
+        snapshot: Values,
         resource: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, |client| async move {
@@ -263,7 +257,7 @@ impl CoreClient {
     fn get_organization_token_claims<'py>(
         &self,
         py: Python<'py>,
-        snapshot: HashMap<String, String>,
+        snapshot: Values,
         organization_id: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, |client| async move {
@@ -273,11 +267,7 @@ impl CoreClient {
     }
 
     /// The JSON text of the userinfo response.
-    fn fetch_user_info<'py>(
-        &self,
-        py: Python<'py>,
-        snapshot: HashMap<String, String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn fetch_user_info<'py>(&self, py: Python<'py>, snapshot: Values) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, |client| async move {
             let info = client.fetch_user_info().await?;
             serde_json::to_string(&info).map_err(|e| LogtoError::InvalidResponse {

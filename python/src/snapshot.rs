@@ -6,10 +6,12 @@
 //! changes back after the call, in the caller's context again.
 
 use logto::{PersistKey, Storage, StorageError};
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 const KEYS: usize = PersistKey::ALL.len();
+
+/// The four values as Python passes them: a tuple in the order of [`PersistKey::ALL`].
+pub(crate) type Values = (Option<String>, Option<String>, Option<String>, Option<String>);
 
 #[derive(Debug, Default)]
 struct Slots {
@@ -28,14 +30,14 @@ fn index(key: PersistKey) -> usize {
 }
 
 impl SnapshotStorage {
-    /// A snapshot of the values Python read, by storage name; other names are ignored.
-    pub(crate) fn new(values: HashMap<String, String>) -> Self {
-        let mut slots = Slots::default();
-        for (name, value) in values {
-            if let Some(key) = PersistKey::parse(&name) {
-                slots.values[index(key)] = Some(value);
-            }
-        }
+    /// A snapshot of the values Python read, in the order of [`PersistKey::ALL`]
+    /// (`idToken`, `refreshToken`, `accessTokenMap`, `signInSession`).
+    pub(crate) fn new(values: Values) -> Self {
+        let (id_token, refresh_token, access_token_map, sign_in_session) = values;
+        let slots = Slots {
+            values: [id_token, refresh_token, access_token_map, sign_in_session],
+            changed: [false; KEYS],
+        };
         Self { slots: Mutex::new(slots) }
     }
 
