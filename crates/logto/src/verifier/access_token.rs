@@ -24,10 +24,18 @@ pub enum BearerError {
 }
 
 impl BearerError {
-    /// The HTTP status: 401, or 403 for a missing scope.
+    /// The HTTP status: 401, 403 for a missing scope, or 503 when the identity server's keys
+    /// cannot be fetched (the token may well be valid).
+    ///
+    /// ```
+    /// use logto::{TokenError, verifier::BearerError};
+    /// assert_eq!(BearerError::InvalidToken(TokenError::Expired).status(), 401);
+    /// assert_eq!(BearerError::InvalidToken(TokenError::KeysUnavailable("down".into())).status(), 503);
+    /// ```
     pub fn status(&self) -> u16 {
         match self {
             Self::InsufficientScope(_) => 403,
+            Self::InvalidToken(TokenError::KeysUnavailable(_)) => 503,
             _ => 401,
         }
     }
@@ -116,7 +124,7 @@ pub struct AccessTokenVerifier {
 
 struct Inner {
     core: Option<OidcCore>,
-    static_keys: Option<(String, JwksCache)>,
+    static_keys: Option<Arc<(String, JwksCache)>>,
     http: crate::http::Http,
     audience: String,
     required_scopes: Vec<String>,
@@ -161,7 +169,7 @@ impl AccessTokenVerifier {
         let http = crate::http::Http::new(reqwest::Client::new());
         Ok(Self::build(
             None,
-            Some((issuer.to_owned(), cache)),
+            Some(Arc::new((issuer.to_owned(), cache))),
             http,
             audience.into(),
             crate::oidc::DEFAULT_LEEWAY,
@@ -170,7 +178,7 @@ impl AccessTokenVerifier {
 
     fn build(
         core: Option<OidcCore>,
-        static_keys: Option<(String, JwksCache)>,
+        static_keys: Option<Arc<(String, JwksCache)>>,
         http: crate::http::Http,
         audience: String,
         leeway: Duration,
@@ -193,7 +201,7 @@ impl AccessTokenVerifier {
         let Self { inner } = self;
         let mut inner = Arc::try_unwrap(inner).unwrap_or_else(|shared| Inner {
             core: shared.core.clone(),
-            static_keys: None,
+            static_keys: shared.static_keys.clone(),
             http: shared.http.clone(),
             audience: shared.audience.clone(),
             required_scopes: shared.required_scopes.clone(),
@@ -262,7 +270,8 @@ impl AccessTokenVerifier {
         let inner = &*self.inner;
         match (&inner.core, &inner.static_keys) {
             (Some(core), _) => core.verify_with(token, &self.expected(&core.metadata().issuer)).await,
-            (None, Some((issuer, keys))) => {
+            (None, Some(keys)) => {
+                let (issuer, keys) = &**keys;
                 crate::oidc::verify_jwt(keys, &inner.http, token, &self.expected(issuer)).await
             }
             (None, None) => Err(TokenError::KeysUnavailable("no keys configured".into())),
