@@ -51,7 +51,7 @@ impl CoreClient {
         };
         if let Poll::Ready(outcome) = first_poll {
             return finish(outcome, storage.changes())
-                .and_then(|value| value.into_pyobject(py).map(Bound::into_any).map_err(Into::into));
+                .and_then(|value| value.into_pyobject(py).map(Bound::into_any));
         }
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let outcome = future.await;
