@@ -102,31 +102,17 @@ fn none_if_signed_out(result: logto::Result<String>) -> logto::Result<Option<Str
 }
 
 fn interaction_mode(value: &str) -> PyResult<InteractionMode> {
-    match value {
-        "signIn" => Ok(InteractionMode::SignIn),
-        "signUp" => Ok(InteractionMode::SignUp),
-        other => Err(invalid_argument(format!("interactionMode `{other}` is not `signIn` or `signUp`"))),
-    }
+    InteractionMode::parse(value)
+        .ok_or_else(|| invalid_argument(format!("interactionMode `{value}` is not `signIn` or `signUp`")))
 }
 
 fn first_screen(value: &str) -> PyResult<FirstScreen> {
-    [
-        FirstScreen::SignIn,
-        FirstScreen::Register,
-        FirstScreen::ResetPassword,
-        FirstScreen::IdentifierSignIn,
-        FirstScreen::IdentifierRegister,
-        FirstScreen::SingleSignOn,
-    ]
-    .into_iter()
-    .find(|screen| screen.as_str() == value)
-    .ok_or_else(|| invalid_argument(format!("firstScreen `{value}` is not a Logto first screen")))
+    FirstScreen::parse(value)
+        .ok_or_else(|| invalid_argument(format!("firstScreen `{value}` is not a Logto first screen")))
 }
 
 fn identifier(value: &str) -> PyResult<Identifier> {
-    [Identifier::Email, Identifier::Phone, Identifier::Username]
-        .into_iter()
-        .find(|identifier| identifier.as_str() == value)
+    Identifier::parse(value)
         .ok_or_else(|| invalid_argument(format!("identifier `{value}` is not email, phone or username")))
 }
 
@@ -269,7 +255,7 @@ impl CoreClient {
     /// The JSON text of the userinfo response.
     fn fetch_user_info<'py>(&self, py: Python<'py>, snapshot: Values) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, |client| async move {
-            let info = client.fetch_user_info().await?;
+            let info = client.fetch_user_info_json().await?;
             serde_json::to_string(&info).map_err(|e| LogtoError::InvalidResponse {
                 endpoint: "userinfo".into(),
                 reason: e.to_string(),

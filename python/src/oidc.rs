@@ -20,13 +20,6 @@ fn to_json<T: Serialize>(value: &T, what: &str) -> logto::Result<String> {
         .map_err(|e| LogtoError::InvalidResponse { endpoint: what.to_owned(), reason: e.to_string() })
 }
 
-/// The discovery document URL's Logto endpoint: `{endpoint}/oidc/.well-known/openid-configuration`.
-fn endpoint_of_discovery_url(discovery_url: &str) -> String {
-    let url = discovery_url.trim_end_matches('/');
-    let issuer = url.strip_suffix("/.well-known/openid-configuration").unwrap_or(url);
-    issuer.strip_suffix("/oidc").unwrap_or(issuer).to_owned()
-}
-
 /// The OIDC core of one identity server.
 #[pyclass(module = "logto._core", frozen)]
 #[derive(Debug, Clone)]
@@ -56,8 +49,7 @@ impl CoreOidc {
     fn discover(py: Python<'_>, discovery_url: String) -> PyResult<Bound<'_, PyAny>> {
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let http = HttpOptions::default().build_client().map_err(to_py_err)?;
-            let endpoint = endpoint_of_discovery_url(&discovery_url);
-            OidcCore::discover(&endpoint, http).await.map(Self::new).map_err(to_py_err)
+            OidcCore::discover_url(&discovery_url, http).await.map(Self::new).map_err(to_py_err)
         })
     }
 
@@ -151,7 +143,8 @@ impl CoreOidc {
     fn fetch_user_info<'py>(&self, py: Python<'py>, access_token: String) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let info = core.fetch_user_info(&access_token).await.and_then(|info| to_json(&info, "userinfo"));
+            let info =
+                core.fetch_user_info_json(&access_token).await.and_then(|info| to_json(&info, "userinfo"));
             info.map_err(to_py_err)
         })
     }

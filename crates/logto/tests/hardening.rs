@@ -266,8 +266,22 @@ async fn userinfo_about_another_user_is_refused() {
     idp.sign_in(&client).await.unwrap();
     idp.set(|s| s.userinfo = MockResponse::json(200, r#"{"sub":"someone-else","name":"Mallory"}"#));
     assert!(matches!(client.fetch_user_info().await, Err(LogtoError::UserInfoSubjectMismatch)));
-    idp.set(|s| s.userinfo = MockResponse::json(200, r#"{"sub":"user-1","name":"Ada"}"#));
+    idp.set(|s| s.userinfo = MockResponse::json(200, r#"{"sub":"user-1","name":"Ada","email":null}"#));
     assert_eq!(client.fetch_user_info().await.unwrap().name.as_deref(), Some("Ada"));
+    let raw = client.fetch_user_info_json().await.unwrap();
+    assert_eq!(raw.get("email"), Some(&Value::Null), "a null claim stays null");
+    idp.set(|s| s.userinfo = MockResponse::json(200, r#"{"name":"no subject"}"#));
+    assert!(matches!(client.fetch_user_info().await, Err(LogtoError::InvalidResponse { .. })));
+
+    // Discovery by URL checks the issuer against the URL.
+    let url = format!("{}/.well-known/openid-configuration", idp.issuer());
+    assert!(logto::OidcCore::discover_url(&url, reqwest::Client::new()).await.is_ok());
+    let wrong = format!("{}/other/.well-known/openid-configuration", idp.server.url());
+    assert!(logto::OidcCore::discover_url(&wrong, reqwest::Client::new()).await.is_err());
+    assert!(matches!(
+        logto::OidcCore::discover_url(idp.server.url(), reqwest::Client::new()).await,
+        Err(LogtoError::InvalidConfig(_))
+    ));
 }
 
 /// Every failure of the token endpoint during a refresh is typed, and the session is intact.

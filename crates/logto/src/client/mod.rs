@@ -534,12 +534,27 @@ impl LogtoClient {
     /// # Ok(()) }
     /// ```
     pub async fn fetch_user_info(&self) -> Result<UserInfoResponse> {
+        let claims = self.fetch_user_info_json().await?;
+        let core = self.oidc_core().await?;
+        oidc::user_info_from_json(&core.metadata().userinfo_endpoint, claims)
+    }
+
+    /// Like [`fetch_user_info`](Self::fetch_user_info), with the claims as sent (a claim sent
+    /// as `null` stays `null`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let claims = client.fetch_user_info_json().await?;
+    /// println!("{}", claims["sub"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch_user_info_json(&self) -> Result<serde_json::Map<String, serde_json::Value>> {
         let access_token = self.get_access_token("").await?;
         let core = self.oidc_core().await?;
-        let info = core.fetch_user_info(&access_token).await?;
+        let info = core.fetch_user_info_json(&access_token).await?;
         if let Some(id_token) = self.get_id_token().await? {
             let claims = OidcCore::decode_id_token(&id_token)?;
-            if claims.sub != info.sub {
+            if info.get("sub").and_then(|sub| sub.as_str()) != Some(claims.sub.as_str()) {
                 tracing::warn!("userinfo subject differs from the ID token's");
                 return Err(LogtoError::UserInfoSubjectMismatch);
             }

@@ -23,6 +23,25 @@ pub enum FirstScreen {
 }
 
 impl FirstScreen {
+    /// Every first screen.
+    pub const ALL: [Self; 6] = [
+        Self::SignIn,
+        Self::Register,
+        Self::ResetPassword,
+        Self::IdentifierSignIn,
+        Self::IdentifierRegister,
+        Self::SingleSignOn,
+    ];
+
+    /// The first screen of a parameter value.
+    ///
+    /// ```
+    /// assert_eq!(logto::FirstScreen::parse("identifier:register"), Some(logto::FirstScreen::IdentifierRegister));
+    /// ```
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|screen| screen.as_str() == value)
+    }
+
     /// The parameter value.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -48,6 +67,15 @@ pub enum InteractionMode {
 }
 
 impl InteractionMode {
+    /// The mode of a parameter value (`signIn` or `signUp`).
+    ///
+    /// ```
+    /// assert_eq!(logto::InteractionMode::parse("signUp"), Some(logto::InteractionMode::SignUp));
+    /// ```
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::SignIn, Self::SignUp].into_iter().find(|mode| mode.as_str() == value)
+    }
+
     /// The parameter value.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -70,6 +98,15 @@ pub enum Identifier {
 }
 
 impl Identifier {
+    /// The identifier type of a parameter value (`email`, `phone` or `username`).
+    ///
+    /// ```
+    /// assert_eq!(logto::Identifier::parse("phone"), Some(logto::Identifier::Phone));
+    /// ```
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Email, Self::Phone, Self::Username].into_iter().find(|identifier| identifier.as_str() == value)
+    }
+
     /// The parameter value.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -89,6 +126,27 @@ pub enum DirectSignIn {
     Social(String),
     /// An enterprise SSO connector by id.
     Sso(String),
+}
+
+impl DirectSignIn {
+    /// Reads `social:<target>` or `sso:<target>`.
+    ///
+    /// ```
+    /// use logto::DirectSignIn;
+    /// assert_eq!(DirectSignIn::parse("social:google"), Some(DirectSignIn::Social("google".into())));
+    /// assert_eq!(DirectSignIn::parse("google"), None);
+    /// ```
+    pub fn parse(value: &str) -> Option<Self> {
+        let (method, target) = value.split_once(':')?;
+        if target.is_empty() {
+            return None;
+        }
+        match method {
+            "social" => Some(Self::Social(target.to_owned())),
+            "sso" => Some(Self::Sso(target.to_owned())),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for DirectSignIn {

@@ -49,6 +49,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
 
+/// The typed view of userinfo claims.
+pub(crate) fn user_info_from_json(
+    endpoint: &str,
+    claims: serde_json::Map<String, serde_json::Value>,
+) -> Result<UserInfoResponse> {
+    serde_json::from_value(serde_json::Value::Object(claims)).map_err(|e| LogtoError::InvalidResponse {
+        endpoint: endpoint.to_owned(),
+        reason: format!("the userinfo claims do not have the expected shape: {e}"),
+    })
+}
+
 /// The protocol engine for one identity server: its metadata, its cached signing keys and the
 /// pooled HTTP client. Cloning is cheap (an `Arc`).
 ///
@@ -82,6 +93,28 @@ impl OidcCore {
         let config = crate::LogtoConfig::new(endpoint, "-");
         Self::discover_with(&config.issuer(), Http::new(http_client), DEFAULT_LEEWAY, JwksPolicy::default())
             .await
+    }
+
+    /// Fetches a discovery document by its URL and checks that its issuer is the URL without
+    /// `/.well-known/openid-configuration`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> logto::Result<()> {
+    /// let url = "https://tenant.logto.app/oidc/.well-known/openid-configuration";
+    /// let core = logto::OidcCore::discover_url(url, reqwest::Client::new()).await?;
+    /// assert_eq!(core.metadata().issuer, "https://tenant.logto.app/oidc");
+    /// # Ok(()) }
+    /// ```
+    pub async fn discover_url(discovery_url: &str, http_client: reqwest::Client) -> Result<Self> {
+        let issuer = discovery_url
+            .trim_end_matches('/')
+            .strip_suffix("/.well-known/openid-configuration")
+            .ok_or_else(|| {
+                LogtoError::InvalidConfig(format!(
+                    "`{discovery_url}` is not a discovery URL (…/.well-known/openid-configuration)"
+                ))
+            })?;
+        Self::discover_with(issuer, Http::new(http_client), DEFAULT_LEEWAY, JwksPolicy::default()).await
     }
 
     pub(crate) async fn discover_with(
@@ -307,12 +340,36 @@ impl OidcCore {
     /// # Ok(()) }
     /// ```
     pub async fn fetch_user_info(&self, access_token: &str) -> Result<UserInfoResponse> {
+        user_info_from_json(
+            &self.inner.metadata.userinfo_endpoint,
+            self.fetch_user_info_json(access_token).await?,
+        )
+    }
+
+    /// Calls the userinfo endpoint and returns its claims as sent (claims sent as `null` stay
+    /// `null`); it must at least have a string `sub`.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let claims = core.fetch_user_info_json("access-token").await?;
+    /// println!("{}", claims["sub"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch_user_info_json(
+        &self,
+        access_token: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>> {
         let span = tracing::debug_span!("logto.userinfo");
-        self.inner
-            .http
-            .get_json(&self.inner.metadata.userinfo_endpoint, Some(access_token))
-            .instrument(span)
-            .await
+        let endpoint = &self.inner.metadata.userinfo_endpoint;
+        let claims: serde_json::Map<String, serde_json::Value> =
+            self.inner.http.get_json(endpoint, Some(access_token)).instrument(span).await?;
+        if claims.get("sub").and_then(|sub| sub.as_str()).is_none_or(str::is_empty) {
+            return Err(LogtoError::InvalidResponse {
+                endpoint: endpoint.clone(),
+                reason: "the userinfo response has no `sub`".into(),
+            });
+        }
+        Ok(claims)
     }
 
     /// Revokes a token (RFC 7009). Returns an error only if the server refused or was unreachable.
