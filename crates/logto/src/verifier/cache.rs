@@ -18,6 +18,11 @@ impl VerifiedTokenCache {
         Self { capacity, entries: Mutex::new(HashMap::new()) }
     }
 
+    /// Whether the cache remembers anything (capacity above 0).
+    pub(crate) fn enabled(&self) -> bool {
+        self.capacity > 0
+    }
+
     pub(crate) fn key(token: &str) -> Key {
         let mut key = [0u8; 32];
         key.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
