@@ -15,7 +15,8 @@ use tokio::sync::OwnedMutexGuard;
 /// How long a rotation is remembered: long enough for slow concurrent requests of one session to
 /// catch up, short enough that few old tokens are held in memory.
 const ROTATION_MEMORY: Duration = Duration::from_secs(300);
-/// Above this many entries, forgotten ones are pruned.
+/// Forgotten entries are pruned when the map grows past this many entries, and then past twice
+/// what was left, so pruning stays amortized O(1) per refresh however many sessions are active.
 const PRUNE_ABOVE: usize = 1024;
 
 type Key = [u8; 32];
@@ -35,7 +36,13 @@ pub(crate) struct Slot {
 
 #[derive(Default)]
 pub(crate) struct RefreshCoordinator {
-    slots: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<Slot>>>>,
+    slots: Mutex<Slots>,
+}
+
+#[derive(Default)]
+struct Slots {
+    map: HashMap<Key, Arc<tokio::sync::Mutex<Slot>>>,
+    prune_at: usize,
 }
 
 impl std::fmt::Debug for RefreshCoordinator {
@@ -63,15 +70,16 @@ impl RefreshTurn {
 impl RefreshCoordinator {
     fn slot(&self, token: &str) -> Arc<tokio::sync::Mutex<Slot>> {
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if slots.len() > PRUNE_ABOVE {
-            slots.retain(|_, slot| {
+        if slots.map.len() > slots.prune_at.max(PRUNE_ABOVE) {
+            slots.map.retain(|_, slot| {
                 Arc::strong_count(slot) > 1
                     || slot.try_lock().map_or(true, |s| {
                         s.rotated_to.as_ref().is_some_and(|(_, at)| at.elapsed() < ROTATION_MEMORY)
                     })
             });
+            slots.prune_at = slots.map.len() * 2;
         }
-        slots.entry(key_of(token)).or_default().clone()
+        slots.map.entry(key_of(token)).or_default().clone()
     }
 
     /// Waits for the turn of `refresh_token`, following rotations that happened meanwhile.
@@ -124,5 +132,19 @@ mod tests {
         assert_eq!(waiting.await.unwrap(), "r2");
         // Another session's token is independent.
         assert_eq!(coordinator.turn("other").await.refresh_token, "other");
+    }
+
+    #[tokio::test]
+    async fn forgotten_tokens_are_pruned_but_recent_rotations_are_kept() {
+        let coordinator = RefreshCoordinator::default();
+        let mut turn = coordinator.turn("rotated").await;
+        turn.rotated("newer");
+        drop(turn);
+        for i in 0..5 * PRUNE_ABOVE {
+            drop(coordinator.turn(&format!("token-{i}")).await);
+        }
+        let size = coordinator.slots.lock().unwrap().map.len();
+        assert!(size <= 2 * PRUNE_ABOVE + 2, "bounded: {size}");
+        assert_eq!(coordinator.turn("rotated").await.refresh_token, "newer", "rotation remembered");
     }
 }
