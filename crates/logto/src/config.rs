@@ -39,6 +39,11 @@ pub struct LogtoConfig {
 
 impl LogtoConfig {
     /// A config for the app `app_id` of the Logto tenant at `endpoint`.
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app");
+    /// assert_eq!(config.prompt, ["consent"]);
+    /// ```
     pub fn new(endpoint: impl Into<String>, app_id: impl Into<String>) -> Self {
         Self {
             endpoint: endpoint.into(),
@@ -51,30 +56,55 @@ impl LogtoConfig {
     }
 
     /// Sets the app secret (confidential client).
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_app_secret("s");
+    /// assert!(config.is_confidential());
+    /// ```
     pub fn with_app_secret(mut self, secret: impl Into<String>) -> Self {
         self.app_secret = Some(secret.into());
         self
     }
 
     /// Sets the extra scopes (strings or [`UserInfoScope`]s).
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_scopes(["email", "phone"]);
+    /// assert_eq!(config.scopes, ["email", "phone"]);
+    /// ```
     pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets the API resources.
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_resources(["https://api.example.com"]);
+    /// assert_eq!(config.effective_resources(), ["https://api.example.com"]);
+    /// ```
     pub fn with_resources<S: Into<String>>(mut self, resources: impl IntoIterator<Item = S>) -> Self {
         self.resources = resources.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets the prompt values (e.g. `["login"]` or `["login", "consent"]`).
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_prompt(["login", "consent"]);
+    /// assert_eq!(config.prompt.join(" "), "login consent");
+    /// ```
     pub fn with_prompt<S: Into<String>>(mut self, prompt: impl IntoIterator<Item = S>) -> Self {
         self.prompt = prompt.into_iter().map(Into::into).collect();
         self
     }
 
     /// The endpoint without trailing slashes.
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app//", "app");
+    /// assert_eq!(config.endpoint_base(), "https://t.logto.app");
+    /// ```
     pub fn endpoint_base(&self) -> &str {
         self.endpoint.trim_end_matches('/')
     }
@@ -90,11 +120,21 @@ impl LogtoConfig {
     }
 
     /// The discovery document URL.
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app");
+    /// assert_eq!(config.discovery_url(), "https://t.logto.app/oidc/.well-known/openid-configuration");
+    /// ```
     pub fn discovery_url(&self) -> String {
         format!("{}/.well-known/openid-configuration", self.issuer())
     }
 
     /// The scopes sent at sign-in: the defaults, then the configured ones, without duplicates.
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_scopes(["profile", "email"]);
+    /// assert_eq!(config.effective_scopes(), ["openid", "offline_access", "profile", "email"]);
+    /// ```
     pub fn effective_scopes(&self) -> Vec<String> {
         let mut scopes: Vec<String> = Vec::with_capacity(DEFAULT_SCOPES.len() + self.scopes.len());
         for scope in DEFAULT_SCOPES.iter().copied().chain(self.scopes.iter().map(String::as_str)) {
@@ -126,11 +166,21 @@ impl LogtoConfig {
     }
 
     /// Whether the organizations scope is configured (needed for organization tokens).
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_scopes([logto::UserInfoScope::Organizations]);
+    /// assert!(config.has_organizations_scope());
+    /// ```
     pub fn has_organizations_scope(&self) -> bool {
         self.scopes.iter().any(|scope| scope == UserInfoScope::Organizations.as_str())
     }
 
     /// Whether the app authenticates with a secret.
+    ///
+    /// ```
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app");
+    /// assert!(!config.is_confidential());
+    /// ```
     pub fn is_confidential(&self) -> bool {
         self.app_secret.is_some()
     }

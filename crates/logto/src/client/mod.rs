@@ -129,30 +129,56 @@ impl fmt::Debug for LogtoClientBuilder {
 
 impl LogtoClientBuilder {
     /// Uses the caller's HTTP client (its timeouts apply; it should not follow redirects).
+    ///
+    /// ```
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app"))
+    ///     .http_client(reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap());
+    /// assert!(builder.build().is_ok());
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
     }
 
     /// The whole-request timeout of the SDK's HTTP client (default 10 s).
+    ///
+    /// ```
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).timeout(std::time::Duration::from_secs(3));
+    /// assert!(builder.build().is_ok());
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.http_options.timeout = timeout;
         self
     }
 
     /// The connect timeout of the SDK's HTTP client (default 5 s).
+    ///
+    /// ```
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).connect_timeout(std::time::Duration::from_secs(1));
+    /// assert!(builder.build().is_ok());
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.http_options.connect_timeout = timeout;
         self
     }
 
     /// The clock leeway for `exp`, `iat` and `nbf` (default 60 s, at most 300 s).
+    ///
+    /// ```
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).leeway(std::time::Duration::from_secs(600));
+    /// assert!(builder.build().is_err(), "more than 300 s is refused");
+    /// ```
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
     }
 
     /// How long after a JWKS fetch an unknown `kid` may trigger another fetch (default 10 s).
+    ///
+    /// ```
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).jwks_refetch_cooldown(std::time::Duration::from_secs(30));
+    /// assert!(builder.build().is_ok());
+    /// ```
     pub fn jwks_refetch_cooldown(mut self, cooldown: Duration) -> Self {
         self.jwks_policy.refetch_cooldown = cooldown;
         self
@@ -165,6 +191,11 @@ impl LogtoClientBuilder {
     /// let stored = client.storage().get(logto::PersistKey::IdToken).await?;
     /// # let _ = stored;
     /// # Ok(()) }
+    /// ```
+    ///
+    /// ```
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).storage(std::sync::Arc::new(logto::MemoryStorage::new()));
+    /// assert!(builder.build().is_ok());
     /// ```
     pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
         self.storage = Some(storage);
@@ -179,6 +210,11 @@ impl LogtoClientBuilder {
     }
 
     /// Validates the configuration and builds the client. No network call is made.
+    ///
+    /// ```
+    /// let error = logto::LogtoClient::builder(logto::LogtoConfig::new("not a url", "app")).build().unwrap_err();
+    /// assert!(matches!(error, logto::LogtoError::InvalidConfig(_)));
+    /// ```
     pub fn build(self) -> Result<LogtoClient> {
         self.config.validate()?;
         if self.leeway > oidc::MAX_LEEWAY {
@@ -222,11 +258,22 @@ impl LogtoClientBuilder {
 
 impl LogtoClient {
     /// A client with default settings over `storage`.
+    ///
+    /// ```
+    /// let storage = std::sync::Arc::new(logto::MemoryStorage::new());
+    /// let client = logto::LogtoClient::new(logto::LogtoConfig::new("https://t.logto.app", "app"), storage).unwrap();
+    /// assert_eq!(client.config().app_id, "app");
+    /// ```
     pub fn new(config: LogtoConfig, storage: Arc<dyn Storage>) -> Result<Self> {
         Self::builder(config).storage(storage).build()
     }
 
     /// A builder for non-default settings.
+    ///
+    /// ```
+    /// let client = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).build().unwrap();
+    /// # let _ = client;
+    /// ```
     pub fn builder(config: LogtoConfig) -> LogtoClientBuilder {
         LogtoClientBuilder {
             config,
