@@ -18,7 +18,7 @@ use refresh::RefreshCoordinator;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use stored::{AccessTokenMap, CachedAccessToken, SignInSession, cache_expiry, parse_stored, to_json};
+use stored::{AccessTokenMap, CachedAccessToken, SignInSession, parse_stored, to_json};
 
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzz_entry {
@@ -37,17 +37,6 @@ pub(crate) mod fuzz_entry {
         let _ = parse_stored::<SignInSession>(key, value);
         let _ = parse_stored::<AccessTokenMap>(key, value);
     }
-}
-
-/// The access token's lifetime: `expires_in`, or when the server left it out, what a JWT access
-/// token's `exp` says (an opaque token without `expires_in` is not cached).
-fn lifetime(response: &crate::models::TokenResponse) -> u64 {
-    if response.expires_in > 0 {
-        return response.expires_in;
-    }
-    OidcCore::decode_access_token(&response.access_token)
-        .map(|claims| (claims.exp - now_seconds()).max(0) as u64)
-        .unwrap_or(0)
 }
 
 /// What every client of one app shares: configuration, the HTTP connection pool, the discovered
@@ -418,14 +407,9 @@ impl LogtoClient {
             Some(refresh_token) => self.storage.set(PersistKey::RefreshToken, refresh_token.clone()).await?,
             None => self.storage.delete(PersistKey::RefreshToken).await?,
         }
+        // A new sign-in replaces every cached token of the previous one.
         let mut map = AccessTokenMap::default();
-        map.x.insert(
-            String::new(),
-            CachedAccessToken {
-                expires_at: cache_expiry(now_seconds(), lifetime(&response)),
-                token: response.access_token,
-            },
-        );
+        map.x.insert(String::new(), CachedAccessToken::from_response(&response));
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
         self.storage.delete(PersistKey::SignInSession).await?;
         tracing::info!("sign-in completed");
@@ -659,13 +643,7 @@ impl LogtoClient {
             self.storage.set(PersistKey::IdToken, id_token.clone()).await?;
         }
         let mut map = self.access_token_map().await?;
-        map.x.insert(
-            resource.to_owned(),
-            CachedAccessToken {
-                token: response.access_token.clone(),
-                expires_at: cache_expiry(now_seconds(), lifetime(&response)),
-            },
-        );
+        map.x.insert(resource.to_owned(), CachedAccessToken::from_response(&response));
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
         drop(turn);
         tracing::debug!(resource, "access token refreshed");

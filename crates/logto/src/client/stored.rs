@@ -1,7 +1,10 @@
 //! The JSON formats of the stored values, the same as the official Python SDK's, so both can
 //! read a session.
 
+use crate::OidcCore;
 use crate::error::{LogtoError, Result};
+use crate::models::TokenResponse;
+use crate::oidc::now_seconds;
 use crate::storage::PersistKey;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
@@ -30,6 +33,27 @@ pub(crate) struct CachedAccessToken {
     /// When the cache entry expires (seconds since the epoch), a little before the token does.
     #[serde(rename = "expiresAt")]
     pub(crate) expires_at: f64,
+}
+
+impl CachedAccessToken {
+    /// The cache entry of a token response's access token.
+    pub(crate) fn from_response(response: &TokenResponse) -> Self {
+        Self {
+            token: response.access_token.clone(),
+            expires_at: cache_expiry(now_seconds(), lifetime(response)),
+        }
+    }
+}
+
+/// The access token's lifetime: `expires_in`, or when the server left it out, what a JWT access
+/// token's `exp` says (an opaque token without `expires_in` is not cached).
+fn lifetime(response: &TokenResponse) -> u64 {
+    if response.expires_in > 0 {
+        return response.expires_in;
+    }
+    OidcCore::decode_access_token(&response.access_token)
+        .map(|claims| (claims.exp - now_seconds()).max(0) as u64)
+        .unwrap_or(0)
 }
 
 /// The cached access tokens by resource (`""` is the userinfo token).
