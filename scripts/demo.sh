@@ -18,10 +18,24 @@ pids=()
 cleanup() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -f "${idp_out:-}" "${app_out:-}"
   wait 2>/dev/null || true
   echo "demo stopped"
 }
 trap cleanup INT TERM EXIT
+
+# Waits up to $2 seconds for the first line of file $1 and prints it.
+first_line() {
+  local tries=$(($2 * 10))
+  while ((tries-- > 0)); do
+    if [[ -s "$1" ]] && IFS= read -r first <"$1" && [[ -n "$first" ]]; then
+      printf '%s\n' "$first"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "demo: '$1' is required ($2)" >&2; exit 1; }; }
 need cargo "install Rust from https://rustup.rs"
@@ -36,12 +50,12 @@ if [[ -z "${LOGTO_ENDPOINT:-}" ]]; then
     (cd testing/idp && npm ci --no-audit --no-fund)
   fi
   echo "==> starting the test identity server on 127.0.0.1:${IDP_PORT}"
-  fifo="$(mktemp -u)"; mkfifo "$fifo"
-  (cd testing/idp && exec node server.mjs --port "$IDP_PORT" --host 127.0.0.1 2> >(grep -v 'WARNING' >&2)) >"$fifo" &
+  # The server's first stdout line says where it listens; stdout goes to a file, which (unlike a
+  # pipe) can never block or break the server.
+  idp_out="$(mktemp)"
+  (cd testing/idp && exec node server.mjs --port "$IDP_PORT" --host 127.0.0.1 2> >(grep -v 'WARNING' >&2)) >"$idp_out" &
   pids+=("$!")
-  read -r -t 30 line <"$fifo" || { echo "demo: the identity server did not start (is port ${IDP_PORT} free? set IDP_PORT)" >&2; exit 1; }
-  cat "$fifo" >/dev/null &
-  rm -f "$fifo"
+  line="$(first_line "$idp_out" 30)" || { echo "demo: the identity server did not start (is port ${IDP_PORT} free? set IDP_PORT)" >&2; exit 1; }
   LOGTO_ENDPOINT="$(sed -E 's/.*"endpoint":"([^"]+)".*/\1/' <<<"$line")"
   export LOGTO_ENDPOINT
   export LOGTO_APP_ID="${LOGTO_APP_ID:-confidential-app}"
@@ -53,12 +67,10 @@ echo "==> building the sample app"
 cargo build --quiet -p axum-sample
 export PORT HOST COOKIE_SECURE="${COOKIE_SECURE:-false}"
 export RUST_LOG="${RUST_LOG:-info}"
-fifo="$(mktemp -u)"; mkfifo "$fifo"
-./target/debug/axum-sample >"$fifo" &
+app_out="$(mktemp)"
+./target/debug/axum-sample > >(tee "$app_out") &
 pids+=("$!")
-read -r -t 60 line <"$fifo" || { echo "demo: the sample app did not start (is port ${PORT} free? set PORT)" >&2; exit 1; }
-cat "$fifo" >/dev/null &
-rm -f "$fifo"
+line="$(first_line "$app_out" 60)" || { echo "demo: the sample app did not start (is port ${PORT} free? set PORT)" >&2; exit 1; }
 url="$(sed -E 's/.*"url":"([^"]+)".*/\1/' <<<"$line")"
 
 echo
