@@ -52,7 +52,7 @@ fn lifetime(response: &TokenResponse) -> u64 {
         return response.expires_in;
     }
     OidcCore::decode_access_token(&response.access_token)
-        .map(|claims| (claims.exp - now_seconds()).max(0) as u64)
+        .map(|claims| claims.exp.saturating_sub(now_seconds()).max(0) as u64)
         .unwrap_or(0)
 }
 
@@ -85,10 +85,14 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
 /// How long an access token is served from the cache: its lifetime less a margin of 60 seconds
 /// (or half the lifetime for short-lived tokens), so it is never used right at its expiry.
 pub(crate) fn cache_expiry(now: i64, expires_in: u64) -> f64 {
-    let lifetime = expires_in as i64;
+    // A server may send any number: cap the lifetime at a year rather than overflow.
+    let lifetime = expires_in.min(MAX_CACHE_SECONDS) as i64;
     let margin = 60.min(lifetime / 2);
-    (now + lifetime - margin) as f64
+    now.saturating_add(lifetime - margin) as f64
 }
+
+/// The longest an access token is cached, whatever `expires_in` says.
+const MAX_CACHE_SECONDS: u64 = 365 * 24 * 3600;
 
 #[cfg(test)]
 mod tests {
@@ -122,5 +126,7 @@ mod tests {
         assert_eq!(cache_expiry(1000, 3600), 4540.0);
         assert_eq!(cache_expiry(1000, 10), 1005.0);
         assert_eq!(cache_expiry(1000, 0), 1000.0);
+        assert_eq!(cache_expiry(1000, u64::MAX), (1000 + MAX_CACHE_SECONDS as i64 - 60) as f64);
+        assert!(cache_expiry(i64::MAX, u64::MAX).is_finite());
     }
 }
