@@ -393,3 +393,17 @@ async fn a_cached_access_token_costs_no_network_call() {
     });
     assert_eq!(client.get_access_token("https://api.example.com").await.unwrap(), "opaque-2");
 }
+
+#[tokio::test]
+async fn a_jwks_outage_costs_one_request_per_cooldown() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let client = LogtoClient::builder(LogtoConfig::new(idp.server.url(), CLIENT_ID)).build().unwrap();
+    let claims = forge::id_token_claims(&idp.issuer(), CLIENT_ID, "u");
+    let token = key.sign(&claims, "JWT");
+    idp.set(|s| s.jwks = "<html>down</html>".into());
+    for _ in 0..20 {
+        assert!(matches!(verify(&idp, &client, &token).await, Err(TokenError::KeysUnavailable(_))));
+    }
+    assert_eq!(idp.count("/oidc/jwks"), 1, "failed requests are rate-limited too");
+}

@@ -402,7 +402,9 @@ impl LogtoClient {
         })?;
         core.verify_id_token(id_token, &config.app_id).await?;
 
-        self.storage.set(PersistKey::IdToken, id_token.to_owned()).await?;
+        // The ID token goes last: should a write fail half-way, nobody is signed in, rather than
+        // the new user's ID token next to the previous user's tokens.
+        self.storage.delete(PersistKey::IdToken).await?;
         match &response.refresh_token {
             Some(refresh_token) => self.storage.set(PersistKey::RefreshToken, refresh_token.clone()).await?,
             None => self.storage.delete(PersistKey::RefreshToken).await?,
@@ -411,6 +413,7 @@ impl LogtoClient {
         let mut map = AccessTokenMap::default();
         map.x.insert(String::new(), CachedAccessToken::from_response(&response));
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
+        self.storage.set(PersistKey::IdToken, id_token.to_owned()).await?;
         self.storage.delete(PersistKey::SignInSession).await?;
         tracing::info!("sign-in completed");
         Ok(())
@@ -625,11 +628,30 @@ impl LogtoClient {
             return Ok(token);
         }
         let config = &self.shared.config;
-        let response = core
-            .fetch_token_by_refresh_token(&config.app_id, self.client_secret(), &turn.refresh_token, resource)
-            .await?;
+        // The request and the record of its rotation run in their own task: if the caller is
+        // cancelled (a client hung up), a token the server already rotated is still recorded,
+        // so the next request follows it instead of replaying the consumed one.
+        let request = {
+            let (core, app_id, secret, resource) =
+                (core.clone(), config.app_id.clone(), config.app_secret.clone(), resource.to_owned());
+            async move {
+                let response = core
+                    .fetch_token_by_refresh_token(&app_id, secret.as_deref(), &turn.refresh_token, &resource)
+                    .await;
+                if let Ok(response) = &response
+                    && let Some(rotated) = response.refresh_token.as_deref()
+                {
+                    turn.rotated(rotated);
+                }
+                (turn, response)
+            }
+        };
+        let (turn, response) = tokio::spawn(request).await.map_err(|e| LogtoError::InvalidResponse {
+            endpoint: core.metadata().token_endpoint.clone(),
+            reason: format!("the token request task failed: {e}"),
+        })?;
+        let response = response?;
         let newest = response.refresh_token.as_deref().unwrap_or(&turn.refresh_token).to_owned();
-        turn.rotated(&newest);
         if newest != stored_refresh_token {
             self.storage.set(PersistKey::RefreshToken, newest).await?;
         }

@@ -12,9 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OwnedMutexGuard;
 
-/// How long a rotation is remembered: long enough for slow concurrent requests of one session to
-/// catch up, short enough that few old tokens are held in memory.
-const ROTATION_MEMORY: Duration = Duration::from_secs(300);
+/// How long a rotation is remembered: as long as Logto's refresh tokens live (14 days), because a
+/// stale copy of a session (saved last by a slower concurrent request) may bring the consumed
+/// token back at any time until then.
+const ROTATION_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
+/// At most this many rotations are remembered; past it the oldest are forgotten first.
+const MAX_REMEMBERED: usize = 100_000;
 /// Forgotten entries are pruned when the map grows past this many entries, and then past twice
 /// what was left, so pruning stays amortized O(1) per refresh however many sessions are active.
 const PRUNE_ABOVE: usize = 1024;
@@ -67,6 +70,19 @@ impl RefreshTurn {
     }
 }
 
+/// Keeps the `keep` most recent rotations (and every slot in use).
+fn forget_oldest(map: &mut HashMap<Key, Arc<tokio::sync::Mutex<Slot>>>, keep: usize) {
+    let mut rotations: Vec<(Instant, Key)> = map
+        .iter()
+        .filter(|(_, slot)| Arc::strong_count(slot) == 1)
+        .filter_map(|(key, slot)| Some((slot.try_lock().ok()?.rotated_to.as_ref()?.1, *key)))
+        .collect();
+    rotations.sort_unstable_by_key(|(at, _)| std::cmp::Reverse(*at));
+    for (_, key) in rotations.into_iter().skip(keep) {
+        map.remove(&key);
+    }
+}
+
 impl RefreshCoordinator {
     fn slot(&self, token: &str) -> Arc<tokio::sync::Mutex<Slot>> {
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -77,6 +93,9 @@ impl RefreshCoordinator {
                         s.rotated_to.as_ref().is_some_and(|(_, at)| at.elapsed() < ROTATION_MEMORY)
                     })
             });
+            if slots.map.len() > MAX_REMEMBERED {
+                forget_oldest(&mut slots.map, MAX_REMEMBERED / 2);
+            }
             slots.prune_at = slots.map.len() * 2;
         }
         slots.map.entry(key_of(token)).or_default().clone()

@@ -170,7 +170,7 @@ impl fmt::Display for DirectSignIn {
 ///     .extra_param("ui_locales", "fr");
 /// assert_eq!(options.redirect_uri, "https://app.example/callback");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SignInOptions {
     /// Where Logto sends the user back; must be registered for the app.
@@ -193,6 +193,25 @@ pub struct SignInOptions {
     /// `client_id`, `redirect_uri`, `response_type`, `scope`, `resource`, `state` or the PKCE
     /// parameters.
     pub extra_params: Vec<(String, String)>,
+}
+
+/// `Debug` hides the login hint (an email or phone) and extra parameter values (which may hold a
+/// one-time token).
+impl fmt::Debug for SignInOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra_names: Vec<&str> = self.extra_params.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("SignInOptions")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("first_screen", &self.first_screen)
+            .field("interaction_mode", &self.interaction_mode)
+            .field("login_hint", &self.login_hint.as_ref().map(|_| "<redacted>"))
+            .field("direct_sign_in", &self.direct_sign_in)
+            .field("identifiers", &self.identifiers)
+            .field("organization_id", &self.organization_id)
+            .field("ui_locales", &self.ui_locales)
+            .field("extra_params", &extra_names)
+            .finish()
+    }
 }
 
 /// The parameters only the SDK sets.
@@ -386,6 +405,16 @@ mod tests {
                 authorization_url("https://t.example/oidc/auth", &config(), &options, "s", "c").unwrap_err();
             assert!(matches!(error, LogtoError::ReservedParameter(ref n) if n == name));
         }
+    }
+
+    #[test]
+    fn debug_hides_the_login_hint_and_extra_values() {
+        let options = SignInOptions::new("https://app/callback")
+            .login_hint("ada@example.com")
+            .extra_param("one_time_token", "ott-secret");
+        let rendered = format!("{options:?}");
+        assert!(!rendered.contains("ada@example.com") && !rendered.contains("ott-secret"), "{rendered}");
+        assert!(rendered.contains("one_time_token"));
     }
 
     #[test]

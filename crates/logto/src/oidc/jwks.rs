@@ -221,6 +221,9 @@ pub(crate) struct JwksCache {
     url: String,
     policy: JwksPolicy,
     current: RwLock<Option<Fetched>>,
+    /// When the JWKS was last requested, whether or not that worked: at most one request per
+    /// cooldown, so neither an outage nor a flood of unknown `kid`s multiplies the requests.
+    last_attempt: std::sync::Mutex<Option<Instant>>,
     fetching: tokio::sync::Mutex<()>,
 }
 
@@ -232,7 +235,13 @@ impl std::fmt::Debug for JwksCache {
 
 impl JwksCache {
     pub(crate) fn new(url: String, policy: JwksPolicy) -> Self {
-        Self { url, policy, current: RwLock::new(None), fetching: tokio::sync::Mutex::new(()) }
+        Self {
+            url,
+            policy,
+            current: RwLock::new(None),
+            last_attempt: std::sync::Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// A cache that starts with `keys` (for verifiers built from a known JWKS).
@@ -254,8 +263,15 @@ impl JwksCache {
         self.read().as_ref().map(|fetched| (fetched.keys.clone(), fetched.at))
     }
 
-    /// Runs `check` with the key for (`kid`, `algorithm`), fetching the JWKS when there is none,
-    /// when it is older than the max age, or once per cooldown when the `kid` is unknown.
+    /// Whether the cooldown since the last request (successful or not) has passed.
+    fn may_fetch(&self) -> bool {
+        let last = *self.last_attempt.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        last.is_none_or(|at| at.elapsed() >= self.policy.refetch_cooldown)
+    }
+
+    /// Runs `check` with the key for (`kid`, `algorithm`). The JWKS is fetched when there is
+    /// none, when it is older than the max age (stale keys keep serving meanwhile and when the
+    /// server is down), or when the `kid` is unknown; never more than once per cooldown.
     pub(crate) async fn with_key<T>(
         &self,
         http: &Http,
@@ -265,38 +281,58 @@ impl JwksCache {
     ) -> Result<T, TokenError> {
         let (keys, fetched_at) = match self.snapshot() {
             Some((keys, at)) if at.elapsed() < self.policy.max_age => (keys, at),
-            stale => match self.refresh(http, stale.as_ref().map(|s| s.1)).await {
-                Ok(fresh) => fresh,
-                // A failed refetch of stale keys keeps the old keys rather than rejecting everything.
-                Err(error) => stale.ok_or(error)?,
-            },
+            Some(stale) => {
+                // Refresh in the background of this request only if nobody else is: the others
+                // keep using the stale keys rather than queueing behind a slow server.
+                match self.fetching.try_lock() {
+                    Ok(_guard) if self.may_fetch() => self.fetch(http).await.unwrap_or(stale),
+                    _ => stale,
+                }
+            }
+            None => {
+                let _guard = self.fetching.lock().await;
+                match self.snapshot() {
+                    Some(fresh) => fresh,
+                    None if self.may_fetch() => self.fetch(http).await?,
+                    None => return Err(TokenError::KeysUnavailable("the last JWKS request failed".into())),
+                }
+            }
         };
         match keys.select(kid, algorithm) {
             Ok(key) => check(key),
-            Err(TokenError::UnknownKey(_)) if fetched_at.elapsed() >= self.policy.refetch_cooldown => {
-                tracing::info!(kid, "unknown signing key: fetching the JWKS again");
-                let (keys, _) = self.refresh(http, Some(fetched_at)).await?;
+            Err(TokenError::UnknownKey(_)) if self.may_fetch() => {
+                let _guard = self.fetching.lock().await;
+                let keys = match self.snapshot() {
+                    // Another task fetched while we waited for the lock.
+                    Some((keys, at)) if at != fetched_at => keys,
+                    _ if self.may_fetch() => {
+                        tracing::info!(kid, "unknown signing key: fetching the JWKS again");
+                        self.fetch(http).await?.0
+                    }
+                    _ => keys,
+                };
                 check(keys.select(kid, algorithm)?)
             }
             Err(error) => Err(error),
         }
     }
 
-    /// Fetches the JWKS unless another task did since `seen` (single flight).
-    async fn refresh(
-        &self,
-        http: &Http,
-        seen: Option<Instant>,
-    ) -> Result<(Arc<KeySet>, Instant), TokenError> {
-        let _guard = self.fetching.lock().await;
-        if let Some((keys, at)) = self.snapshot()
-            && Some(at) != seen
-            && at.elapsed() < self.policy.max_age
-        {
-            return Ok((keys, at));
+    /// Requests the JWKS; the caller holds `fetching`.
+    async fn fetch(&self, http: &Http) -> Result<(Arc<KeySet>, Instant), TokenError> {
+        *self.last_attempt.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+        let outcome = async {
+            let body =
+                http.get_bytes(&self.url).await.map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
+            KeySet::parse(&body).map_err(TokenError::KeysUnavailable)
         }
-        let body = http.get_bytes(&self.url).await.map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
-        let keys = Arc::new(KeySet::parse(&body).map_err(TokenError::KeysUnavailable)?);
+        .await;
+        let keys = match outcome {
+            Ok(keys) => Arc::new(keys),
+            Err(error) => {
+                tracing::warn!(%error, "JWKS request failed");
+                return Err(error);
+            }
+        };
         tracing::debug!(keys = keys.len(), "fetched the JWKS");
         let at = Instant::now();
         *self.write() = Some(Fetched { keys: keys.clone(), at });
