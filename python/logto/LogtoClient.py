@@ -128,6 +128,9 @@ class AwaitableIdTokenClaims(IdTokenClaims):
 
 _Changes = Sequence[Tuple[PersistKey, Optional[str]]]
 
+# The order in which the core's changes are written back (see `_apply`).
+_WRITE_ORDER: Dict[str, int] = {"refreshToken": 0, "accessTokenMap": 1, "signInSession": 2, "idToken": 3}
+
 
 def _names(values: Sequence[Union[Enum, str]]) -> List[str]:
     return [value.value if isinstance(value, Enum) else str(value) for value in values]
@@ -194,16 +197,23 @@ class LogtoClient:
             raise LogtoStorageError(f"storage.get failed: {error}") from error
 
     def _apply(self, changes: _Changes) -> None:
-        for key, value in changes:
+        """Writes the core's changes: a rotated refresh token first, the ID token last (as the
+        core does), and every key even when one write fails; the first failure is raised."""
+        failure: Optional[BaseException] = None
+        for key, value in sorted(changes, key=lambda change: _WRITE_ORDER.get(change[0], len(_WRITE_ORDER))):
             try:
                 if value is None:
                     self._storage.delete(key)
                 else:
                     self._storage.set(key, value)
-            except LogtoException:
-                raise
+            except LogtoException as error:
+                failure = failure or error
             except Exception as error:
-                raise LogtoStorageError(f"storage write of {key!r} failed: {error}") from error
+                if failure is None:
+                    failure = LogtoStorageError(f"storage write of {key!r} failed: {error}")
+                    failure.__cause__ = error
+        if failure is not None:
+            raise failure
 
     def _begin(self, call: Callable[..., Any], *args: Any) -> Tuple[bool, Any]:
         """Starts a core call over a snapshot of the storage: `(False, result)` when the core

@@ -366,3 +366,31 @@ def test_rs256_server(redirect_uri):
         assert client.getIdTokenClaims().sub == DEMO_SUB
     finally:
         server.stop()
+
+
+def test_write_back_stores_the_refresh_token_first_and_tries_every_key(idp):
+    """A failing write of one key neither skips the others nor loses a rotated refresh token."""
+    from logto import Storage
+    from logto.LogtoException import LogtoStorageError
+
+    class FlakyStorage(Storage):
+        def __init__(self) -> None:
+            self.writes: list = []
+
+        def get(self, key):
+            return None
+
+        def set(self, key, value):
+            if key == "accessTokenMap":
+                raise RuntimeError("disk full")
+            self.writes.append(key)
+
+        def delete(self, key):
+            self.writes.append(("delete", key))
+
+    storage = FlakyStorage()
+    client = LogtoClient(config_for(idp), storage=storage)
+    changes = [("idToken", "id"), ("refreshToken", "rotated"), ("accessTokenMap", "{}"), ("signInSession", None)]
+    with pytest.raises(LogtoStorageError, match="disk full"):
+        client._apply(changes)
+    assert storage.writes == ["refreshToken", ("delete", "signInSession"), "idToken"]
