@@ -7,12 +7,22 @@ import { parseArgs } from 'node:util';
 
 import Koa from 'koa';
 import mount from 'koa-mount';
-import Provider, { errors } from 'oidc-provider';
+import Provider from 'oidc-provider';
 
 import {
-  clients, claimsByScope, demoUser, findUserByUsername, resources, users, userClaims,
+  GRANT_TOKEN_EXCHANGE, claimsByScope, clients, demoUser, findUserByEmail, findUserByUsername,
+  registerUserByEmail,
 } from './data.mjs';
-import { registerRefreshTokenGrant } from './refresh-token-grant.mjs';
+import { registerClientCredentialsGrant } from './grants/client-credentials.mjs';
+import { findAccount } from './grants/common.mjs';
+import { registerRefreshTokenGrant } from './grants/refresh-token.mjs';
+import { registerTokenExchangeGrant } from './grants/token-exchange.mjs';
+import { ManagementTokens } from './management-tokens.mjs';
+import { createResourceServers } from './resource-servers.mjs';
+import { MemoryStore } from './store.mjs';
+import {
+  BackchannelLog, TokenRequestLog, isLoopbackHttp, testRoutes,
+} from './test-routes.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -21,6 +31,7 @@ const { values: args } = parseArgs({
     alg: { type: 'string', default: 'ES384' },
     'access-token-ttl': { type: 'string' },
     'id-token-ttl': { type: 'string' },
+    'refresh-token-ttl': { type: 'string' },
   },
 });
 
@@ -35,6 +46,7 @@ const ttlArg = (name, fallback) => {
 };
 const accessTokenTtl = ttlArg('access-token-ttl', 3600);
 const idTokenTtl = ttlArg('id-token-ttl', 3600);
+const refreshTokenTtl = ttlArg('refresh-token-ttl', 14 * 24 * 3600);
 
 function generateSigningKey(algorithm) {
   const curves = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
@@ -52,18 +64,16 @@ function generateSigningKey(algorithm) {
 
 const signingKey = generateSigningKey(alg);
 
-const isLoopbackHttp = (value) => {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost')
-      && !url.username && !url.password && !url.hash;
-  } catch {
-    return false;
-  }
-};
-
 /** Requests seen at `/oidc/auth`, for `/__test/*`. */
 const authRequests = [];
+const tokenLog = new TokenRequestLog();
+const backchannelLog = new BackchannelLog();
+const managementTokens = new ManagementTokens();
+
+// Everything oidc-provider stores, clients included (so they can change at run time).
+const store = new MemoryStore();
+clients.forEach((client) => store.putClient(client));
+const resourceServers = createResourceServers({ alg, accessTokenTtl });
 
 function queryToObject(search) {
   const out = {};
@@ -79,7 +89,8 @@ const COOKIE_KEYS = ['logto-test-idp-cookie-key-1'];
 
 function buildProvider(issuer) {
   const provider = new Provider(issuer, {
-    clients,
+    // Clients come from the store too (see store.mjs), not from a static `clients` list.
+    adapter: store.adapterClass(),
     jwks: { keys: [signingKey] },
     clientDefaults: { id_token_signed_response_alg: alg },
     enabledJWA: {
@@ -102,16 +113,19 @@ function buildProvider(issuer) {
     claims: claimsByScope,
     scopes: ['openid', 'offline_access', ...Object.keys(claimsByScope)],
     extraParams: ['first_screen', 'interaction_mode', 'direct_sign_in', 'identifier', 'organization_id', 'one_time_token'],
-    findAccount: async (_ctx, sub) => {
-      const user = users[sub];
-      if (!user) return undefined;
-      return { accountId: sub, claims: async (use, scope) => userClaims(user, use, scope) };
-    },
+    findAccount: async (_ctx, sub) => findAccount(sub),
+    // Back-channel logout tokens go to loopback test apps: no protection against requests to
+    // special-use addresses (oidc-provider's default `fetch` refuses 127.0.0.1).
+    fetch: (url, { dispatcher, ...options }) => globalThis.fetch(url, options),
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      backchannelLogout: { enabled: true },
+      // The handler is ours (grants/client-credentials.mjs); enabling the feature makes its tokens
+      // introspectable and revocable.
+      clientCredentials: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         // Like Logto's logout.html: submits `logout=yes` automatically.
@@ -137,24 +151,24 @@ ${form}
         enabled: true,
         defaultResource: () => undefined,
         useGrantedResource: () => false,
-        getResourceServerInfo: (_ctx, indicator) => {
-          const scopes = resources[indicator];
-          if (!scopes) throw new errors.InvalidTarget();
-          return {
-            scope: scopes.join(' '),
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: accessTokenTtl,
-            jwt: { sign: { alg } },
-          };
-        },
+        getResourceServerInfo: (_ctx, indicator) => resourceServers.forUser(indicator),
       },
     },
     extraTokenClaims: (ctx, token) => {
-      const organizationId = ctx?.oidc?.params?.organization_id;
-      if (token.kind === 'AccessToken' && token.resourceServer && organizationId) {
-        return { organization_id: organizationId };
+      const params = ctx?.oidc?.params ?? {};
+      const claims = {};
+      // `organization_id` with `resource` (all grants, like Logto); the refresh grant's organization
+      // tokens carry it too.
+      if (params.organization_id && token.resourceServer
+        && (params.resource || params.grant_type === 'refresh_token')
+        && (token.kind === 'AccessToken' || token.kind === 'ClientCredentials')) {
+        claims.organization_id = params.organization_id;
       }
-      return undefined;
+      // Token exchange with an actor token: the grant handler leaves `act` in `token.extra`.
+      if (token.kind === 'AccessToken' && token.gty === GRANT_TOKEN_EXCHANGE && token.extra?.act) {
+        claims.act = token.extra.act;
+      }
+      return Object.keys(claims).length ? claims : undefined;
     },
     issueRefreshToken: (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
@@ -162,8 +176,9 @@ ${form}
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTtl,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTtl,
       IdToken: idTokenTtl,
-      RefreshToken: 14 * 24 * 3600,
+      RefreshToken: refreshTokenTtl,
       AuthorizationCode: 60,
       Interaction: 3600,
       Session: 14 * 24 * 3600,
@@ -179,7 +194,15 @@ ${form}
     return isLoopbackHttp(value);
   };
 
-  registerRefreshTokenGrant(provider);
+  const grantDeps = { resourceServers, managementTokens, signingKey };
+  registerRefreshTokenGrant(provider, grantDeps);
+  registerClientCredentialsGrant(provider, grantDeps);
+  registerTokenExchangeGrant(provider, grantDeps);
+
+  provider.on('backchannel.success', (_ctx, client, sub, sid) => backchannelLog.record({ client, sub, sid }));
+  provider.on('backchannel.error', (_ctx, error, client, sub, sid) => {
+    backchannelLog.record({ client, sub, sid, error });
+  });
   return provider;
 }
 
@@ -197,6 +220,30 @@ ${error ? `<p id="error" role="alert" style="color:#b00">${escapeHtml(error)}</p
   <button type="submit">Sign in</button>
 </form>
 </body></html>`;
+}
+
+/** Logto's messages for its one-time token error codes. */
+const ONE_TIME_TOKEN_ERRORS = {
+  'one_time_token.token_not_found': 'Token not found.',
+  'one_time_token.email_mismatch': 'Email mismatch with given token.',
+  'one_time_token.token_expired': 'The token is expired.',
+  'one_time_token.token_consumed': 'The token has been consumed.',
+  'one_time_token.token_revoked': 'The token has been revoked.',
+};
+
+/** The client a token request names: Basic auth user name, or the `client_id` form field. */
+function clientIdOf(ctx, form) {
+  const match = /^Basic\s+(.+)$/i.exec(ctx.get('authorization'));
+  if (match) {
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    try {
+      return decodeURIComponent((colon === -1 ? decoded : decoded.slice(0, colon)).replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof form.client_id === 'string' ? form.client_id : undefined;
 }
 
 async function readRawBody(req) {
@@ -242,16 +289,11 @@ function buildApp(provider) {
     }
   });
 
-  // Test inspection routes.
+  // Test routes (test-routes.mjs), and the log of authorization requests.
+  app.use(testRoutes({
+    provider, store, managementTokens, authRequests, tokenLog, backchannelLog,
+  }));
   app.use(async (ctx, next) => {
-    if (ctx.method === 'GET' && ctx.path === '/__test/last-auth-request') {
-      ctx.body = authRequests.at(-1) ?? null;
-      return;
-    }
-    if (ctx.method === 'GET' && ctx.path === '/__test/auth-requests') {
-      ctx.body = authRequests;
-      return;
-    }
     if (ctx.path === '/oidc/auth' && ctx.method === 'GET') {
       authRequests.push(queryToObject(ctx.querystring));
     }
@@ -259,17 +301,22 @@ function buildApp(provider) {
     if (ctx.path === '/oidc/jwks' && ctx.status === 200) ctx.set('cache-control', 'no-cache'); // like Logto
   });
 
-  // client_secret_post for clients registered with client_secret_basic: rewrite into Basic auth.
+  // Token, revocation and introspection requests: the form is read here once, to record token
+  // requests and to accept client_secret_post from clients registered with client_secret_basic
+  // (rewritten into Basic auth, which Logto accepts for them too).
   const basicClients = new Map(clients
     .filter((c) => c.token_endpoint_auth_method === 'client_secret_basic')
     .map((c) => [c.client_id, c.client_secret]));
   app.use(async (ctx, next) => {
-    if (ctx.method === 'POST' && ['/oidc/token', '/oidc/token/revocation', '/oidc/token/introspection'].includes(ctx.path)
-      && ctx.is('application/x-www-form-urlencoded') && !ctx.get('authorization')) {
-      const raw = await readRawBody(ctx.req);
-      const body = querystring.parse(raw);
-      if (typeof body.client_id === 'string' && typeof body.client_secret === 'string'
-        && basicClients.has(body.client_id)) {
+    if (ctx.method !== 'POST' || !['/oidc/token', '/oidc/token/revocation', '/oidc/token/introspection'].includes(ctx.path)) {
+      return next();
+    }
+    let form = {};
+    if (ctx.is('application/x-www-form-urlencoded')) {
+      form = { ...querystring.parse(await readRawBody(ctx.req)) };
+      const body = { ...form };
+      if (!ctx.get('authorization') && typeof body.client_id === 'string'
+        && typeof body.client_secret === 'string' && basicClients.has(body.client_id)) {
         const enc = (v) => encodeURIComponent(v);
         ctx.req.headers.authorization = `Basic ${Buffer.from(`${enc(body.client_id)}:${enc(body.client_secret)}`).toString('base64')}`;
         delete body.client_secret;
@@ -278,6 +325,12 @@ function buildApp(provider) {
       ctx.req.body = querystring.stringify(body);
     }
     await next();
+    if (ctx.path === '/oidc/token') {
+      tokenLog.record({
+        form, clientId: clientIdOf(ctx, form), status: ctx.status, body: ctx.body,
+      });
+    }
+    return undefined;
   });
 
   // Interactions: login page, then automatic consent.
@@ -301,6 +354,22 @@ function buildApp(provider) {
     }
     if (ctx.method === 'GET' && !login) {
       if (details.prompt.name === 'consent') return autoConsent(provider, ctx, details);
+      const { one_time_token: oneTimeToken, login_hint: loginHint } = details.params;
+      if (oneTimeToken !== undefined) {
+        // Logto's magic link: `one_time_token` + `login_hint=<email>` sign in without a password.
+        const outcome = managementTokens.consumeOneTimeToken(String(oneTimeToken), loginHint);
+        if (outcome.error) {
+          ctx.type = 'html';
+          ctx.body = loginPage(uid, `${outcome.error}: ${ONE_TIME_TOKEN_ERRORS[outcome.error]}`);
+          return undefined;
+        }
+        const user = findUserByEmail(outcome.record.email) ?? registerUserByEmail(outcome.record.email);
+        await provider.interactionFinished(ctx.req, ctx.res, {
+          login: { accountId: user.sub },
+        }, { mergeWithLastSubmission: false });
+        ctx.respond = false;
+        return undefined;
+      }
       ctx.type = 'html';
       ctx.body = loginPage(uid);
       return undefined;

@@ -78,6 +78,10 @@ pub mod resources {
     pub const ORGANIZATION_ROLES_SCOPE: &str = "urn:logto:scope:organization_roles";
 }
 
+/// How long a rotated refresh token stays usable after its rotation (Logto's
+/// `refreshTokenReuseInterval`, 3 s). Presenting it again after this revokes the whole grant.
+pub const REFRESH_TOKEN_REUSE_INTERVAL: Duration = Duration::from_secs(3);
+
 /// Options for [`TestIdp::start_with`].
 #[derive(Debug, Clone)]
 pub struct IdpOptions {
@@ -87,11 +91,14 @@ pub struct IdpOptions {
     pub access_token_ttl: Option<u64>,
     /// ID token lifetime in seconds (server default 3600).
     pub id_token_ttl: Option<u64>,
+    /// Refresh token lifetime in seconds (server default 14 days). Confidential clients get a new
+    /// refresh token once 70% of it has passed, so a short lifetime makes that testable.
+    pub refresh_token_ttl: Option<u64>,
 }
 
 impl Default for IdpOptions {
     fn default() -> Self {
-        Self { alg: "ES384", access_token_ttl: None, id_token_ttl: None }
+        Self { alg: "ES384", access_token_ttl: None, id_token_ttl: None, refresh_token_ttl: None }
     }
 }
 
@@ -221,6 +228,9 @@ impl TestIdp {
         }
         if let Some(ttl) = opts.id_token_ttl {
             cmd.args(["--id-token-ttl", &ttl.to_string()]);
+        }
+        if let Some(ttl) = opts.refresh_token_ttl {
+            cmd.args(["--refresh-token-ttl", &ttl.to_string()]);
         }
         let mut child = cmd
             .current_dir(&dir)

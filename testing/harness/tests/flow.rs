@@ -8,6 +8,7 @@ use rand::RngCore as _;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use std::time::Duration;
 use url::Url;
 
 const REDIRECT_URI: &str = "http://127.0.0.1:7777/callback";
@@ -404,16 +405,26 @@ async fn public_client_rotates_and_detects_reuse() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let r2 = body["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(r1, r2);
-    // Reusing r1 revokes the grant, so r2 dies too.
+    assert!(body["id_token"].is_string(), "{body}");
+    // Like Logto, the rotated r1 stays usable for 3 seconds (and rotates again).
+    let (status, body) =
+        token_request(&idp, &auth, &[("grant_type", "refresh_token"), ("refresh_token", &r1)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let r3 = body["refresh_token"].as_str().unwrap().to_owned();
+    assert!(r3 != r1 && r3 != r2);
+    // After the grace period, reusing r1 revokes the grant, so r2 and r3 die too.
+    tokio::time::sleep(logto_test_idp::REFRESH_TOKEN_REUSE_INTERVAL + Duration::from_millis(300)).await;
     let (status, body) =
         token_request(&idp, &auth, &[("grant_type", "refresh_token"), ("refresh_token", &r1)]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_logto_error(&body, "invalid_grant");
-    let (status, body) =
-        token_request(&idp, &auth, &[("grant_type", "refresh_token"), ("refresh_token", &r2)]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_logto_error(&body, "invalid_grant");
-    assert_eq!(idp.introspect(&r2).await["active"], false);
+    for r in [&r2, &r3] {
+        let (status, body) =
+            token_request(&idp, &auth, &[("grant_type", "refresh_token"), ("refresh_token", r)]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_logto_error(&body, "invalid_grant");
+        assert_eq!(idp.introspect(r).await["active"], false);
+    }
 }
 
 #[tokio::test]
