@@ -3,12 +3,23 @@
 The models are filled from the JSON the Rust core returns as the server wrote it, so
 `model_dump_json(exclude_unset=True)` leaves out the claims a token does not carry, and claims
 the model does not name are kept in `__pydantic_extra__`.
+
+Times (`exp`, `iat`) are `NumericDate`s: whatever JSON number the token carried, kept as it
+came (an `int` stays an `int` of any size, a fraction stays a `float`).
 """
 
 from enum import Enum
-from typing import List, Optional, Union
+from typing import List, Optional, Type, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict
+
+NumericDate = Union[int, float]
+"""
+A JWT NumericDate (RFC 7519 §2): seconds since the epoch as a JSON number, which "can contain
+a fractional part" and need not fit in 64 bits. The models keep the value the token carried:
+`1700000000` stays the `int` 1700000000 (of any size, e.g. `2**70`), `1700000000.5` stays a
+`float`, so `model_dump_json()` writes back the same number.
+"""
 
 
 class OidcProviderMetadata(BaseModel):
@@ -66,6 +77,13 @@ class Scope(Enum):
     """The scope base class for determining the scope type."""
 
 
+class OAuthScope(Scope):
+    """The OAuth 2.0 scopes (the official SDK's name for `offline_access`)."""
+
+    offlineAccess = "offline_access"
+    """The scope for a refresh token; always requested."""
+
+
 class UserInfoScope(Scope):
     """The available scopes for the userinfo endpoint and the ID token claims."""
 
@@ -81,6 +99,8 @@ class UserInfoScope(Scope):
     """The scope for the phone number. It maps to the `phone_number`, `phone_number_verified` claims."""
     customData = "custom_data"
     """The scope for the custom data (userinfo only). It maps to the `custom_data` claim."""
+    custom_data = "custom_data"
+    """The same scope as `customData` (an alias of that member), under the official SDK's newer name."""
     identities = "identities"
     """The scope for the identities (userinfo only). It maps to the `identities` claim."""
     roles = "roles"
@@ -107,10 +127,12 @@ class IdTokenClaims(BaseModel):
     """The subject identifier for whom the token is intended (user ID)."""
     aud: Union[str, List[str]]
     """The audience that the token is intended for, which is the client ID."""
-    exp: int
-    """The expiration time of the token (in seconds)."""
-    iat: int
-    """The time at which the token was issued (in seconds)."""
+    exp: NumericDate
+    """The expiration time of the token (in seconds); an `int`, or a `float` if the token carried a fraction."""
+    iat: NumericDate
+    """The time at which the token was issued (in seconds); an `int`, or a `float` if the token carried a fraction."""
+    at_hash: Optional[str] = None
+    """The access token hash (OpenID Connect Core §3.1.3.6)."""
     name: Optional[str] = None
     """The user's full name."""
     username: Optional[str] = None
@@ -138,6 +160,72 @@ class ReservedResource(Enum):
     """The resource for organization template."""
 
 
+T = TypeVar("T", bound="BaseEnum")
+
+
+class BaseEnum(Enum):
+    """The base of the sign-in option enums (`FirstScreen`, `Identifier`, `DirectSignInOptionMethod`)."""
+
+    @classmethod
+    def from_value(cls: Type[T], value: str) -> Optional[T]:
+        """The member with this value, or None if there is none."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class FirstScreen(BaseEnum):
+    """
+    The first screen of the sign-in experience (`signIn(firstScreen=...)`). See
+    https://docs.logto.io/docs/references/openid-connect/authentication-parameters/#first-screen
+    """
+
+    register = "identifier:register"
+    """Show the register form on the first screen."""
+    sign_in = "identifier:sign_in"
+    """Show the sign-in form on the first screen."""
+    single_sign_on = "single_sign_on"
+    """Show the single sign-on form on the first screen."""
+    reset_password = "reset_password"
+    """Show the reset password form on the first screen."""
+
+
+class Identifier(BaseEnum):
+    """The identifiers the first screen offers (`signIn(identifiers=[...])`); goes with `firstScreen`."""
+
+    username = "username"
+    """Use `username` as identifier."""
+    email = "email"
+    """Use `email` as identifier."""
+    phone = "phone"
+    """Use `phone` as identifier."""
+
+
+class DirectSignInOptionMethod(BaseEnum):
+    """The method of a direct sign-in."""
+
+    sso = "sso"
+    """Enterprise single sign-on: the identifier is the SSO connector ID."""
+    social = "social"
+    """Social sign-in: the identifier is the IdP name (e.g. `google`)."""
+
+
+class DirectSignInOption(BaseModel):
+    """
+    A direct sign-in (`signIn(directSignIn=...)`), sent as `direct_sign_in=<method>:<identifier>`. See
+    https://docs.logto.io/docs/references/openid-connect/authentication-parameters/#direct-sign-in
+    """
+
+    method: DirectSignInOptionMethod
+    """The method for the direct sign-in."""
+    identifier: str
+    """The IdP name for a social sign-in, the enterprise SSO connector ID for SSO."""
+
+
 class AccessTokenClaims(BaseModel):
     """
     The access token claims object.
@@ -154,10 +242,10 @@ class AccessTokenClaims(BaseModel):
     """The subject identifier for whom the token is intended (user ID)."""
     aud: Union[str, List[str]]
     """The audience: a client ID, a resource indicator or an organization URN."""
-    exp: int
-    """The expiration time of the token (in seconds)."""
-    iat: int
-    """The time at which the token was issued (in seconds)."""
+    exp: NumericDate
+    """The expiration time of the token (in seconds); an `int`, or a `float` if the token carried a fraction."""
+    iat: NumericDate
+    """The time at which the token was issued (in seconds); an `int`, or a `float` if the token carried a fraction."""
     scope: Optional[str] = None
     """The scopes that the token is granted for."""
     client_id: Optional[str] = None
@@ -165,10 +253,17 @@ class AccessTokenClaims(BaseModel):
 
 
 __all__ = [
+    "NumericDate",
     "OidcProviderMetadata",
     "Scope",
+    "OAuthScope",
     "UserInfoScope",
     "IdTokenClaims",
     "ReservedResource",
+    "BaseEnum",
+    "FirstScreen",
+    "Identifier",
+    "DirectSignInOptionMethod",
+    "DirectSignInOption",
     "AccessTokenClaims",
 ]

@@ -1,6 +1,6 @@
 """Response models: the token endpoint's and the userinfo endpoint's answers."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,8 +14,8 @@ class TokenResponse(BaseModel):
     """The access token string."""
     token_type: str
     """The token type string, should be "Bearer"."""
-    expires_in: int
-    """The expiration time of the access token (in seconds)."""
+    expires_in: Union[int, float]
+    """The lifetime of the access token (in seconds): a JSON number, kept as an `int` unless it has a fraction."""
     refresh_token: Optional[str] = None
     """The refresh token string."""
     id_token: Optional[str] = None
