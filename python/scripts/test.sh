@@ -26,4 +26,11 @@ fi
 # Editable install: the extension lands in logto/ beside the Python sources.
 maturin develop --release --quiet
 
+# The official SDK's wheel from PyPI, which tests/test_public_surface.py compares our public
+# surface with (read with `ast`, never installed; the test checks its SHA-256).
+if ! ls .official-wheel/logto-0.2.1-py3-none-any.whl >/dev/null 2>&1; then
+  python -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    --dest .official-wheel "logto==0.2.1"
+fi
+
 python -m pytest -q "$@"
