@@ -5,11 +5,20 @@
 //! until discovery answers. The child process is killed when the [`TestIdp`] is dropped.
 //!
 //! [`TestIdp::login`] and [`TestIdp::logout`] drive the server's HTML pages over plain HTTP with a
-//! cookie jar, stopping at the app's redirect URI, so tests never need a browser.
+//! cookie jar, stopping at the app's redirect URI, so tests never need a browser. Each call uses a
+//! fresh cookie jar; [`TestIdp::browser`] gives an [`IdpBrowser`] that keeps its session across
+//! calls (silent sign-in with `prompt=none`, sign-out that ends the session it signed in with).
+//!
+//! The `/__test/*` routes of the server are wrapped too: token-endpoint statistics
+//! ([`TestIdp::token_requests`]), grant revocation ([`TestIdp::revoke_grants`]), session ending with
+//! back-channel logout ([`TestIdp::end_sessions`], [`TestIdp::set_backchannel_logout_uri`]), and
+//! tokens Logto's Management API would mint ([`TestIdp::one_time_token`],
+//! [`TestIdp::impersonation_token`], [`TestIdp::personal_access_token`]).
 
 pub mod forge;
 pub mod mock;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, SystemTime};
@@ -32,6 +41,55 @@ pub mod clients {
     pub const SPECIAL_ID: &str = "special:app id";
     /// Secret of [`SPECIAL_ID`].
     pub const SPECIAL_SECRET: &str = "p:a%ss+ w0rd";
+    /// Machine-to-machine client (`client_credentials` only, `client_secret_basic`;
+    /// `client_secret_post` is accepted too). What it may get is in [`crate::m2m`].
+    pub const M2M_ID: &str = "m2m-app";
+    /// Secret of [`M2M_ID`].
+    pub const M2M_SECRET: &str = "m2m-secret";
+    /// The one client with token exchange enabled (Logto's `allowTokenExchange`): the confidential
+    /// client. Every other client gets HTTP 400 `invalid_request` ("requested grant type is not
+    /// allowed for this client") for the token-exchange grant.
+    pub const TOKEN_EXCHANGE_ID: &str = CONFIDENTIAL_ID;
+}
+
+/// What the machine-to-machine client [`clients::M2M_ID`] is allowed (like Logto's machine-to-machine
+/// roles and organization memberships).
+pub mod m2m {
+    /// Scopes of its roles for [`crate::resources::API`]: `client_credentials` with that resource
+    /// gets `scope` = requested ∩ these.
+    pub const API_SCOPES: &[&str] = &["read:data"];
+    /// The organization it is a member of.
+    pub const ORGANIZATION: &str = "org-acme";
+    /// Its organization scopes in [`ORGANIZATION`] (organization token: requested ∩ these).
+    pub const ORGANIZATION_SCOPES: &[&str] = &["read:org"];
+    /// Its API scopes for [`crate::resources::API`] through its roles in [`ORGANIZATION`] (used
+    /// when both `resource` and `organization_id` are sent).
+    pub const ORGANIZATION_API_SCOPES: &[&str] = &["read:data", "write:data"];
+    /// Organizations it is not a member of: HTTP 403 `access_denied` ("app has not associated with
+    /// the organization").
+    pub const NON_MEMBER_ORGANIZATIONS: &[&str] = &["org-globex", "org-initech"];
+}
+
+/// Grant types the test server supports at its token endpoint.
+pub mod grant_types {
+    /// `authorization_code`.
+    pub const AUTHORIZATION_CODE: &str = "authorization_code";
+    /// `refresh_token`.
+    pub const REFRESH_TOKEN: &str = "refresh_token";
+    /// `client_credentials` (machine-to-machine client only).
+    pub const CLIENT_CREDENTIALS: &str = "client_credentials";
+    /// Logto's token exchange (RFC 8693 grant type; [`crate::clients::TOKEN_EXCHANGE_ID`] only).
+    pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+}
+
+/// `subject_token_type` / `actor_token_type` values of Logto's token exchange.
+pub mod token_types {
+    /// An access token of this server (opaque or JWT), or a legacy `sub_...` impersonation token.
+    pub const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
+    /// A personal access token (`pat_...`, see [`crate::TestIdp::personal_access_token`]).
+    pub const PERSONAL_ACCESS_TOKEN: &str = "urn:logto:token-type:personal_access_token";
+    /// An impersonation subject token (`sub_...`, see [`crate::TestIdp::impersonation_token`]).
+    pub const IMPERSONATION_TOKEN: &str = "urn:logto:token-type:impersonation_token";
 }
 
 /// The one user of the test server.
@@ -50,6 +108,20 @@ pub mod demo_user {
     pub const EMAIL: &str = "demo@example.com";
     /// `phone_number` claim, verified (scope `phone`).
     pub const PHONE: &str = "+15555550100";
+    /// `address.formatted` (scope `address`). Like Logto, the `address` claim keeps the stored
+    /// camelCase member names: `formatted`, `streetAddress`, `locality`, `region`, `postalCode`,
+    /// `country`.
+    pub const ADDRESS_FORMATTED: &str = "1 Infinite Loop, Springfield, OR 97403, US";
+    /// `address.streetAddress`.
+    pub const ADDRESS_STREET_ADDRESS: &str = "1 Infinite Loop";
+    /// `address.locality`.
+    pub const ADDRESS_LOCALITY: &str = "Springfield";
+    /// `address.region`.
+    pub const ADDRESS_REGION: &str = "OR";
+    /// `address.postalCode`.
+    pub const ADDRESS_POSTAL_CODE: &str = "97403";
+    /// `address.country`.
+    pub const ADDRESS_COUNTRY: &str = "US";
     /// `created_at` claim in ms since the epoch (scope `profile`).
     pub const CREATED_AT: u64 = 1_700_000_000_000;
     /// `updated_at` claim in ms since the epoch (scope `profile`).
@@ -76,6 +148,10 @@ pub mod resources {
     pub const ORGANIZATIONS_SCOPE: &str = "urn:logto:scope:organizations";
     /// The scope for the `organization_roles` claim.
     pub const ORGANIZATION_ROLES_SCOPE: &str = "urn:logto:scope:organization_roles";
+    /// The scope for the `address` claim.
+    pub const ADDRESS_SCOPE: &str = "address";
+    /// Logto's account-API sessions scope: accepted, adds no claims.
+    pub const SESSIONS_SCOPE: &str = "urn:logto:scope:sessions";
 }
 
 /// How long a rotated refresh token stays usable after its rotation (Logto's
@@ -317,10 +393,9 @@ impl TestIdp {
 
     /// Drives the login page for `sign_in_url` with the demo user and returns the URL the server
     /// redirected to (the app's redirect_uri with code/state/iss or error), without following it.
+    /// Uses a fresh cookie jar (no existing session); see [`TestIdp::browser`] to keep one.
     pub async fn login(&self, sign_in_url: &str) -> String {
-        self.login_as(sign_in_url, demo_user::USERNAME, demo_user::PASSWORD)
-            .await
-            .unwrap_or_else(|e| panic!("test IdP login failed: {e}"))
+        self.browser().login(sign_in_url).await
     }
 
     /// Like [`TestIdp::login`] with any credentials. `Err` carries the reason (wrong credentials,
@@ -331,7 +406,239 @@ impl TestIdp {
         username: &str,
         password: &str,
     ) -> Result<String, String> {
-        let browser = browser_client();
+        self.browser().login_as(sign_in_url, username, password).await
+    }
+
+    /// Follows `sign_in_url` with a fresh cookie jar and never submits credentials: `Ok` with the
+    /// app redirect the server ends at on its own (a one-time-token sign-in, or an error redirect
+    /// such as `prompt=none` → `error=login_required`), `Err` if the password page is shown (its
+    /// error text included, e.g. `one_time_token.token_consumed: ...`).
+    pub async fn authorize(&self, sign_in_url: &str) -> Result<String, String> {
+        self.browser().authorize(sign_in_url).await
+    }
+
+    /// A scripted browser with its own cookie jar that keeps the server's session across calls.
+    pub fn browser(&self) -> IdpBrowser {
+        IdpBrowser { endpoint: self.endpoint.clone(), http: browser_client() }
+    }
+
+    /// Follows an end-session URL through the logout confirmation and returns the final redirect
+    /// Location (the post-logout redirect URI, or the server's own success page). Uses a fresh
+    /// cookie jar, so no session is ended and no back-channel logout happens; use
+    /// [`IdpBrowser::logout`] with the browser that signed in for that.
+    pub async fn logout(&self, end_session_url: &str) -> String {
+        self.browser().logout(end_session_url).await
+    }
+
+    /// Like [`TestIdp::logout`] but returns errors.
+    pub async fn try_logout(&self, end_session_url: &str) -> Result<String, String> {
+        self.browser().try_logout(end_session_url).await
+    }
+
+    /// Counts of token-endpoint requests since start or the last
+    /// [`TestIdp::reset_token_requests`], and every `refresh_token` request.
+    pub async fn token_requests(&self) -> TokenRequests {
+        TokenRequests::from_json(&self.get_json("/__test/token-requests").await)
+    }
+
+    /// Clears what [`TestIdp::token_requests`] reports.
+    pub async fn reset_token_requests(&self) {
+        self.post_json("/__test/token-requests/reset", None).await;
+    }
+
+    /// Revokes every grant (like an administrator revoking them): all their access tokens, refresh
+    /// tokens and codes die, so refreshes answer HTTP 400 `invalid_grant`. Sessions stay (a new
+    /// sign-in asks for consent again). Returns how many grants were revoked.
+    pub async fn revoke_grants(&self) -> u64 {
+        self.post_json("/__test/revoke-grants", None).await["revoked"].as_u64().unwrap_or_default()
+    }
+
+    /// Like [`TestIdp::revoke_grants`] for the grants of one user.
+    pub async fn revoke_grants_for(&self, sub: &str) -> u64 {
+        let path = format!("/__test/revoke-grants?sub={}", enc(sub));
+        self.post_json(&path, None).await["revoked"].as_u64().unwrap_or_default()
+    }
+
+    /// Ends every session like a sign-out of all its apps: each app of the session with a
+    /// back-channel logout URI gets a logout token (awaited; see the result), grants without
+    /// `offline_access` are revoked (refresh tokens survive, as with `/oidc/session/end`), the
+    /// session is destroyed (the next `prompt=none` gets `login_required`).
+    pub async fn end_sessions(&self) -> EndedSessions {
+        EndedSessions::from_json(&self.post_json("/__test/end-sessions", None).await)
+    }
+
+    /// Like [`TestIdp::end_sessions`] for the sessions of one user.
+    pub async fn end_sessions_for(&self, sub: &str) -> EndedSessions {
+        let path = format!("/__test/end-sessions?sub={}", enc(sub));
+        EndedSessions::from_json(&self.post_json(&path, None).await)
+    }
+
+    /// Registers `uri` (an `http://127.0.0.1` or `http://localhost` URL) as the client's
+    /// `backchannel_logout_uri` with `backchannel_logout_session_required: true`: ID tokens of
+    /// sign-ins started after this carry `sid`, and logout tokens too.
+    pub async fn set_backchannel_logout_uri(&self, client_id: &str, uri: &str) {
+        self.set_backchannel_logout(client_id, Some(uri), true).await;
+    }
+
+    /// Sets (`Some`) or removes (`None`) a client's back-channel logout URI and whether the
+    /// session (`sid`) is required. Panics if the server refuses (unknown client, non-loopback URI).
+    pub async fn set_backchannel_logout(&self, client_id: &str, uri: Option<&str>, session_required: bool) {
+        let body = serde_json::json!({
+            "client_id": client_id,
+            "backchannel_logout_uri": uri,
+            "backchannel_logout_session_required": session_required,
+        });
+        self.post_json("/__test/backchannel-logout", Some(&body)).await;
+    }
+
+    /// Every back-channel logout delivery so far (from `/oidc/session/end` and
+    /// [`TestIdp::end_sessions`]), in order.
+    pub async fn backchannel_logouts(&self) -> Vec<BackchannelLogout> {
+        match self.get_json("/__test/backchannel-logouts").await {
+            serde_json::Value::Array(items) => items.iter().map(BackchannelLogout::from_json).collect(),
+            other => panic!("unexpected /__test/backchannel-logouts answer: {other}"),
+        }
+    }
+
+    /// A one-time token for `email` (Logto's magic link, like `POST /api/one-time-tokens`),
+    /// valid 10 minutes. An authorization request with `one_time_token=<token>` and
+    /// `login_hint=<email>` then signs that user in without the password page (single use). An
+    /// unknown email registers a new user, as in Logto. See [`TestIdp::authorize`].
+    pub async fn one_time_token(&self, email: &str) -> String {
+        self.one_time_token_record(email, None).await["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Like [`TestIdp::one_time_token`] with a lifetime in seconds (at least 1).
+    pub async fn one_time_token_expiring(&self, email: &str, expires_in_secs: u64) -> String {
+        self.one_time_token_record(email, Some(expires_in_secs)).await["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// The whole record Logto's Management API answers with: `id`, `email`, `token`, `context`,
+    /// `status` (`active`), `createdAt`, `expiresAt` (ms since the epoch).
+    pub async fn one_time_token_record(
+        &self,
+        email: &str,
+        expires_in_secs: Option<u64>,
+    ) -> serde_json::Value {
+        let mut body = serde_json::json!({ "email": email });
+        if let Some(secs) = expires_in_secs {
+            body["expiresIn"] = secs.into();
+        }
+        self.post_json("/__test/one-time-tokens", Some(&body)).await
+    }
+
+    /// An impersonation subject token (`sub_...`) for user `sub`, like Logto's
+    /// `POST /api/subject-tokens`: single use, valid 600 s; exchange it with
+    /// [`grant_types::TOKEN_EXCHANGE`] and [`token_types::IMPERSONATION_TOKEN`] (or, legacy,
+    /// [`token_types::ACCESS_TOKEN`]).
+    pub async fn impersonation_token(&self, sub: &str) -> String {
+        let body = serde_json::json!({ "userId": sub });
+        let answer = self.post_json("/__test/subject-tokens", Some(&body)).await;
+        answer["subjectToken"].as_str().expect("subjectToken").to_owned()
+    }
+
+    /// A personal access token (`pat_...`) of user `sub` without expiry, like Logto's
+    /// `POST /api/users/{sub}/personal-access-tokens`; reusable with
+    /// [`token_types::PERSONAL_ACCESS_TOKEN`].
+    pub async fn personal_access_token(&self, sub: &str) -> String {
+        self.personal_access_token_expiring_at(sub, None).await
+    }
+
+    /// Like [`TestIdp::personal_access_token`] with an expiry (ms since the epoch; may be in the
+    /// past, to test `subject token is expired`).
+    pub async fn personal_access_token_expiring_at(&self, sub: &str, expires_at_ms: Option<u64>) -> String {
+        let body = serde_json::json!({ "userId": sub, "expiresAt": expires_at_ms });
+        let answer = self.post_json("/__test/personal-access-tokens", Some(&body)).await;
+        answer["value"].as_str().expect("value").to_owned()
+    }
+
+    async fn post_json(&self, path: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+        let url = format!("{}{path}", self.endpoint);
+        let mut req = self.http.post(&url);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        let status = resp.status();
+        let json: serde_json::Value =
+            resp.json().await.unwrap_or_else(|e| panic!("POST {url}: bad JSON: {e}"));
+        assert!(status.is_success(), "POST {url}: HTTP {status}: {json}");
+        json
+    }
+
+    /// Calls the introspection endpoint with the confidential client; returns the JSON.
+    pub async fn introspect(&self, token: &str) -> serde_json::Value {
+        let url = format!("{}/oidc/token/introspection", self.endpoint);
+        let resp = self
+            .http
+            .post(&url)
+            .basic_auth(clients::CONFIDENTIAL_ID, Some(clients::CONFIDENTIAL_SECRET))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        resp.json().await.unwrap_or_else(|e| panic!("POST {url}: bad JSON: {e}"))
+    }
+
+    /// Process id of the server, if still running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+}
+
+impl Drop for TestIdp {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.try_wait();
+    }
+}
+
+/// A scripted browser (a cookie jar driving the server's pages over plain HTTP) that keeps the
+/// server's session between calls. Get one with [`TestIdp::browser`]; clones share the jar.
+#[derive(Debug, Clone)]
+pub struct IdpBrowser {
+    endpoint: String,
+    http: reqwest::Client,
+}
+
+/// What a browser does when the password page appears.
+enum OnLoginPage<'a> {
+    Submit(&'a str, &'a str),
+    Stop,
+}
+
+impl IdpBrowser {
+    /// Follows `sign_in_url`, signing in as the demo user if the password page appears, and
+    /// returns the app redirect (redirect_uri with code/state/iss or error). Panics on failure.
+    pub async fn login(&self, sign_in_url: &str) -> String {
+        self.login_as(sign_in_url, demo_user::USERNAME, demo_user::PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("test IdP login failed: {e}"))
+    }
+
+    /// Like [`IdpBrowser::login`] with any credentials.
+    pub async fn login_as(
+        &self,
+        sign_in_url: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<String, String> {
+        self.drive(sign_in_url, OnLoginPage::Submit(username, password)).await
+    }
+
+    /// Follows `sign_in_url` without ever submitting credentials: `Ok` with the app redirect when
+    /// the server finishes on its own (existing session, one-time token, error redirect such as
+    /// `prompt=none` → `login_required`), `Err` when the password page is shown (with its error
+    /// text, if any).
+    pub async fn authorize(&self, sign_in_url: &str) -> Result<String, String> {
+        self.drive(sign_in_url, OnLoginPage::Stop).await
+    }
+
+    async fn drive(&self, sign_in_url: &str, on_login: OnLoginPage<'_>) -> Result<String, String> {
+        let browser = &self.http;
         let redirect_uri = Url::parse(sign_in_url)
             .map_err(|e| format!("bad sign-in URL {sign_in_url}: {e}"))?
             .query_pairs()
@@ -353,12 +660,19 @@ impl TestIdp {
             }
             let body = resp.text().await.map_err(|e| format!("reading {current}: {e}"))?;
             if status == StatusCode::UNAUTHORIZED && submitted {
-                return Err(format!("login rejected for user {username:?} (HTTP 401)"));
+                return Err("login rejected (HTTP 401)".to_owned());
             }
             if status == StatusCode::OK
                 && let Some(action) = find_attr_after(&body, "<form", "action")
                 && action.starts_with("/interaction/")
             {
+                let (username, password) = match on_login {
+                    OnLoginPage::Stop => {
+                        let error = page_error(&body).map(|e| format!(": {e}")).unwrap_or_default();
+                        return Err(format!("login page shown{error}"));
+                    }
+                    OnLoginPage::Submit(username, password) => (username, password),
+                };
                 if submitted {
                     return Err("login page shown again after submitting credentials".into());
                 }
@@ -368,7 +682,8 @@ impl TestIdp {
                     browser.post(&target).form(&[("username", username), ("password", password)]),
                     &target,
                 )
-                .await?;
+                .await
+                .map_err(|e| format!("{e} (user {username:?})"))?;
                 current = target;
                 continue;
             }
@@ -385,15 +700,16 @@ impl TestIdp {
         !location.starts_with(&format!("{}/", self.endpoint))
     }
 
-    /// Follows an end-session URL through the logout confirmation and returns the final redirect
+    /// Follows an end-session URL through the logout confirmation (ending this browser's session,
+    /// so apps with a back-channel logout URI get logout tokens) and returns the final redirect
     /// Location (the post-logout redirect URI, or the server's own success page).
     pub async fn logout(&self, end_session_url: &str) -> String {
         self.try_logout(end_session_url).await.unwrap_or_else(|e| panic!("test IdP logout failed: {e}"))
     }
 
-    /// Like [`TestIdp::logout`] but returns errors.
+    /// Like [`IdpBrowser::logout`] but returns errors.
     pub async fn try_logout(&self, end_session_url: &str) -> Result<String, String> {
-        let browser = browser_client();
+        let browser = &self.http;
         let mut current = end_session_url.to_owned();
         let mut resp = send(browser.get(&current), &current).await?;
         let mut last_location: Option<String> = None;
@@ -430,32 +746,184 @@ impl TestIdp {
         }
         Err("too many redirects".into())
     }
+}
 
-    /// Calls the introspection endpoint with the confidential client; returns the JSON.
-    pub async fn introspect(&self, token: &str) -> serde_json::Value {
-        let url = format!("{}/oidc/token/introspection", self.endpoint);
-        let resp = self
-            .http
-            .post(&url)
-            .basic_auth(clients::CONFIDENTIAL_ID, Some(clients::CONFIDENTIAL_SECRET))
-            .form(&[("token", token)])
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
-        resp.json().await.unwrap_or_else(|e| panic!("POST {url}: bad JSON: {e}"))
+/// Token-endpoint statistics from [`TestIdp::token_requests`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenRequests {
+    /// All token requests.
+    pub total: u64,
+    /// Requests by `grant_type` (`(none)` if missing).
+    pub by_grant_type: BTreeMap<String, u64>,
+    /// Requests by outcome: `ok` (HTTP 200), the OAuth `error` code (`invalid_grant`, ...), or
+    /// `http_<status>` for an error without one.
+    pub by_outcome: BTreeMap<String, u64>,
+    /// Requests by `grant_type`, then outcome.
+    pub by_grant_type_and_outcome: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Every `refresh_token` request, in order.
+    pub refresh_requests: Vec<RefreshRequest>,
+}
+
+impl TokenRequests {
+    /// Requests with this grant type and outcome (`"ok"`, `"invalid_grant"`, ...).
+    pub fn count(&self, grant_type: &str, outcome: &str) -> u64 {
+        self.by_grant_type_and_outcome.get(grant_type).and_then(|m| m.get(outcome)).copied().unwrap_or(0)
     }
 
-    /// Process id of the server, if still running.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.id()
+    /// Requests with this grant type, whatever the outcome.
+    pub fn grant_type(&self, grant_type: &str) -> u64 {
+        self.by_grant_type.get(grant_type).copied().unwrap_or(0)
+    }
+
+    /// Successful `refresh_token` requests.
+    pub fn refresh_ok(&self) -> u64 {
+        self.count(grant_types::REFRESH_TOKEN, "ok")
+    }
+
+    /// `refresh_token` requests that presented `refresh_token` (compared by hash).
+    pub fn refreshes_with(&self, refresh_token: &str) -> Vec<&RefreshRequest> {
+        let hash = token_hash(refresh_token);
+        self.refresh_requests.iter().filter(|r| r.refresh_token_sha256.as_deref() == Some(&hash)).collect()
+    }
+
+    fn from_json(v: &serde_json::Value) -> Self {
+        let counts = |v: &serde_json::Value| -> BTreeMap<String, u64> {
+            v.as_object()
+                .map(|o| o.iter().map(|(k, n)| (k.clone(), n.as_u64().unwrap_or(0))).collect())
+                .unwrap_or_default()
+        };
+        Self {
+            total: v["total"].as_u64().unwrap_or(0),
+            by_grant_type: counts(&v["by_grant_type"]),
+            by_outcome: counts(&v["by_outcome"]),
+            by_grant_type_and_outcome: v["by_grant_type_and_outcome"]
+                .as_object()
+                .map(|o| o.iter().map(|(k, m)| (k.clone(), counts(m))).collect())
+                .unwrap_or_default(),
+            refresh_requests: v["refresh_requests"]
+                .as_array()
+                .map(|a| a.iter().map(RefreshRequest::from_json).collect())
+                .unwrap_or_default(),
+        }
     }
 }
 
-impl Drop for TestIdp {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.try_wait();
+/// One `refresh_token` request seen by the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRequest {
+    /// When it was answered, ms since the epoch (server clock).
+    pub at_ms: u64,
+    /// The client (Basic auth user or `client_id`).
+    pub client_id: Option<String>,
+    /// [`token_hash`] of the presented refresh token (never the value).
+    pub refresh_token_sha256: Option<String>,
+    /// The `resource` parameter (first value if repeated).
+    pub resource: Option<String>,
+    /// The `organization_id` parameter.
+    pub organization_id: Option<String>,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// `ok` or the error code.
+    pub outcome: String,
+    /// [`token_hash`] of the refresh token in the answer (`None` on errors).
+    pub issued_refresh_token_sha256: Option<String>,
+    /// Whether the answer carried a different refresh token than the presented one.
+    pub rotated: bool,
+}
+
+impl RefreshRequest {
+    fn from_json(v: &serde_json::Value) -> Self {
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Array(items) => items.first().and_then(|i| i.as_str()).map(str::to_owned),
+            _ => None,
+        };
+        Self {
+            at_ms: v["at_ms"].as_u64().unwrap_or(0),
+            client_id: text(&v["client_id"]),
+            refresh_token_sha256: text(&v["refresh_token_sha256"]),
+            resource: text(&v["resource"]),
+            organization_id: text(&v["organization_id"]),
+            status: v["status"].as_u64().and_then(|s| u16::try_from(s).ok()).unwrap_or(0),
+            outcome: v["outcome"].as_str().unwrap_or_default().to_owned(),
+            issued_refresh_token_sha256: text(&v["issued_refresh_token_sha256"]),
+            rotated: v["rotated"].as_bool().unwrap_or(false),
+        }
     }
+}
+
+/// One back-channel logout token delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackchannelLogout {
+    /// When, ms since the epoch (server clock).
+    pub at_ms: u64,
+    /// The client that was notified.
+    pub client_id: String,
+    /// Its `backchannel_logout_uri`.
+    pub uri: Option<String>,
+    /// The user (`sub` of the logout token).
+    pub sub: Option<String>,
+    /// The session id (`sid` of the logout token when the client requires it).
+    pub sid: Option<String>,
+    /// Whether the app answered 200 or 204.
+    pub ok: bool,
+    /// Why not, if not.
+    pub error: Option<String>,
+}
+
+impl BackchannelLogout {
+    fn from_json(v: &serde_json::Value) -> Self {
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+        Self {
+            at_ms: v["at_ms"].as_u64().unwrap_or(0),
+            client_id: v["client_id"].as_str().unwrap_or_default().to_owned(),
+            uri: text(&v["uri"]),
+            sub: text(&v["sub"]),
+            sid: text(&v["sid"]),
+            ok: v["ok"].as_bool().unwrap_or(false),
+            error: text(&v["error"]),
+        }
+    }
+}
+
+/// What [`TestIdp::end_sessions`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedSessions {
+    /// Sessions ended.
+    pub ended: u64,
+    /// Logout tokens delivered (or attempted) meanwhile.
+    pub backchannel_logouts: Vec<BackchannelLogout>,
+}
+
+impl EndedSessions {
+    fn from_json(v: &serde_json::Value) -> Self {
+        Self {
+            ended: v["ended"].as_u64().unwrap_or(0),
+            backchannel_logouts: v["backchannel_logouts"]
+                .as_array()
+                .map(|a| a.iter().map(BackchannelLogout::from_json).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The hash the server reports instead of a token's value: lowercase hex SHA-256 of its UTF-8
+/// bytes (see [`RefreshRequest::refresh_token_sha256`]).
+pub fn token_hash(token: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Text of the login page's error paragraph, if any.
+fn page_error(html: &str) -> Option<String> {
+    let start = html.find("<p id=\"error\"")?;
+    let open_end = html[start..].find('>')? + start + 1;
+    let close = html[open_end..].find("</p>")? + open_end;
+    Some(unescape_html(&html[open_end..close]))
 }
 
 async fn send(req: reqwest::RequestBuilder, url: &str) -> Result<reqwest::Response, String> {
@@ -481,10 +949,14 @@ fn location(resp: &reqwest::Response, current: &str) -> Result<String, String> {
 
 fn unescape_html(s: &str) -> String {
     s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
         .replace("&#39;", "'")
         .replace("&lt;", "<")
+        .replace("&#60;", "<")
         .replace("&gt;", ">")
+        .replace("&#62;", ">")
         .replace("&amp;", "&")
+        .replace("&#38;", "&")
 }
 
 /// Value of attribute `attr` in the first tag starting with `tag`.
