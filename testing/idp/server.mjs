@@ -406,6 +406,10 @@ server.listen(Number(args.port), args.host, () => {
   const origin = `http://${host}:${port}`;
   const provider = buildProvider(`${origin}/oidc`);
   provider.on('server_error', (_ctx, error) => log('server_error', error?.stack ?? error));
+  // Token endpoint errors answer with a generic description (like Logto); the detail goes here.
+  provider.on('grant.error', (ctx, error) => {
+    log('grant.error', ctx.oidc?.params?.grant_type ?? '-', error.error, error.error_detail ?? error.error_description);
+  });
   server.on('request', buildApp(provider).callback());
   process.stdout.write(`${JSON.stringify({ endpoint: origin, issuer: `${origin}/oidc` })}\n`);
   log(`listening on ${origin} (alg ${alg}, demo user ${demoUser.username})`);
