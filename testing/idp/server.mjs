@@ -19,7 +19,7 @@ import { registerRefreshTokenGrant } from './grants/refresh-token.mjs';
 import { registerTokenExchangeGrant } from './grants/token-exchange.mjs';
 import { ManagementTokens } from './management-tokens.mjs';
 import { createResourceServers } from './resource-servers.mjs';
-import { MemoryStore } from './store.mjs';
+import { MemoryStore, REFRESH_TOKEN_REUSE_INTERVAL_MS } from './store.mjs';
 import {
   BackchannelLog, TokenRequestLog, isLoopbackHttp, testRoutes,
 } from './test-routes.mjs';
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     'access-token-ttl': { type: 'string' },
     'id-token-ttl': { type: 'string' },
     'refresh-token-ttl': { type: 'string' },
+    'refresh-token-reuse-interval-ms': { type: 'string' },
   },
 });
 
@@ -47,6 +48,13 @@ const ttlArg = (name, fallback) => {
 const accessTokenTtl = ttlArg('access-token-ttl', 3600);
 const idTokenTtl = ttlArg('id-token-ttl', 3600);
 const refreshTokenTtl = ttlArg('refresh-token-ttl', 14 * 24 * 3600);
+const reuseIntervalMs = (() => {
+  const raw = args['refresh-token-reuse-interval-ms'];
+  if (raw === undefined) return REFRESH_TOKEN_REUSE_INTERVAL_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error('--refresh-token-reuse-interval-ms must be an integer >= 0');
+  return value;
+})();
 
 function generateSigningKey(algorithm) {
   const curves = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
@@ -71,7 +79,7 @@ const backchannelLog = new BackchannelLog();
 const managementTokens = new ManagementTokens();
 
 // Everything oidc-provider stores, clients included (so they can change at run time).
-const store = new MemoryStore();
+const store = new MemoryStore({ reuseIntervalMs });
 clients.forEach((client) => store.putClient(client));
 const resourceServers = createResourceServers({ alg, accessTokenTtl });
 

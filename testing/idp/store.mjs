@@ -71,7 +71,7 @@ export class MemoryStore {
   /** Whether a record consumed at `consumedAt` counts as consumed now. */
   isConsumed(model, consumedAt) {
     if (consumedAt === undefined) return false;
-    if (model !== 'RefreshToken') return true;
+    if (model !== 'RefreshToken' || this.reuseIntervalMs === 0) return true;
     return Date.now() > consumedAt + this.reuseIntervalMs;
   }
 

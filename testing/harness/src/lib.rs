@@ -170,11 +170,22 @@ pub struct IdpOptions {
     /// Refresh token lifetime in seconds (server default 14 days). Confidential clients get a new
     /// refresh token once 70% of it has passed, so a short lifetime makes that testable.
     pub refresh_token_ttl: Option<u64>,
+    /// How long a rotated refresh token stays usable (server default
+    /// [`REFRESH_TOKEN_REUSE_INTERVAL`], like Logto). `Some(Duration::ZERO)` makes any second use
+    /// of a rotated token revoke the grant at once, which catches an SDK that lets two refreshes
+    /// with one refresh token run concurrently.
+    pub refresh_token_reuse_interval: Option<Duration>,
 }
 
 impl Default for IdpOptions {
     fn default() -> Self {
-        Self { alg: "ES384", access_token_ttl: None, id_token_ttl: None, refresh_token_ttl: None }
+        Self {
+            alg: "ES384",
+            access_token_ttl: None,
+            id_token_ttl: None,
+            refresh_token_ttl: None,
+            refresh_token_reuse_interval: None,
+        }
     }
 }
 
@@ -307,6 +318,9 @@ impl TestIdp {
         }
         if let Some(ttl) = opts.refresh_token_ttl {
             cmd.args(["--refresh-token-ttl", &ttl.to_string()]);
+        }
+        if let Some(interval) = opts.refresh_token_reuse_interval {
+            cmd.args(["--refresh-token-reuse-interval-ms", &interval.as_millis().to_string()]);
         }
         let mut child = cmd
             .current_dir(&dir)

@@ -55,6 +55,25 @@ async fn confidential_client_rotates_after_70_percent_of_the_lifetime() {
 }
 
 #[tokio::test]
+async fn without_a_grace_period_any_reuse_revokes_the_grant() {
+    let idp = TestIdp::start_with(IdpOptions {
+        refresh_token_reuse_interval: Some(Duration::ZERO),
+        ..IdpOptions::default()
+    })
+    .await;
+    let tokens = sign_in(&idp, &PUBLIC, clients::PUBLIC_ID, "openid offline_access", &[]).await;
+    let r1 = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body) = refresh(&idp, &PUBLIC, &r1, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let r2 = body["refresh_token"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (status, body) = refresh(&idp, &PUBLIC, &r1, &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = refresh(&idp, &PUBLIC, &r2, &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn token_requests_are_counted_and_refresh_tokens_hashed() {
     let idp = TestIdp::start().await;
     let tokens = sign_in(&idp, &PUBLIC, clients::PUBLIC_ID, "openid offline_access", &[resources::API]).await;
