@@ -674,7 +674,11 @@ impl IdpBrowser {
             }
             let body = resp.text().await.map_err(|e| format!("reading {current}: {e}"))?;
             if status == StatusCode::UNAUTHORIZED && submitted {
-                return Err("login rejected (HTTP 401)".to_owned());
+                let user = match on_login {
+                    OnLoginPage::Submit(username, _) => format!(" for user {username:?}"),
+                    OnLoginPage::Stop => String::new(),
+                };
+                return Err(format!("login rejected{user} (HTTP 401)"));
             }
             if status == StatusCode::OK
                 && let Some(action) = find_attr_after(&body, "<form", "action")
@@ -696,8 +700,7 @@ impl IdpBrowser {
                     browser.post(&target).form(&[("username", username), ("password", password)]),
                     &target,
                 )
-                .await
-                .map_err(|e| format!("{e} (user {username:?})"))?;
+                .await?;
                 current = target;
                 continue;
             }
