@@ -2,22 +2,22 @@
 The Logto client class and the related models.
 
 `LogtoClient` is a thin skin over the Rust core (`logto._core.CoreClient`): each coroutine reads
-the user's values from the storage in the caller's thread and context, hands them to the core,
-which does the protocol work off the event loop, then writes back what the core changed, in the
-caller's context again. A storage over Flask's `session` therefore works in async views.
+the user's values from the storage in the caller's thread and context into a typed snapshot,
+hands it to the core, which does the protocol work off the event loop, then applies the core's
+change log to the storage, in the caller's context again and in the core's order. A storage over
+Flask's `session` therefore works in async views. `logto.sync.LogtoClient` is the same client
+with plain (blocking) methods.
 """
 
-from enum import Enum
-from typing import Any, Awaitable, Callable, Dict, Generator, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from pydantic import BaseModel
 
-from . import _core
-from .LogtoException import LogtoException, LogtoStorageError
-from .models.oidc import AccessTokenClaims, IdTokenClaims, ReservedResource, UserInfoScope
+from ._bridge import AwaitableIdTokenClaims, ClientBase, resourceValue
+from .models.oidc import AccessTokenClaims, ReservedResource, UserInfoScope
 from .models.response import UserInfoResponse
 from .OidcCore import OidcCore
-from .Storage import MemoryStorage, PersistKey, Storage
+from .Storage import Storage
 
 
 class LogtoConfig(BaseModel):
@@ -68,6 +68,17 @@ class LogtoConfig(BaseModel):
     If resources are specified, scopes will be applied to every resource.
     """
 
+    strictCallbackOrigin: bool = False
+    """
+    Also require the sign-in callback to arrive at the redirect URI's origin (scheme, host,
+    port), not only its path. Off by default, like the official SDK: behind a reverse proxy or
+    under a framework's test client the app sees another origin than the public one, and the
+    callback is bound to the browser by `state`, PKCE and `iss` anyway.
+    """
+
+    timeout: Optional[float] = None
+    """The timeout of each request to Logto in seconds (default 10)."""
+
 
 class SignInSession(BaseModel):
     """
@@ -114,136 +125,19 @@ specification, but a Logto extension.
 """
 
 
-class AwaitableIdTokenClaims(IdTokenClaims):
-    """
-    The ID token claims returned by `getIdTokenClaims()`: an `IdTokenClaims` that can also be
-    awaited (and then yields itself), so both `client.getIdTokenClaims()` (the API reference)
-    and `await client.getIdTokenClaims()` (the guide) work.
-    """
 
-    def __await__(self) -> Generator[Any, None, IdTokenClaims]:
-        return self
-        yield  # pragma: no cover - makes this a generator
-
-
-_Changes = Sequence[Tuple[PersistKey, Optional[str]]]
-
-# The order in which the core's changes are written back (see `_apply`).
-_WRITE_ORDER: Dict[str, int] = {"refreshToken": 0, "accessTokenMap": 1, "signInSession": 2, "idToken": 3}
-
-
-def _names(values: Sequence[Union[Enum, str]]) -> List[str]:
-    return [value.value if isinstance(value, Enum) else str(value) for value in values]
-
-
-def _resource(resource: Union[Enum, str]) -> str:
-    return resource.value if isinstance(resource, Enum) else resource
-
-
-def _prompt(prompt: Union[str, Sequence[str]]) -> List[str]:
-    return prompt.split() if isinstance(prompt, str) else _names(prompt)
-
-
-def _directSignIn(value: Union[str, Mapping[str, str], Tuple[str, str], None]) -> Optional[Tuple[str, str]]:
-    """`"social:google"`, `{"method": "social", "target": "google"}` or `("social", "google")`."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        method, _, target = value.partition(":")
-        return (method, target)
-    if isinstance(value, Mapping):
-        return (str(value["method"]), str(value["target"]))
-    method, target = value
-    return (str(method), str(target))
-
-
-class LogtoClient:
+class LogtoClient(ClientBase):
     """
     The main class of the Logto client. You should create an instance of this class
     and use it to sign in, sign out, get access token, etc.
+
+    Clients with the same configuration share one core (connection pool, discovery document,
+    signing keys, refresh coordination), so creating one per request is cheap; `withStorage`
+    makes that explicit.
     """
 
     def __init__(self, config: LogtoConfig, storage: Optional[Storage] = None) -> None:
-        self.config = config
-        # A new MemoryStorage per client: a default instance is never shared between clients.
-        self._storage: Storage = storage if storage is not None else MemoryStorage()
-        self._core = _core.CoreClient(
-            config.endpoint,
-            config.appId,
-            config.appSecret,
-            _names(config.scopes),
-            _names(config.resources),
-            _prompt(config.prompt),
-        )
-
-    # -- storage, in the caller's context ------------------------------------------------------
-
-    def _get(self, key: PersistKey) -> Optional[str]:
-        try:
-            return self._storage.get(key)
-        except LogtoException:
-            raise
-        except Exception as error:
-            raise LogtoStorageError(f"storage.get({key!r}) failed: {error}") from error
-
-    def _snapshot(self) -> Tuple[Optional[str], Optional[str], Optional[str], Optional[str]]:
-        """The four values, in the core's order (`PersistKey::ALL`)."""
-        get = self._storage.get
-        try:
-            return (get("idToken"), get("refreshToken"), get("accessTokenMap"), get("signInSession"))
-        except LogtoException:
-            raise
-        except Exception as error:
-            raise LogtoStorageError(f"storage.get failed: {error}") from error
-
-    def _apply(self, changes: _Changes) -> None:
-        """Writes the core's changes: a rotated refresh token first, the ID token last (as the
-        core does), and every key even when one write fails; the first failure is raised."""
-        failure: Optional[BaseException] = None
-        for key, value in sorted(changes, key=lambda change: _WRITE_ORDER.get(change[0], len(_WRITE_ORDER))):
-            try:
-                if value is None:
-                    self._storage.delete(key)
-                else:
-                    self._storage.set(key, value)
-            except LogtoException as error:
-                failure = failure or error
-            except Exception as error:
-                if failure is None:
-                    failure = LogtoStorageError(f"storage write of {key!r} failed: {error}")
-                    failure.__cause__ = error
-        if failure is not None:
-            raise failure
-
-    def _begin(self, call: Callable[..., Any], *args: Any) -> Tuple[bool, Any]:
-        """Starts a core call over a snapshot of the storage: `(False, result)` when the core
-        answered at once (no I/O: a cached token, a sign-in URL), else `(True, awaitable)`."""
-        try:
-            outcome = call(self._snapshot(), *args)
-        except LogtoException as error:
-            self._apply(getattr(error, "_logto_storage_changes", ()))
-            raise
-        if type(outcome) is tuple:
-            result, changes = outcome
-            if changes:
-                self._apply(changes)
-            return False, result
-        return True, self._finish(outcome)
-
-    async def _finish(self, pending: Awaitable[Tuple[Any, _Changes]]) -> Any:
-        try:
-            result, changes = await pending
-        except LogtoException as error:
-            self._apply(getattr(error, "_logto_storage_changes", ()))
-            raise
-        self._apply(changes)
-        return result
-
-    async def _run(self, call: Callable[..., Any], *args: Any) -> Any:
-        waits, value = self._begin(call, *args)
-        return await value if waits else value
-
-    # -- the official API ----------------------------------------------------------------------
+        super().__init__(config, storage)
 
     async def getOidcCore(self) -> OidcCore:
         """
@@ -260,6 +154,11 @@ class LogtoClient:
         identifiers: Optional[Sequence[str]] = None,
         directSignIn: Union[str, Mapping[str, str], Tuple[str, str], None] = None,
         extraParams: Optional[Mapping[str, Any]] = None,
+        *,
+        loginHint: Optional[str] = None,
+        organizationId: Optional[str] = None,
+        prompt: Union[str, Sequence[str], None] = None,
+        oneTimeToken: Optional[str] = None,
     ) -> str:
         """
         Returns the sign-in URL for the given redirect URI. You should redirect the user
@@ -269,27 +168,24 @@ class LogtoClient:
         prompted for sign-in or sign-up on the first screen. If the interaction mode is
         not specified, the default one will be used.
 
-        `firstScreen` (`sign_in`, `register`, `reset_password`, `identifier:sign_in`,
-        `identifier:register`, `single_sign_on`), `identifiers` (`email`, `phone`, `username`),
-        `directSignIn` (`"social:<target>"`, `"sso:<id>"` or `{"method", "target"}`) and
-        `extraParams` (more query parameters) are Logto extensions too.
+        Logto extensions: `firstScreen` (`sign_in`, `register`, `reset_password`,
+        `identifier:sign_in`, `identifier:register`, `single_sign_on`), `identifiers` (`email`,
+        `phone`, `username`), `directSignIn` (`"social:<target>"`, `"sso:<id>"` or
+        `{"method", "target"}`), `extraParams` (more query parameters), `loginHint`,
+        `organizationId`, `prompt` for this sign-in (`none`, `login`, `consent`) and
+        `oneTimeToken` (a magic link's token, with `loginHint` set to its email).
 
         Example:
           ```python
           return redirect(await client.signIn('https://example.com/callback'))
           ```
         """
-        params = None
-        if extraParams:
-            params = [(str(name), str(value.value if isinstance(value, Enum) else value)) for name, value in extraParams.items() if value is not None]
         return await self._run(
             self._core.sign_in,
             redirectUri,
-            interactionMode,
-            firstScreen,
-            None if identifiers is None else _names(identifiers),
-            _directSignIn(directSignIn),
-            params,
+            **self._signInOptions(
+                interactionMode, firstScreen, identifiers, directSignIn, extraParams, loginHint, organizationId, prompt, oneTimeToken
+            ),
         )
 
     async def signOut(self, postLogoutRedirectUri: Optional[str] = None) -> str:
@@ -313,18 +209,22 @@ class LogtoClient:
         """
         Handle the sign-in callback from the Logto server. This method should be called
         in the callback route handler of your application.
+
+        The callback's path must be the redirect URI's path; its origin may differ (a reverse
+        proxy, a test client), unless `LogtoConfig.strictCallbackOrigin` is set.
         """
         await self._run(self._core.handle_sign_in_callback, callbackUri)
 
-    async def getAccessToken(self, resource: str = "") -> Optional[str]:
+    async def getAccessToken(self, resource: str = "", *, organizationId: Optional[str] = None) -> Optional[str]:
         """
         Get the access token for the given resource. If the access token is expired,
         it will be refreshed automatically. If no refresh token is found, None will
         be returned.
+
+        With `organizationId`, the token is for the resource in that organization (or, with
+        no resource, an organization token).
         """
-        # The hot path of every request: kept free of extra coroutine frames.
-        waits, value = self._begin(self._core.get_access_token, _resource(resource))
-        return await value if waits else value
+        return await self._run(self._core.get_access_token, resourceValue(resource), organizationId)
 
     async def getOrganizationToken(self, organizationId: str) -> Optional[str]:
         """
@@ -332,15 +232,18 @@ class LogtoClient:
         it will be refreshed automatically. If no refresh token is found, None will
         be returned.
         """
-        return await self._run(self._core.get_organization_token, organizationId)
+        return await self._run(self._core.get_access_token, "", organizationId)
 
-    async def getAccessTokenClaims(self, resource: str = "") -> AccessTokenClaims:
+    async def getAccessTokenClaims(self, resource: str = "", *, organizationId: Optional[str] = None) -> AccessTokenClaims:
         """
         Get the claims in the access token for the given resource. If the access token
         is expired, it will be refreshed automatically. If it's unable to refresh the
         access token, an exception will be thrown.
+
+        The claims are decoded, not verified: the token came straight from Logto. An API that
+        receives the token must verify it.
         """
-        raw = await self._run(self._core.get_access_token_claims, _resource(resource))
+        raw = await self._run(self._core.get_access_token_claims, resourceValue(resource), organizationId)
         return AccessTokenClaims.model_validate_json(raw)
 
     async def getOrganizationTokenClaims(self, organizationId: str) -> AccessTokenClaims:
@@ -349,32 +252,8 @@ class LogtoClient:
         is expired, it will be refreshed automatically. If it's unable to refresh the
         access token, an exception will be thrown.
         """
-        raw = await self._run(self._core.get_organization_token_claims, organizationId)
+        raw = await self._run(self._core.get_access_token_claims, "", organizationId)
         return AccessTokenClaims.model_validate_json(raw)
-
-    def getIdToken(self) -> Optional[str]:
-        """
-        Get the ID Token string. If you need to get the claims in the ID Token, use
-        `getIdTokenClaims` instead.
-        """
-        return self._get("idToken")
-
-    def getIdTokenClaims(self) -> AwaitableIdTokenClaims:
-        """
-        Get the claims in the ID Token. If the ID Token does not exist, an exception
-        will be thrown.
-
-        The result may also be awaited (`await client.getIdTokenClaims()`).
-        """
-        return AwaitableIdTokenClaims.model_validate_json(self._core.id_token_claims(self._get("idToken")))
-
-    def getRefreshToken(self) -> Optional[str]:
-        """Get the refresh token string."""
-        return self._get("refreshToken")
-
-    def isAuthenticated(self) -> bool:
-        """Check if the user is authenticated by checking if the ID Token exists."""
-        return self._core.is_authenticated(self._get("idToken"))
 
     async def fetchUserInfo(self) -> UserInfoResponse:
         """
@@ -382,6 +261,10 @@ class LogtoClient:
         is expired, it will be refreshed automatically.
         """
         return UserInfoResponse.model_validate_json(await self._run(self._core.fetch_user_info))
+
+    def withStorage(self, storage: Storage) -> "LogtoClient":
+        """A client for another user's storage (a request's session) sharing this client's core."""
+        return type(self)(self.config, storage)
 
 
 __all__ = [

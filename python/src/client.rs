@@ -1,28 +1,75 @@
-//! `CoreClient`: the core [`logto::LogtoClient`] of one Python `LogtoClient`, bound per call to a
-//! [`SnapshotStorage`] of the user's storage.
+//! `CoreClient`: the core [`logto::LogtoClient`] of one Python `LogtoClient` configuration, bound
+//! per call to a [`SnapshotStorage`] of the user's storage, and [`Outcome`], what every call hands
+//! back: its value or its error, and the ordered change log the wrapper applies in both cases.
 
 use crate::errors::{invalid_argument, to_py_err};
 use crate::oidc::{CoreOidc, raw_claims};
-use crate::snapshot::{SnapshotStorage, Values};
+use crate::snapshot::{Change, Snapshot, SnapshotStorage};
 use logto::{
     DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoConfig, LogtoError,
-    MemoryStorage, OidcCore, SignInOptions,
+    MemoryStorage, OidcCore, Prompt, SignInOptions, TokenTarget,
 };
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
 use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
-/// What a call changed in the storage: `(key, value)` pairs, `None` meaning deleted.
-type Changes = Vec<(&'static str, Option<String>)>;
+/// What a core call produced: its value or its error, and the storage writes it made, in the
+/// order the core made them. The Python wrapper applies the writes first (a failed callback
+/// still ends the sign-in session, a failed refresh still keeps the rotated token), then returns
+/// the value or raises the error.
+#[pyclass(module = "logto._core", frozen)]
+pub(crate) struct Outcome {
+    value: Option<Py<PyAny>>,
+    error: Option<PyErr>,
+    changes: Vec<Change>,
+}
 
-/// The name of the attribute that carries the storage changes of a failed call, so that the
-/// Python wrapper applies them too (a failed callback still ends the sign-in session, a sign-out
-/// whose end-session URL cannot be built still clears the tokens).
-const CHANGES_ATTRIBUTE: &str = "_logto_storage_changes";
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = self.changes.iter().map(|(key, _)| *key).collect();
+        f.debug_struct("Outcome").field("ok", &self.error.is_none()).field("changed", &keys).finish()
+    }
+}
 
-/// The core client of one Python `LogtoClient`.
+impl Outcome {
+    fn new<T: for<'a> IntoPyObject<'a>>(
+        py: Python<'_>,
+        result: logto::Result<T>,
+        changes: Vec<Change>,
+    ) -> Self {
+        let (value, error) = match result.map_err(to_py_err).and_then(|value| value.into_py_any(py)) {
+            Ok(value) => (Some(value), None),
+            Err(error) => (None, Some(error)),
+        };
+        Self { value, error, changes }
+    }
+}
+
+#[pymethods]
+impl Outcome {
+    /// The call's result (`None` when it failed).
+    #[getter]
+    fn value(&self, py: Python<'_>) -> Py<PyAny> {
+        self.value.as_ref().map_or_else(|| py.None(), |value| value.clone_ref(py))
+    }
+
+    /// The exception to raise, if the call failed.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.error.as_ref().map(|error| error.value(py).clone().into_any().unbind())
+    }
+
+    /// The storage writes, `(key, value or None for a deletion)`, in the core's order.
+    #[getter]
+    fn changes(&self) -> Vec<Change> {
+        self.changes.clone()
+    }
+}
+
+/// The core client of one Python configuration.
 #[pyclass(module = "logto._core", frozen)]
 #[derive(Debug)]
 pub(crate) struct CoreClient {
@@ -30,10 +77,17 @@ pub(crate) struct CoreClient {
 }
 
 impl CoreClient {
-    /// Runs `call` on the core client bound to a snapshot of the user's values. Returns
-    /// `(result, changes)` at once when the core needs no I/O (a sign-in URL, a cached token),
-    /// otherwise a Python awaitable of it, driven by the tokio runtime.
-    fn run<'py, T, F, Fut>(&self, py: Python<'py>, snapshot: Values, call: F) -> PyResult<Bound<'py, PyAny>>
+    /// Runs `call` on the core client bound to `snapshot` and returns an [`Outcome`]:
+    /// - at once when the core needs no I/O (a sign-in URL, a cached token);
+    /// - with `blocking`, after waiting for it on this thread with the GIL released;
+    /// - otherwise as a Python awaitable of it, driven by the tokio runtime.
+    fn run<'py, T, F, Fut>(
+        &self,
+        py: Python<'py>,
+        snapshot: &Snapshot,
+        blocking: bool,
+        call: F,
+    ) -> PyResult<Bound<'py, PyAny>>
     where
         F: FnOnce(LogtoClient) -> Fut,
         Fut: Future<Output = logto::Result<T>> + Send + 'static,
@@ -49,85 +103,59 @@ impl CoreClient {
             let _context = runtime.enter();
             future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
         };
-        if let Poll::Ready(outcome) = first_poll {
-            return finish(outcome, storage.changes())
-                .and_then(|value| value.into_pyobject(py).map(Bound::into_any));
-        }
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let outcome = future.await;
-            finish(outcome, storage.changes())
-        })
+        let result = match first_poll {
+            Poll::Ready(result) => result,
+            // Python threads are never tokio worker threads, so blocking here is allowed.
+            Poll::Pending if blocking => py.detach(|| runtime.block_on(future)),
+            Poll::Pending => {
+                return pyo3_async_runtimes::tokio::future_into_py(py, async move {
+                    let result = future.await;
+                    Python::attach(|py| Ok(Outcome::new(py, result, storage.take_log())))
+                });
+            }
+        };
+        Ok(Bound::new(py, Outcome::new(py, result, storage.take_log()))?.into_any())
     }
 
     /// Runs a call that only reads the storage (no network), on the caller's thread.
     fn read<T>(
         &self,
-        storage: SnapshotStorage,
+        snapshot: &Snapshot,
         call: impl AsyncFnOnce(LogtoClient) -> logto::Result<T>,
     ) -> PyResult<T> {
-        let client = self.client.with_storage(Arc::new(storage));
-        // Python threads are never tokio worker threads, so blocking here is allowed; the
-        // snapshot answers at once, so this does not wait.
+        let client = self.client.with_storage(Arc::new(SnapshotStorage::new(snapshot)));
+        // The snapshot answers at once, so this never waits.
         pyo3_async_runtimes::tokio::get_runtime().block_on(call(client)).map_err(to_py_err)
     }
 }
 
-fn finish<T>(outcome: logto::Result<T>, changes: Changes) -> PyResult<(T, Changes)> {
-    match outcome {
-        Ok(value) => Ok((value, changes)),
-        Err(error) => Err(with_changes(to_py_err(error), changes)),
-    }
-}
-
-fn with_changes(error: PyErr, changes: Changes) -> PyErr {
-    if !changes.is_empty() {
-        Python::attach(|py| {
-            let list =
-                PyList::new(py, changes).and_then(|list| error.value(py).setattr(CHANGES_ATTRIBUTE, list));
-            if let Err(failure) = list {
-                failure.write_unraisable(py, None);
-            }
-        });
-    }
-    error
-}
-
-/// `None` where the reference SDK returns `None`: no refresh token to get a new access token.
-fn none_if_signed_out(result: logto::Result<String>) -> logto::Result<Option<String>> {
+/// `None` where the official SDK returns `None`: nobody signed in, or the session just ended.
+fn none_if_signed_out(result: logto::Result<logto::AccessToken>) -> logto::Result<Option<String>> {
     match result {
-        Ok(token) => Ok(Some(token)),
-        Err(LogtoError::NotAuthenticated) => Ok(None),
+        Ok(token) => Ok(Some(token.into_secret())),
+        Err(error) if error.is_sign_in_required() => Ok(None),
         Err(error) => Err(error),
     }
 }
 
-fn interaction_mode(value: &str) -> PyResult<InteractionMode> {
-    InteractionMode::parse(value)
-        .ok_or_else(|| invalid_argument(format!("interactionMode `{value}` is not `signIn` or `signUp`")))
-}
-
-fn first_screen(value: &str) -> PyResult<FirstScreen> {
-    FirstScreen::parse(value)
-        .ok_or_else(|| invalid_argument(format!("firstScreen `{value}` is not a Logto first screen")))
-}
-
-fn identifier(value: &str) -> PyResult<Identifier> {
-    Identifier::parse(value)
-        .ok_or_else(|| invalid_argument(format!("identifier `{value}` is not email, phone or username")))
-}
-
-fn direct_sign_in(method: &str, target: String) -> PyResult<DirectSignIn> {
-    match method {
-        "social" => Ok(DirectSignIn::Social(target)),
-        "sso" => Ok(DirectSignIn::Sso(target)),
-        other => Err(invalid_argument(format!("directSignIn method `{other}` is not `social` or `sso`"))),
+/// The token target of the official API's `resource` string, with an optional organization.
+fn target(resource: &str, organization_id: Option<String>) -> TokenTarget {
+    match organization_id {
+        Some(id) if resource.is_empty() => TokenTarget::organization(id),
+        Some(id) => TokenTarget::organization_resource(id, resource),
+        None => TokenTarget::from_resource_indicator(resource),
     }
+}
+
+fn parse<T>(value: &str, parse: fn(&str) -> Option<T>, what: &str) -> PyResult<T> {
+    parse(value).ok_or_else(|| invalid_argument(format!("{what} `{value}` is not a value Logto accepts")))
 }
 
 #[pymethods]
 impl CoreClient {
     #[new]
-    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt))]
+    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         endpoint: String,
         app_id: String,
@@ -135,6 +163,8 @@ impl CoreClient {
         scopes: Vec<String>,
         resources: Vec<String>,
         prompt: Vec<String>,
+        strict_callback_origin: bool,
+        timeout: Option<f64>,
     ) -> PyResult<Self> {
         let mut config = LogtoConfig::new(endpoint, app_id)
             .with_scopes(scopes)
@@ -144,143 +174,175 @@ impl CoreClient {
             config = config.with_app_secret(secret);
         }
         // Every call binds its own snapshot; this storage is never used.
-        let client = LogtoClient::new(config, Arc::new(MemoryStorage::new())).map_err(to_py_err)?;
-        Ok(Self { client })
+        let mut builder = LogtoClient::builder(config)
+            .storage(Arc::new(MemoryStorage::new()))
+            .strict_callback_origin(strict_callback_origin);
+        if let Some(seconds) = timeout {
+            let timeout = Duration::try_from_secs_f64(seconds)
+                .map_err(|_| invalid_argument(format!("timeout {seconds} is not a number of seconds")))?;
+            builder = builder.timeout(timeout);
+        }
+        Ok(Self { client: builder.build().map_err(to_py_err)? })
     }
 
-    #[pyo3(signature = (snapshot, redirect_uri, interaction_mode=None, first_screen=None, identifiers=None, direct_sign_in=None, extra_params=None))]
+    #[pyo3(signature = (snapshot, redirect_uri, *, interaction_mode=None, first_screen=None, identifiers=None, direct_sign_in=None, login_hint=None, organization_id=None, prompt=None, one_time_token=None, extra_params=None, blocking=false))]
     #[allow(clippy::too_many_arguments)]
     fn sign_in<'py>(
         &self,
         py: Python<'py>,
-        snapshot: Values,
+        snapshot: &Snapshot,
         redirect_uri: String,
         interaction_mode: Option<String>,
         first_screen: Option<String>,
         identifiers: Option<Vec<String>>,
-        direct_sign_in: Option<(String, String)>,
+        direct_sign_in: Option<String>,
+        login_hint: Option<String>,
+        organization_id: Option<String>,
+        prompt: Option<Vec<String>>,
+        one_time_token: Option<String>,
         extra_params: Option<Vec<(String, String)>>,
+        blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut options = SignInOptions::new(redirect_uri);
         if let Some(mode) = interaction_mode {
-            options = options.interaction_mode(self::interaction_mode(&mode)?);
+            options = options.interaction_mode(parse(&mode, InteractionMode::parse, "interactionMode")?);
         }
         if let Some(screen) = first_screen {
-            options = options.first_screen(self::first_screen(&screen)?);
+            options = options.first_screen(parse(&screen, FirstScreen::parse, "firstScreen")?);
         }
         if let Some(identifiers) = identifiers {
-            options =
-                options.identifiers(identifiers.iter().map(|i| identifier(i)).collect::<PyResult<Vec<_>>>()?);
+            let identifiers: PyResult<Vec<Identifier>> =
+                identifiers.iter().map(|i| parse(i, Identifier::parse, "identifier")).collect();
+            options = options.identifiers(identifiers?);
         }
-        if let Some((method, target)) = direct_sign_in {
-            options = options.direct_sign_in(self::direct_sign_in(&method, target)?);
+        if let Some(target) = direct_sign_in {
+            options = options.direct_sign_in(parse(&target, DirectSignIn::parse, "directSignIn")?);
+        }
+        if let Some(hint) = login_hint {
+            options = options.login_hint(hint);
+        }
+        if let Some(id) = organization_id {
+            options = options.organization_id(id);
+        }
+        if let Some(prompt) = prompt {
+            let prompt: PyResult<Vec<Prompt>> =
+                prompt.iter().map(|p| parse(p, Prompt::parse, "prompt")).collect();
+            options = options.prompt(prompt?);
+        }
+        if let Some(token) = one_time_token {
+            options.one_time_token = Some(token);
         }
         for (name, value) in extra_params.unwrap_or_default() {
             options = options.extra_param(name, value);
         }
-        self.run(py, snapshot, |client| async move { client.sign_in(options).await })
+        self.run(py, snapshot, blocking, |client| async move { client.sign_in(options).await })
     }
 
+    #[pyo3(signature = (snapshot, callback_uri, *, blocking=false))]
     fn handle_sign_in_callback<'py>(
         &self,
         py: Python<'py>,
-        snapshot: Values,
+        snapshot: &Snapshot,
         callback_uri: String,
+        blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, |client| async move { client.handle_sign_in_callback(&callback_uri).await })
-    }
-
-    #[pyo3(signature = (snapshot, post_logout_redirect_uri=None))]
-    fn sign_out<'py>(
-        &self,
-        py: Python<'py>,
-        snapshot: Values,
-        post_logout_redirect_uri: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(
-            py,
-            snapshot,
-            |client| async move { client.sign_out(post_logout_redirect_uri.as_deref()).await },
-        )
-    }
-
-    fn get_access_token<'py>(
-        &self,
-        py: Python<'py>,
-        snapshot: Values,
-        resource: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, |client| async move {
-            none_if_signed_out(client.get_access_token(&resource).await)
+        self.run(py, snapshot, blocking, |client| async move {
+            client.handle_sign_in_callback(&callback_uri).await
         })
     }
 
-    fn get_organization_token<'py>(
+    #[pyo3(signature = (snapshot, post_logout_redirect_uri=None, *, blocking=false))]
+    fn sign_out<'py>(
         &self,
         py: Python<'py>,
-        snapshot: Values,
-        organization_id: String,
+        snapshot: &Snapshot,
+        post_logout_redirect_uri: Option<String>,
+        blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, |client| async move {
-            none_if_signed_out(client.get_organization_token(&organization_id).await)
+        self.run(py, snapshot, blocking, |client| async move {
+            client.sign_out(post_logout_redirect_uri.as_deref()).await
+        })
+    }
+
+    /// The access token (a string), or `None` when nobody is signed in.
+    #[pyo3(signature = (snapshot, resource, organization_id=None, *, blocking=false))]
+    fn get_access_token<'py>(
+        &self,
+        py: Python<'py>,
+        snapshot: &Snapshot,
+        resource: &str,
+        organization_id: Option<String>,
+        blocking: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let target = target(resource, organization_id);
+        self.run(py, snapshot, blocking, |client| async move {
+            none_if_signed_out(client.get_access_token(target).await)
         })
     }
 
     /// The JSON text of the access token's claims, as the server wrote them.
+    #[pyo3(signature = (snapshot, resource, organization_id=None, *, blocking=false))]
     fn get_access_token_claims<'py>(
         &self,
         py: Python<'py>,
-        snapshot: Values,
-        resource: String,
+        snapshot: &Snapshot,
+        resource: &str,
+        organization_id: Option<String>,
+        blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, |client| async move {
-            let token = client.get_access_token(&resource).await?;
-            raw_claims(&token, OidcCore::decode_access_token)
-        })
-    }
-
-    /// The JSON text of the organization token's claims.
-    fn get_organization_token_claims<'py>(
-        &self,
-        py: Python<'py>,
-        snapshot: Values,
-        organization_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, |client| async move {
-            let token = client.get_organization_token(&organization_id).await?;
-            raw_claims(&token, OidcCore::decode_access_token)
+        let target = target(resource, organization_id);
+        self.run(py, snapshot, blocking, |client| async move {
+            let token = client.get_access_token(target).await?;
+            raw_claims(token.secret(), OidcCore::decode_access_token)
         })
     }
 
     /// The JSON text of the userinfo response.
-    fn fetch_user_info<'py>(&self, py: Python<'py>, snapshot: Values) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, |client| async move {
-            let info = client.fetch_user_info_json().await?;
-            serde_json::to_string(&info).map_err(|e| LogtoError::InvalidResponse {
-                endpoint: "userinfo".into(),
-                reason: e.to_string(),
-            })
+    #[pyo3(signature = (snapshot, *, blocking=false))]
+    fn fetch_user_info<'py>(
+        &self,
+        py: Python<'py>,
+        snapshot: &Snapshot,
+        blocking: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, snapshot, blocking, |client| async move {
+            client.fetch_user_info_text().await.map(|(_, text)| text)
         })
     }
 
-    fn oidc_core<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    /// The OIDC core (discovered once, its keys fetched): an awaitable, or with `blocking` the
+    /// core itself.
+    #[pyo3(signature = (*, blocking=false))]
+    fn oidc_core<'py>(&self, py: Python<'py>, blocking: bool) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            client.oidc_core().await.map(CoreOidc::new).map_err(to_py_err)
-        })
+        let ready = async move {
+            let core = client.oidc_core().await?;
+            // Warm the keys so a later `verifyIdToken` (a plain call) need not wait for them.
+            if let Err(error) = core.fetch_keys().await {
+                tracing::debug!(%error, "could not prefetch the signing keys");
+            }
+            Ok::<_, LogtoError>(CoreOidc::new(core))
+        };
+        if blocking {
+            let runtime = pyo3_async_runtimes::tokio::get_runtime();
+            let core = py.detach(|| runtime.block_on(ready)).map_err(to_py_err)?;
+            return Ok(Bound::new(py, core)?.into_any());
+        }
+        pyo3_async_runtimes::tokio::future_into_py(py, async move { ready.await.map_err(to_py_err) })
     }
 
+    /// Whether an ID token is stored.
     #[pyo3(signature = (id_token))]
     fn is_authenticated(&self, id_token: Option<String>) -> PyResult<bool> {
-        self.read(SnapshotStorage::with_id_token(id_token), async |client| client.is_authenticated().await)
+        self.read(&Snapshot::with_id_token(id_token), async |client| client.is_authenticated().await)
     }
 
     /// The JSON text of the stored ID token's claims; `LogtoNotAuthenticated` without one.
     #[pyo3(signature = (id_token))]
     fn id_token_claims(&self, id_token: Option<String>) -> PyResult<String> {
         let token = self
-            .read(SnapshotStorage::with_id_token(id_token), async |client| client.get_id_token().await)?
+            .read(&Snapshot::with_id_token(id_token), async |client| client.get_id_token().await)?
             .ok_or_else(|| to_py_err(LogtoError::NotAuthenticated))?;
-        raw_claims(&token, OidcCore::decode_id_token).map_err(to_py_err)
+        raw_claims(token.secret(), OidcCore::decode_id_token).map_err(to_py_err)
     }
 }

@@ -16,6 +16,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::CoreClient>()?;
+    module.add_class::<client::Outcome>()?;
+    module.add_class::<snapshot::Snapshot>()?;
     module.add_class::<oidc::CoreOidc>()?;
     module.add("ORGANIZATION_URN_PREFIX", logto::ORGANIZATION_URN_PREFIX)?;
     module.add_function(wrap_pyfunction!(build_organization_urn, module)?)?;

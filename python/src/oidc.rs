@@ -2,17 +2,18 @@
 //! the Python `OidcCore`, and the JWT helpers it exposes as static methods.
 
 use crate::errors::to_py_err;
-use logto::{HttpOptions, LogtoError, OidcCore, ProviderMetadata};
+use logto::{
+    AppSecret, CodeVerifier, HttpOptions, LogtoError, OidcCore, ProviderMetadata, RefreshToken, TokenTarget,
+};
 use pyo3::prelude::*;
 use serde::Serialize;
+use std::future::Future;
 
 /// The claims of `token` as the server wrote them (JSON text), once `check` accepted them:
 /// Python builds its models from this text so that claims the token lacks stay unset.
 pub(crate) fn raw_claims<T>(token: &str, check: fn(&str) -> logto::Result<T>) -> logto::Result<String> {
     check(token)?;
-    let claims: serde_json::Value =
-        logto::oidc::decode_jwt_payload(token).map_err(LogtoError::InvalidIdToken)?;
-    Ok(claims.to_string())
+    logto::oidc::jwt_payload_text(token).map_err(LogtoError::InvalidIdToken)
 }
 
 fn to_json<T: Serialize>(value: &T, what: &str) -> logto::Result<String> {
@@ -41,7 +42,9 @@ impl CoreOidc {
         let metadata: ProviderMetadata = serde_json::from_str(metadata)
             .map_err(|e| crate::errors::invalid_argument(format!("invalid provider metadata: {e}")))?;
         let http = HttpOptions::default().build_client().map_err(to_py_err)?;
-        Ok(Self::new(OidcCore::from_metadata(metadata, http)))
+        let core = Self::new(OidcCore::from_metadata(metadata, http));
+        core.prefetch_keys();
+        Ok(core)
     }
 
     /// Discovers the server of `discovery_url`; an awaitable of a `CoreOidc`.
@@ -96,13 +99,14 @@ impl CoreOidc {
     ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let secret = client_secret.map(AppSecret::new);
             let response = core
                 .fetch_token_by_code(
                     &client_id,
-                    client_secret.as_deref(),
+                    secret.as_ref(),
                     &redirect_uri,
                     &code,
-                    &code_verifier,
+                    &CodeVerifier::new(code_verifier),
                 )
                 .await
                 .and_then(|response| to_json(&response, "token"));
@@ -121,31 +125,54 @@ impl CoreOidc {
     ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let secret = client_secret.map(AppSecret::new);
+            let target = TokenTarget::from_resource_indicator(&resource);
             let response = core
-                .fetch_token_by_refresh_token(&client_id, client_secret.as_deref(), &refresh_token, &resource)
+                .fetch_token_by_refresh_token(
+                    &client_id,
+                    secret.as_ref(),
+                    &RefreshToken::new(refresh_token),
+                    &target,
+                )
                 .await
                 .and_then(|response| to_json(&response, "token"));
             response.map_err(to_py_err)
         })
     }
 
-    /// Verifies an ID token, blocking the calling thread (not the GIL) while the keys are fetched.
+    /// Verifies an ID token. With the keys cached (`prefetch_keys` warms them) this never
+    /// waits; otherwise it blocks the calling thread (not the GIL) while they are fetched.
     fn verify_id_token(&self, py: Python<'_>, id_token: String, client_id: String) -> PyResult<()> {
         let core = self.core.clone();
-        py.detach(move || {
-            pyo3_async_runtimes::tokio::get_runtime()
-                .block_on(async move { core.verify_id_token(&id_token, &client_id).await.map(drop) })
-        })
+        let runtime = pyo3_async_runtimes::tokio::get_runtime();
+        let mut verification =
+            Box::pin(async move { core.verify_id_token(&id_token, &client_id).await.map(drop) });
+        let first_poll = {
+            let _context = runtime.enter();
+            verification.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+        };
+        match first_poll {
+            std::task::Poll::Ready(result) => result,
+            std::task::Poll::Pending => py.detach(|| runtime.block_on(verification)),
+        }
         .map_err(to_py_err)
+    }
+
+    /// Starts fetching the signing keys in the background (returns at once).
+    fn prefetch_keys(&self) {
+        let core = self.core.clone();
+        pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
+            if let Err(error) = core.fetch_keys().await {
+                tracing::debug!(%error, "could not prefetch the signing keys");
+            }
+        });
     }
 
     /// The JSON text of the userinfo response.
     fn fetch_user_info<'py>(&self, py: Python<'py>, access_token: String) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let info =
-                core.fetch_user_info_json(&access_token).await.and_then(|info| to_json(&info, "userinfo"));
-            info.map_err(to_py_err)
+            core.fetch_user_info_text(&access_token).await.map(|(_, text)| text).map_err(to_py_err)
         })
     }
 }

@@ -25,6 +25,7 @@ from logto.LogtoException import (
     LogtoCallbackError,
     LogtoConfigError,
     LogtoNotAuthenticated,
+    LogtoOrganizationError,
     LogtoOrganizationsScopeMissing,
     LogtoRedirectUriMismatch,
     LogtoReservedParameter,
@@ -202,9 +203,10 @@ def test_organization_tokens(client: LogtoClient):
         assert set(claims.scope.split()) == {"read:org", "write:org"}
         globex = await client.getOrganizationTokenClaims("org-globex")
         assert globex.scope == "read:org"
-        with pytest.raises(LogtoServerError) as denied:
+        with pytest.raises(LogtoOrganizationError) as denied:
             await client.getOrganizationToken("org-initech")
-        assert denied.value.status == 403 and denied.value.error == "access_denied"
+        assert denied.value.reason == "not_member" and denied.value.organization_id == "org-initech"
+        assert denied.value.oauth_error == "access_denied" and denied.value.http_status == 403
         assert isinstance(denied.value, LogtoException)
 
     asyncio.run(scenario())
@@ -289,8 +291,28 @@ def test_access_denied(idp, redirect_uri):
 
 def test_wrong_redirect_uri(idp, redirect_uri):
     client, _, state = started(idp, redirect_uri)
-    with pytest.raises(LogtoRedirectUriMismatch, match="does not match the redirect URI"):
+    with pytest.raises(LogtoRedirectUriMismatch, match="`/other/callback`.*`/callback`") as refused:
         asyncio.run(client.handleSignInCallback(f"http://127.0.0.1:1/other/callback?code=a&state={state}"))
+    assert refused.value.kind == "callback" and refused.value.http_status == 400
+
+
+@pytest.mark.parametrize("seen_as", ["http://app:8000/callback", "http://localhost/callback", "/callback"])
+def test_callback_seen_at_another_origin_completes(idp, redirect_uri, seen_as):
+    """Behind a reverse proxy or under a test client the app sees another origin: the path and
+    `state`, PKCE and `iss` are what count, as with the official SDK."""
+    client = LogtoClient(config_for(idp))
+    callback = idp.login(asyncio.run(client.signIn(redirect_uri))).replace(redirect_uri, seen_as)
+    asyncio.run(client.handleSignInCallback(callback))
+    assert client.isAuthenticated()
+
+
+def test_strict_callback_origin(idp, redirect_uri):
+    client = LogtoClient(config_for(idp, strictCallbackOrigin=True))
+    callback = idp.login(asyncio.run(client.signIn(redirect_uri)))
+    with pytest.raises(LogtoRedirectUriMismatch, match="origin"):
+        asyncio.run(client.handleSignInCallback(callback.replace(redirect_uri, "http://app:8000/callback")))
+    asyncio.run(client.handleSignInCallback(callback))
+    assert client.isAuthenticated()
 
 
 def test_no_session_and_replay(idp, redirect_uri):
@@ -368,29 +390,31 @@ def test_rs256_server(redirect_uri):
         server.stop()
 
 
-def test_write_back_stores_the_refresh_token_first_and_tries_every_key(idp):
-    """A failing write of one key neither skips the others nor loses a rotated refresh token."""
-    from logto import Storage
-    from logto.LogtoException import LogtoStorageError
+def test_write_back_keeps_the_rotated_refresh_token_when_a_write_fails(idp, redirect_uri):
+    """The core's change log is applied in its order, every write tried: a failing write of the
+    access-token cache neither loses the rotated refresh token nor skips the ID token."""
 
-    class FlakyStorage(Storage):
+    class FlakyStorage(MemoryStorage):
         def __init__(self) -> None:
+            super().__init__()
+            self.failing = False
             self.writes: list = []
 
-        def get(self, key):
-            return None
-
         def set(self, key, value):
-            if key == "accessTokenMap":
-                raise RuntimeError("disk full")
             self.writes.append(key)
-
-        def delete(self, key):
-            self.writes.append(("delete", key))
+            if self.failing and key == "accessTokenMap":
+                raise RuntimeError("disk full")
+            super().set(key, value)
 
     storage = FlakyStorage()
-    client = LogtoClient(config_for(idp), storage=storage)
-    changes = [("idToken", "id"), ("refreshToken", "rotated"), ("accessTokenMap", "{}"), ("signInSession", None)]
+    config = config_for(idp, appSecret=None, resources=[API_RESOURCE], scopes=["read:data"])
+    client = LogtoClient(config, storage=storage)
+    asyncio.run(sign_in(idp, client, redirect_uri))
+    before = storage.get("refreshToken")
+    storage.failing, storage.writes = True, []
     with pytest.raises(LogtoStorageError, match="disk full"):
-        client._apply(changes)
-    assert storage.writes == ["refreshToken", ("delete", "signInSession"), "idToken"]
+        asyncio.run(client.getAccessToken(API_RESOURCE))
+    assert storage.writes == ["refreshToken", "idToken", "accessTokenMap"], storage.writes
+    assert storage.get("refreshToken") not in (None, before), "the public client's rotated token is kept"
+    storage.failing = False
+    assert asyncio.run(client.getAccessToken(API_RESOURCE)), "the session still works"

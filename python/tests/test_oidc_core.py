@@ -62,10 +62,10 @@ def b64(value: dict) -> str:
 
 
 def test_decode_tokens():
-    claims = {"iss": "https://t/oidc", "sub": "u1", "aud": "app", "exp": 2, "iat": 1, "at_hash": "h"}
+    claims = {"iss": "https://t/oidc", "sub": "u1", "aud": "app", "exp": 2, "iat": 1, "at_hash": "h", "extra_claim": "x"}
     token = f"{b64({'alg': 'ES384'})}.{b64(claims)}.c2ln"
     decoded = OidcCore.decodeIdToken(token)
-    assert decoded.sub == "u1" and decoded.__pydantic_extra__ == {"at_hash": "h"}
+    assert decoded.sub == "u1" and decoded.at_hash == "h" and decoded.__pydantic_extra__ == {"extra_claim": "x"}
     assert json.loads(decoded.model_dump_json(exclude_unset=True)) == claims
     access = OidcCore.decodeAccessToken(f"{b64({'alg': 'ES384'})}.{b64({**claims, 'scope': 'a b'})}.c2ln")
     assert access.scope == "a b"

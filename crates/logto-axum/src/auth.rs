@@ -6,16 +6,21 @@ use crate::settings::{AuthSettings, is_local_path};
 use crate::storage::SessionStorage;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use logto::{FirstScreen, LogtoClient, LogtoError, SignInOptions, StorageError};
+use axum::routing::{get, post};
+use logto::{Callback, CallbackParams, FirstScreen, LogtoClient, LogtoError, SignInOptions, StorageError};
 use serde::Deserialize;
 use std::sync::Arc;
-use tower_sessions::Session;
+use std::time::Duration;
+use tower_sessions::{Expiry, Session};
 
 /// The session key of the local path to return to after the callback.
 const RETURN_TO_KEY: &str = "logto_axum.returnTo";
+
+/// How long a session that only holds a sign-in in progress lives without activity: an
+/// abandoned sign-in must not keep a session record for the store's full lifetime.
+pub const SIGN_IN_SESSION_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// The Logto integration of one app: the shared [`LogtoClient`] (HTTP pool, discovery, keys) and
 /// the route settings. Cheap to clone.
@@ -90,17 +95,21 @@ impl LogtoAuth {
         axum::Extension(self.clone())
     }
 
-    /// The sign-in, sign-up, callback and sign-out routes (sign-out answers GET and POST).
+    /// The sign-in, sign-up, callback and sign-out routes. Sign-out answers POST (from a form
+    /// of this site: a cross-site request is refused), and GET too when
+    /// [`AuthSettings::sign_out_on_get`](crate::AuthSettings::sign_out_on_get) is on.
     pub fn routes<S>(&self) -> Router<S>
     where
         S: Clone + Send + Sync + 'static,
     {
         let settings = self.settings();
+        let sign_out_route =
+            if settings.sign_out_on_get { get(sign_out).post(sign_out) } else { post(sign_out) };
         Router::new()
             .route(&settings.sign_in_path, get(sign_in))
             .route(&settings.sign_up_path, get(sign_up))
             .route(&settings.callback_path, get(callback))
-            .route(&settings.sign_out_path, get(sign_out).post(sign_out))
+            .route(&settings.sign_out_path, sign_out_route)
             .with_state(self.clone())
     }
 
@@ -120,18 +129,24 @@ impl LogtoAuth {
             Some(target) => session.insert(RETURN_TO_KEY, target).await.map_err(storage_error)?,
             None => drop(session.remove_value(RETURN_TO_KEY).await.map_err(storage_error)?),
         }
-        Ok(self.client_for(session).sign_in(options).await?)
+        let client = self.client_for(session.clone());
+        if !client.is_authenticated().await? {
+            // Until the callback completes, the session holds nothing worth keeping long.
+            session.set_expiry(Some(Expiry::OnInactivity(seconds(SIGN_IN_SESSION_TIMEOUT))));
+        }
+        Ok(client.sign_in(options).await?)
     }
 
     /// Completes the sign-in from the callback request's URI and returns where to send the
-    /// browser. The session id is renewed on success (no session fixation).
+    /// browser. The session id is renewed on success (no session fixation), and the session
+    /// gets the store's full lifetime back.
     pub async fn finish_sign_in(&self, session: Session, uri: &Uri) -> Result<String, AuthError> {
-        let mut callback_url = self.settings().redirect_uri();
-        if let Some(query) = uri.query() {
-            callback_url.push('?');
-            callback_url.push_str(query);
-        }
-        self.client_for(session.clone()).handle_sign_in_callback(&callback_url).await?;
+        let params = CallbackParams::from_query(uri.query().unwrap_or_default()).map_err(LogtoError::from)?;
+        // The router reached this handler on the callback route, so where the callback arrived
+        // is already decided; behind a path-rewriting proxy the request path may differ from
+        // the redirect URI's, so only the parameters go to the core.
+        self.client_for(session.clone()).handle_callback(Callback::from(params)).await?;
+        session.set_expiry(None);
         session.cycle_id().await.map_err(storage_error)?;
         let return_to: Option<String> = session.remove(RETURN_TO_KEY).await.map_err(storage_error)?;
         Ok(return_to
@@ -147,6 +162,25 @@ impl LogtoAuth {
         session.flush().await.map_err(storage_error)?;
         Ok(result?)
     }
+
+    /// Whether a state-changing request comes from this site: its `Origin` (or, without one,
+    /// `Sec-Fetch-Site`) must not name another site. The session cookie is `SameSite=Lax`, so a
+    /// cross-site POST does not carry it anyway; this refuses it outright.
+    fn same_origin(&self, headers: &HeaderMap) -> bool {
+        if let Some(origin) = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) {
+            let ours =
+                url::Url::parse(&self.settings().base_url).map(|url| url.origin().ascii_serialization());
+            return ours.is_ok_and(|ours| ours == origin);
+        }
+        match headers.get("sec-fetch-site").and_then(|value| value.to_str().ok()) {
+            Some(site) => matches!(site, "same-origin" | "none"),
+            None => true,
+        }
+    }
+}
+
+fn seconds(duration: Duration) -> tower_sessions::cookie::time::Duration {
+    tower_sessions::cookie::time::Duration::seconds(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn storage_error(error: tower_sessions::session::Error) -> AuthError {
@@ -179,7 +213,11 @@ async fn callback(State(auth): State<LogtoAuth>, session: Session, uri: Uri) -> 
     }
 }
 
-async fn sign_out(State(auth): State<LogtoAuth>, session: Session) -> Response {
+async fn sign_out(State(auth): State<LogtoAuth>, session: Session, headers: HeaderMap) -> Response {
+    if !auth.same_origin(&headers) {
+        tracing::info!("refused a cross-site sign-out request");
+        return (StatusCode::FORBIDDEN, "cross-site sign-out refused").into_response();
+    }
     match auth.sign_out(session).await {
         Ok(url) => found(&url),
         Err(error) => error.into_response(),

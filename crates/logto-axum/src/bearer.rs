@@ -164,9 +164,14 @@ impl IntoResponse for BearerRejection {
         let challenge = self.error.www_authenticate(self.realm.as_deref());
         let challenge =
             HeaderValue::from_str(&challenge).unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+        let fallback = if status == StatusCode::SERVICE_UNAVAILABLE {
+            "temporarily_unavailable"
+        } else {
+            "unauthorized"
+        };
         let body = serde_json::json!({
-            "error": self.error.error_code().unwrap_or("unauthorized"),
-            "error_description": self.error.to_string(),
+            "error": self.error.error_code().unwrap_or(fallback),
+            "error_description": self.error.description(),
         });
         (status, [(header::WWW_AUTHENTICATE, challenge)], Json(body)).into_response()
     }

@@ -1,21 +1,25 @@
-//! [`AuthError`]: a core error answered as a small HTML error page with the right status, for
-//! the auth routes (a failed callback must never panic or show a blank page).
+//! [`AuthError`]: a core error answered as a small HTML error page with the status its
+//! [`ErrorKind`] calls for. Client-caused failures keep their helpful text; server-side failures
+//! show a generic page and keep the details in the log.
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use logto::LogtoError;
 use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-/// A failed sign-in, callback or sign-out, answered as an HTML error page.
+/// A failed sign-in, callback, sign-out or token request, answered as an HTML error page.
 ///
 /// ```
 /// use axum::http::StatusCode;
-/// use logto::LogtoError;
+/// use logto::{CallbackError, LogtoError};
 /// use logto_axum::AuthError;
 ///
-/// let denied = AuthError::from(LogtoError::Callback { error: "access_denied".into(), error_description: None });
+/// let denied = AuthError::from(LogtoError::from(CallbackError::Denied { error: "access_denied".into(), error_description: None }));
 /// assert_eq!(denied.status(), StatusCode::FORBIDDEN);
-/// assert_eq!(AuthError::from(LogtoError::StateMismatch).status(), StatusCode::BAD_REQUEST);
+/// assert_eq!(AuthError::from(LogtoError::from(CallbackError::StateMismatch)).status(), StatusCode::BAD_REQUEST);
+/// assert_eq!(AuthError::from(LogtoError::Timeout { endpoint: "https://t/oidc/token".into() }).status(), StatusCode::GATEWAY_TIMEOUT);
 /// ```
 #[derive(Debug)]
 pub struct AuthError(pub LogtoError);
@@ -39,39 +43,30 @@ impl std::error::Error for AuthError {
 }
 
 impl AuthError {
-    /// The HTTP status: 400 for a bad or stale callback, 403 when the user or the server denied
-    /// the sign-in, 401 when nobody is signed in, 502/504 when the identity server failed, 500
-    /// otherwise.
+    /// The HTTP status: [`LogtoError::http_status`], the same decision every face makes.
     pub fn status(&self) -> StatusCode {
-        match &self.0 {
-            LogtoError::Callback { error, .. } if error == "access_denied" => StatusCode::FORBIDDEN,
-            LogtoError::Callback { .. }
-            | LogtoError::StateMismatch
-            | LogtoError::MissingCode
-            | LogtoError::RedirectUriMismatch { .. }
-            | LogtoError::SignInSessionMissing
-            | LogtoError::InvalidCallbackUrl(_)
-            | LogtoError::CallbackIssuerMismatch { .. } => StatusCode::BAD_REQUEST,
-            LogtoError::NotAuthenticated => StatusCode::UNAUTHORIZED,
-            LogtoError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-            LogtoError::Network { .. }
-            | LogtoError::Server { .. }
-            | LogtoError::InvalidResponse { .. }
-            | LogtoError::InvalidIdToken(_)
-            | LogtoError::DiscoveryIssuerMismatch { .. }
-            | LogtoError::UserInfoSubjectMismatch => StatusCode::BAD_GATEWAY,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// A short title for the page.
     pub fn title(&self) -> &'static str {
         match self.status() {
-            StatusCode::FORBIDDEN => "Sign-in was denied",
+            StatusCode::FORBIDDEN => "Access was denied",
             StatusCode::BAD_REQUEST => "Sign-in could not be completed",
-            StatusCode::UNAUTHORIZED => "Not signed in",
+            StatusCode::UNAUTHORIZED => "Please sign in again",
             StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => "The identity server is unavailable",
-            _ => "Authentication error",
+            _ => "Something went wrong",
+        }
+    }
+
+    /// The text shown to the user: the error itself for client-caused failures (it helps fix
+    /// a misconfigured redirect URI), a generic sentence for server-side ones (their details,
+    /// such as addresses of internal services, stay in the log).
+    pub fn public_message(&self) -> String {
+        if self.status().is_server_error() {
+            "Please try again in a moment. The details are in the application's log.".to_owned()
+        } else {
+            self.0.to_string()
         }
     }
 }
@@ -80,18 +75,52 @@ impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
-            tracing::error!(error = %self.0, "authentication failed");
+            tracing::error!(error = %self.0, status = status.as_u16(), "authentication failed");
         } else {
-            tracing::info!(error = %self.0, "authentication failed");
+            log_client_error(&self.0, status);
         }
         let page = format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-             <body><h1>{title}</h1><p id=\"auth-error\">{message}</p><p><a href=\"/\">Back to the app</a></p>\
-             </body></html>",
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+             <body style=\"font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem\">\
+             <h1>{title}</h1><p id=\"auth-error\">{message}</p>\
+             <p><a href=\"/\">Back to the app</a></p></body></html>",
             title = self.title(),
-            message = escape_html(&self.0.to_string()),
+            message = escape_html(&self.public_message()),
         );
         (status, Html(page)).into_response()
+    }
+}
+
+/// At most this many client-caused failures are logged per window; the rest are counted.
+const CLIENT_LOG_BURST: u32 = 20;
+const CLIENT_LOG_WINDOW: Duration = Duration::from_secs(10);
+
+struct LogWindow {
+    started: Option<Instant>,
+    logged: u32,
+    suppressed: u64,
+}
+
+static CLIENT_LOG: Mutex<LogWindow> = Mutex::new(LogWindow { started: None, logged: 0, suppressed: 0 });
+
+/// Logs a client-caused failure at INFO, rate-limited: a flood of bad callbacks or dead sessions
+/// must not flood the log.
+fn log_client_error(error: &LogtoError, status: StatusCode) {
+    let mut window = CLIENT_LOG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let now = Instant::now();
+    if window.started.is_none_or(|started| now.duration_since(started) >= CLIENT_LOG_WINDOW) {
+        if window.suppressed > 0 {
+            tracing::info!(suppressed = window.suppressed, "similar authentication failures were not logged");
+        }
+        *window = LogWindow { started: Some(now), logged: 0, suppressed: 0 };
+    }
+    if window.logged < CLIENT_LOG_BURST {
+        window.logged += 1;
+        drop(window);
+        tracing::info!(%error, status = status.as_u16(), "authentication refused");
+    } else {
+        window.suppressed += 1;
     }
 }
 
@@ -113,4 +142,41 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use logto::{CallbackError, ServerError};
+
+    fn server(status: u16, error: &str) -> AuthError {
+        AuthError(LogtoError::Server(
+            ServerError::new("https://t/oidc/token", status).with_error(error, None),
+        ))
+    }
+
+    #[test]
+    fn statuses_follow_who_caused_the_failure() {
+        assert_eq!(server(400, "invalid_grant").status(), StatusCode::BAD_REQUEST);
+        assert_eq!(server(503, "server_error").status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(
+            AuthError(LogtoError::SignInRequired { reason: "x".into() }).status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[test]
+    fn server_side_failures_show_a_generic_page() {
+        let network = AuthError(LogtoError::InvalidResponse {
+            endpoint: "http://10.1.2.3:6379/secret-internal".into(),
+            reason: "boom".into(),
+        });
+        assert!(!network.public_message().contains("10.1.2.3"));
+        let callback = AuthError(LogtoError::from(CallbackError::PathMismatch {
+            redirect_uri: "https://app/callback".into(),
+            expected_path: "/callback".into(),
+            actual_path: "/cb".into(),
+        }));
+        assert!(callback.public_message().contains("/cb"));
+    }
 }

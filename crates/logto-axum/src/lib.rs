@@ -72,14 +72,15 @@ mod settings;
 mod storage;
 mod user;
 
-pub use auth::LogtoAuth;
+pub use auth::{LogtoAuth, SIGN_IN_SESSION_TIMEOUT};
 pub use bearer::{BearerAuth, BearerAuthLayer, BearerClaims, BearerRejection};
 pub use error::{AuthError, escape_html};
 pub use session::{DEFAULT_COOKIE_NAME, SessionConfig};
 pub use settings::AuthSettings;
 pub use storage::{SESSION_KEY_PREFIX, SessionStorage};
 pub use user::{
-    ExtractorError, JsonUnauthorized, RedirectToSignIn, SessionClient, SignedInUser, Unauthenticated,
+    AuthRejection, ExtractorError, JsonUnauthorized, RedirectToSignIn, SessionClient, SignedInUser,
+    Unauthenticated,
 };
 
 /// The session crate this integration is built on (for `MemoryStore`, `Session`, ...).

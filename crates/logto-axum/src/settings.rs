@@ -38,6 +38,10 @@ pub struct AuthSettings {
     /// Where the identity server sends the browser after signing out (default `/`); relative
     /// paths are made absolute with `base_url`.
     pub post_sign_out_redirect: String,
+    /// Whether the sign-out route also answers GET (default `false`: POST only, from a form of
+    /// this site). A GET sign-out lets any site sign the user out with a link or an image; turn
+    /// it on only if the app must sign out from a plain link.
+    pub sign_out_on_get: bool,
 }
 
 impl AuthSettings {
@@ -52,7 +56,14 @@ impl AuthSettings {
             sign_out_path: "/sign-out".into(),
             post_sign_in_redirect: "/".into(),
             post_sign_out_redirect: "/".into(),
+            sign_out_on_get: false,
         }
+    }
+
+    /// Lets the sign-out route answer GET as well as POST.
+    pub fn sign_out_on_get(mut self, allow: bool) -> Self {
+        self.sign_out_on_get = allow;
+        self
     }
 
     /// Sets the sign-in path.

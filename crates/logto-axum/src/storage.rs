@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use logto::{PersistKey, Storage, StorageError};
+use std::fmt;
 use tower_sessions::Session;
 
 /// The prefix of the session keys the SDK's values are stored under (`logto.idToken`, ...).
@@ -12,7 +13,9 @@ pub const SESSION_KEY_PREFIX: &str = "logto.";
 ///
 /// The values live in the session store (memory, Redis, ...); the browser only ever receives
 /// the session id cookie, never a token. Changes are saved by the session layer at the end of
-/// the request.
+/// the request, except a new refresh token, which is saved at once: the identity server has
+/// already consumed the old one, so the new one must survive a handler that fails afterwards.
+/// `Debug` prints neither the values nor the session id.
 ///
 /// ```
 /// use logto::{PersistKey, Storage};
@@ -27,7 +30,7 @@ pub const SESSION_KEY_PREFIX: &str = "logto.";
 /// assert_eq!(session.get::<String>("logto.idToken").await.unwrap().as_deref(), Some("a.b.c"));
 /// # });
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SessionStorage {
     session: Session,
 }
@@ -48,6 +51,13 @@ impl SessionStorage {
     }
 }
 
+impl fmt::Debug for SessionStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not even the session id: it is the session's bearer credential.
+        f.debug_struct("SessionStorage").finish_non_exhaustive()
+    }
+}
+
 #[async_trait]
 impl Storage for SessionStorage {
     async fn get(&self, key: PersistKey) -> Result<Option<String>, StorageError> {
@@ -55,7 +65,11 @@ impl Storage for SessionStorage {
     }
 
     async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
-        self.session.insert(&Self::key(key), value).await.map_err(StorageError::new)
+        self.session.insert(&Self::key(key), value).await.map_err(StorageError::new)?;
+        if key == PersistKey::RefreshToken {
+            self.session.save().await.map_err(StorageError::new)?;
+        }
+        Ok(())
     }
 
     async fn delete(&self, key: PersistKey) -> Result<(), StorageError> {

@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use logto::{IdTokenClaims, LogtoClient, LogtoError, UserInfoResponse};
+use logto::{AccessToken, IdTokenClaims, LogtoClient, LogtoError, TokenTarget, UserInfoResponse};
 use std::fmt;
 use std::marker::PhantomData;
 use tower_sessions::Session;
@@ -118,18 +118,19 @@ impl<R> SignedInUser<R> {
         self.client.fetch_user_info().await
     }
 
-    /// An access token for the API `resource` (cached in the session, refreshed when needed).
-    pub async fn access_token(&self, resource: &str) -> logto::Result<String> {
-        self.client.get_access_token(resource).await
+    /// An access token for `target` (an API resource, an organization, ...), cached in the
+    /// session and refreshed when needed.
+    pub async fn access_token(&self, target: impl Into<TokenTarget>) -> logto::Result<AccessToken> {
+        self.client.get_access_token(target).await
     }
 
     /// An organization token for `organization_id`.
-    pub async fn organization_token(&self, organization_id: &str) -> logto::Result<String> {
+    pub async fn organization_token(&self, organization_id: &str) -> logto::Result<AccessToken> {
         self.client.get_organization_token(organization_id).await
     }
 }
 
-/// Why an extractor could not run at all (a missing layer, a broken session store): `500`.
+/// Why an extractor could not run at all (a missing layer): `500`.
 #[derive(Debug)]
 pub struct ExtractorError(&'static str);
 
@@ -140,30 +141,54 @@ impl IntoResponse for ExtractorError {
     }
 }
 
-async fn session_client(parts: &mut Parts) -> Result<(LogtoAuth, LogtoClient), Response> {
-    let auth = parts.extensions.get::<LogtoAuth>().cloned().ok_or_else(|| {
-        ExtractorError("LogtoAuth is not in the request extensions: add `.layer(auth.layer())`")
-            .into_response()
-    })?;
-    let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| {
-        ExtractorError("no session: add a session layer (`SessionConfig::layer`) outside the routes")
-            .into_response()
-    })?;
+/// Why [`SignedInUser`] or [`SessionClient`] refused a request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// Nobody is signed in: the extractor's [`Unauthenticated`] answer (a redirect or a 401).
+    NotSignedIn(Box<Response>),
+    /// The session store or the identity server failed.
+    Failed(AuthError),
+    /// A layer is missing.
+    Misconfigured(ExtractorError),
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotSignedIn(response) => *response,
+            Self::Failed(error) => error.into_response(),
+            Self::Misconfigured(error) => error.into_response(),
+        }
+    }
+}
+
+fn auth_of(parts: &Parts) -> Result<LogtoAuth, AuthRejection> {
+    parts.extensions.get::<LogtoAuth>().cloned().ok_or(AuthRejection::Misconfigured(ExtractorError(
+        "LogtoAuth is not in the request extensions: add `.layer(auth.layer())`",
+    )))
+}
+
+fn session_client(parts: &Parts) -> Result<(LogtoAuth, LogtoClient), AuthRejection> {
+    let auth = auth_of(parts)?;
+    let session = parts.extensions.get::<Session>().cloned().ok_or(AuthRejection::Misconfigured(
+        ExtractorError("no session: add a session layer (`SessionConfig::layer`) outside the routes"),
+    ))?;
     let client = auth.client_for(session);
     Ok((auth, client))
 }
 
-async fn signed_in<R>(parts: &mut Parts) -> Result<Option<SignedInUser<R>>, Response> {
-    let (_, client) = session_client(parts).await?;
+async fn signed_in<R>(parts: &Parts) -> Result<Option<SignedInUser<R>>, AuthRejection> {
+    let (_, client) = session_client(parts)?;
     match client.get_id_token_claims().await {
         Ok(claims) => Ok(Some(SignedInUser { claims, client, behaviour: PhantomData })),
-        Err(LogtoError::NotAuthenticated) => Ok(None),
+        Err(error) if error.is_sign_in_required() => Ok(None),
         Err(LogtoError::InvalidIdToken(error)) => {
             // An unreadable stored token is as good as none: let the user sign in again.
             tracing::warn!(%error, "ignoring an unreadable ID token in the session");
             Ok(None)
         }
-        Err(error) => Err(AuthError(error).into_response()),
+        Err(error) => Err(AuthRejection::Failed(AuthError(error))),
     }
 }
 
@@ -172,17 +197,12 @@ where
     S: Send + Sync,
     R: Unauthenticated,
 {
-    type Rejection = Response;
+    type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match signed_in(parts).await? {
             Some(user) => Ok(user),
-            None => {
-                let auth = parts.extensions.get::<LogtoAuth>().cloned().ok_or_else(|| {
-                    ExtractorError("LogtoAuth is not in the request extensions").into_response()
-                })?;
-                Err(R::respond(&auth, parts))
-            }
+            None => Err(AuthRejection::NotSignedIn(Box::new(R::respond(&auth_of(parts)?, parts)))),
         }
     }
 }
@@ -192,7 +212,7 @@ where
     S: Send + Sync,
     R: Unauthenticated,
 {
-    type Rejection = Response;
+    type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
         signed_in(parts).await
@@ -211,9 +231,9 @@ where
 pub struct SessionClient(pub LogtoClient);
 
 impl<S: Send + Sync> FromRequestParts<S> for SessionClient {
-    type Rejection = Response;
+    type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(session_client(parts).await?.1))
+        Ok(Self(session_client(parts)?.1))
     }
 }

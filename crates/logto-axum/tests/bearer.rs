@@ -25,7 +25,7 @@ async fn api_token(idp: &TestIdp) -> (LogtoClient, String) {
     let sign_in = client.sign_in("http://127.0.0.1:1/callback").await.unwrap();
     client.handle_sign_in_callback(&idp.login(&sign_in).await).await.unwrap();
     let token = client.get_access_token(resources::API).await.unwrap();
-    (client, token)
+    (client, token.into_secret())
 }
 
 async fn verifier(client: &LogtoClient, audience: &str) -> AccessTokenVerifier {

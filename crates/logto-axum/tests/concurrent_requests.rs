@@ -18,14 +18,14 @@ async fn token(user: SignedInUser, Path(audience): Path<String>) -> Result<Strin
         None if audience == "api" => user.access_token(resources::API).await?,
         None => user.access_token("").await?,
     };
-    Ok(format!("{} bytes", token.len()))
+    Ok(format!("{} bytes", token.secret().len()))
 }
 
 async fn start(idp: &TestIdp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
     let config = LogtoConfig::new(idp.endpoint(), clients::PUBLIC_ID)
-        .with_scopes([UserInfoScope::Organizations.as_str(), "read:data"])
+        .with_scopes([UserInfoScope::Organizations, "read:data"])
         .with_resources([resources::API]);
     let auth =
         LogtoAuth::new(LogtoClient::builder(config).build().expect("client"), AuthSettings::new(&base))

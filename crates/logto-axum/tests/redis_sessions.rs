@@ -81,7 +81,7 @@ async fn sessions_live_in_redis_and_are_shared_between_instances() {
         "anonymous"
     );
 
-    let out = browser.get(format!("{app2}/sign-out")).send().await.unwrap();
+    let out = browser.post(format!("{app2}/sign-out")).send().await.unwrap();
     assert_eq!(out.status(), 302);
     let gone: Option<Vec<u8>> = inspector.get(id.as_str()).await.unwrap();
     assert!(gone.is_none(), "sign-out deletes the session from Redis");

@@ -130,7 +130,7 @@ async fn configurable_paths_and_redirects() {
     assert_eq!(query_param(&sign_in_url, "redirect_uri"), Some(format!("{base}/auth/callback")));
     let done = browser.get(idp.login(&sign_in_url).await).send().await.unwrap();
     assert_eq!(location(&done), "/welcome");
-    let out = browser.get(format!("{base}/auth/logout")).send().await.unwrap();
+    let out = browser.post(format!("{base}/auth/logout")).send().await.unwrap();
     assert_eq!(query_param(&location(&out), "post_logout_redirect_uri"), Some(format!("{base}/bye")));
     assert_eq!(browser.get(format!("{base}/sign-in")).send().await.unwrap().status(), 404);
 }
@@ -183,13 +183,15 @@ async fn callback_errors_render_an_error_page() {
     let missing = browser3.get(format!("{base}/callback?state={state}&iss={iss}")).send().await.unwrap();
     assert_eq!(missing.status(), 400);
 
-    // A code the server never issued: the token endpoint refuses (502, the server's fault or ours).
+    // A code the server never issued: the token endpoint refuses with 400 invalid_grant, a
+    // client-caused failure (400), not an unavailable server (502).
     let browser4 = browser();
     let start = browser4.get(format!("{base}/sign-in")).send().await.unwrap();
     let state = query_param(&location(&start), "state").unwrap();
     let bad =
         browser4.get(format!("{base}/callback?code=bogus&state={state}&iss={iss}")).send().await.unwrap();
-    assert_eq!(bad.status(), 502);
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("invalid_grant"));
 }
 
 #[tokio::test]
@@ -216,6 +218,35 @@ async fn sign_out_clears_the_session_and_ends_the_idp_session() {
         "anonymous"
     );
     assert_eq!(browser.get(format!("{base}/protected")).send().await.unwrap().status(), 302);
-    // GET works too (links), even with nobody signed in.
-    assert_eq!(browser.get(format!("{base}/sign-out")).send().await.unwrap().status(), 302);
+    // Signing out is a POST: a link or an image on another site cannot sign the user out.
+    assert_eq!(browser.get(format!("{base}/sign-out")).send().await.unwrap().status(), 405);
+}
+
+#[tokio::test]
+async fn a_cross_site_sign_out_is_refused_and_get_is_a_switch() {
+    let idp = TestIdp::start().await;
+    let base = start_app(&idp, MemoryStore::default(), |s| s).await;
+    let browser = browser();
+    sign_in(&idp, &browser, &format!("{base}/sign-in")).await;
+    let cross_site = browser
+        .post(format!("{base}/sign-out"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let fetched =
+        browser.post(format!("{base}/sign-out")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(fetched.status(), 403);
+    assert_eq!(
+        browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(),
+        demo_user::SUB,
+        "still signed in"
+    );
+    let same_site =
+        browser.post(format!("{base}/sign-out")).header("origin", base.as_str()).send().await.unwrap();
+    assert_eq!(same_site.status(), 302);
+
+    let with_get = start_app(&idp, MemoryStore::default(), |s| s.sign_out_on_get(true)).await;
+    assert_eq!(browser.get(format!("{with_get}/sign-out")).send().await.unwrap().status(), 302);
 }

@@ -1,7 +1,9 @@
 //! [`LogtoConfig`]: which Logto tenant and application, and which scopes and resources to ask for.
 
+use crate::error::{LogtoError, Result};
 use crate::models::{ReservedResource, UserInfoScope};
-use std::fmt;
+use crate::oidc::Issuer;
+use crate::secret::AppSecret;
 
 /// The scopes every sign-in asks for.
 pub const DEFAULT_SCOPES: [&str; 3] = ["openid", "offline_access", "profile"];
@@ -15,20 +17,21 @@ pub const DEFAULT_SCOPES: [&str; 3] = ["openid", "offline_access", "profile"];
 ///
 /// let config = LogtoConfig::new("https://tenant.logto.app", "my-app-id")
 ///     .with_app_secret("my-app-secret")
-///     .with_scopes([UserInfoScope::Email, UserInfoScope::Email])
+///     .with_scopes([UserInfoScope::Email, UserInfoScope::Email, "custom_data"])
 ///     .with_resources(["https://api.example.com"]);
-/// assert_eq!(config.effective_scopes(), ["openid", "offline_access", "profile", "email"]);
+/// assert_eq!(config.effective_scopes(), ["openid", "offline_access", "profile", "email", "custom_data"]);
 /// assert!(!format!("{config:?}").contains("my-app-secret"));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LogtoConfig {
-    /// The Logto endpoint, e.g. `https://tenant.logto.app` (the issuer is `{endpoint}/oidc`).
+    /// The Logto endpoint, e.g. `https://tenant.logto.app` (the issuer is `{endpoint}/oidc`; an
+    /// endpoint given as the issuer, ending in `/oidc`, works too).
     pub endpoint: String,
     /// The application (client) id.
     pub app_id: String,
     /// The application secret of a confidential (traditional web) app; `None` for a public app.
-    pub app_secret: Option<String>,
+    pub app_secret: Option<AppSecret>,
     /// Extra scopes; `openid`, `offline_access` and `profile` are always added.
     pub scopes: Vec<String>,
     /// API resources to request at sign-in.
@@ -61,16 +64,17 @@ impl LogtoConfig {
     /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_app_secret("s");
     /// assert!(config.is_confidential());
     /// ```
-    pub fn with_app_secret(mut self, secret: impl Into<String>) -> Self {
+    pub fn with_app_secret(mut self, secret: impl Into<AppSecret>) -> Self {
         self.app_secret = Some(secret.into());
         self
     }
 
-    /// Sets the extra scopes (strings or [`UserInfoScope`]s).
+    /// Sets the extra scopes ([`UserInfoScope`] constants and scope names of your own).
     ///
     /// ```
-    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_scopes(["email", "phone"]);
-    /// assert_eq!(config.scopes, ["email", "phone"]);
+    /// use logto::UserInfoScope;
+    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app").with_scopes([UserInfoScope::Phone, "read:data"]);
+    /// assert_eq!(config.scopes, ["phone", "read:data"]);
     /// ```
     pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         self.scopes = scopes.into_iter().map(Into::into).collect();
@@ -99,34 +103,14 @@ impl LogtoConfig {
         self
     }
 
-    /// The endpoint without trailing slashes.
-    ///
-    /// ```
-    /// let config = logto::LogtoConfig::new("https://t.logto.app//", "app");
-    /// assert_eq!(config.endpoint_base(), "https://t.logto.app");
-    /// ```
-    pub fn endpoint_base(&self) -> &str {
-        self.endpoint.trim_end_matches('/')
-    }
-
-    /// The issuer Logto uses for this endpoint: `{endpoint}/oidc`.
+    /// The issuer of the configured tenant: `{endpoint}/oidc`.
     ///
     /// ```
     /// let config = logto::LogtoConfig::new("https://tenant.logto.app/", "app");
-    /// assert_eq!(config.issuer(), "https://tenant.logto.app/oidc");
+    /// assert_eq!(config.issuer().unwrap().as_str(), "https://tenant.logto.app/oidc");
     /// ```
-    pub fn issuer(&self) -> String {
-        format!("{}/oidc", self.endpoint_base())
-    }
-
-    /// The discovery document URL.
-    ///
-    /// ```
-    /// let config = logto::LogtoConfig::new("https://t.logto.app", "app");
-    /// assert_eq!(config.discovery_url(), "https://t.logto.app/oidc/.well-known/openid-configuration");
-    /// ```
-    pub fn discovery_url(&self) -> String {
-        format!("{}/.well-known/openid-configuration", self.issuer())
+    pub fn issuer(&self) -> Result<Issuer> {
+        Issuer::from_endpoint(&self.endpoint)
     }
 
     /// The scopes sent at sign-in: the defaults, then the configured ones, without duplicates.
@@ -136,13 +120,7 @@ impl LogtoConfig {
     /// assert_eq!(config.effective_scopes(), ["openid", "offline_access", "profile", "email"]);
     /// ```
     pub fn effective_scopes(&self) -> Vec<String> {
-        let mut scopes: Vec<String> = Vec::with_capacity(DEFAULT_SCOPES.len() + self.scopes.len());
-        for scope in DEFAULT_SCOPES.iter().copied().chain(self.scopes.iter().map(String::as_str)) {
-            if !scope.is_empty() && !scopes.iter().any(|s| s == scope) {
-                scopes.push(scope.to_owned());
-            }
-        }
-        scopes
+        dedup(DEFAULT_SCOPES.iter().copied().chain(self.scopes.iter().map(String::as_str)))
     }
 
     /// The resources sent at sign-in: the configured ones, plus the organizations resource when
@@ -154,15 +132,8 @@ impl LogtoConfig {
     /// assert_eq!(config.effective_resources(), ["urn:logto:resource:organizations"]);
     /// ```
     pub fn effective_resources(&self) -> Vec<String> {
-        let mut resources: Vec<String> = Vec::with_capacity(self.resources.len() + 1);
-        let organizations =
-            self.has_organizations_scope().then_some(ReservedResource::Organizations.as_str());
-        for resource in self.resources.iter().map(String::as_str).chain(organizations) {
-            if !resource.is_empty() && !resources.iter().any(|r| r == resource) {
-                resources.push(resource.to_owned());
-            }
-        }
-        resources
+        let organizations = self.has_organizations_scope().then_some(ReservedResource::Organizations);
+        dedup(self.resources.iter().map(String::as_str).chain(organizations))
     }
 
     /// Whether the organizations scope is configured (needed for organization tokens).
@@ -172,7 +143,7 @@ impl LogtoConfig {
     /// assert!(config.has_organizations_scope());
     /// ```
     pub fn has_organizations_scope(&self) -> bool {
-        self.scopes.iter().any(|scope| scope == UserInfoScope::Organizations.as_str())
+        self.scopes.iter().any(|scope| scope == UserInfoScope::Organizations)
     }
 
     /// Whether the app authenticates with a secret.
@@ -185,29 +156,22 @@ impl LogtoConfig {
         self.app_secret.is_some()
     }
 
-    pub(crate) fn validate(&self) -> crate::Result<url::Url> {
-        let invalid = |reason: String| crate::LogtoError::InvalidConfig(reason);
-        let url = url::Url::parse(self.endpoint_base())
-            .map_err(|e| invalid(format!("endpoint `{}` is not a URL: {e}", self.endpoint)))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-            return Err(invalid(format!("endpoint `{}` must be an http(s) URL", self.endpoint)));
-        }
+    /// Checks the configuration and returns the issuer.
+    pub(crate) fn validate(&self) -> Result<Issuer> {
         if self.app_id.is_empty() {
-            return Err(invalid("app id is empty".to_owned()));
+            return Err(LogtoError::InvalidConfig("app id is empty".to_owned()));
         }
-        Ok(url)
+        self.issuer()
     }
 }
 
-impl fmt::Debug for LogtoConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogtoConfig")
-            .field("endpoint", &self.endpoint)
-            .field("app_id", &self.app_id)
-            .field("app_secret", &self.app_secret.as_ref().map(|_| "<redacted>"))
-            .field("scopes", &self.scopes)
-            .field("resources", &self.resources)
-            .field("prompt", &self.prompt)
-            .finish()
+/// The non-empty values, each once, in their first order.
+fn dedup<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for value in values {
+        if !value.is_empty() && !out.iter().any(|v| v == value) {
+            out.push(value.to_owned());
+        }
     }
+    out
 }

@@ -1,4 +1,6 @@
-//! The one error type of the SDK, and the reasons a token is rejected.
+//! The errors of the SDK: [`LogtoError`] with its groups ([`CallbackError`], [`TokenError`],
+//! [`OrganizationError`], [`ServerError`]) and [`ErrorKind`], the coarse class every face maps to
+//! a status code or an exception.
 
 use std::fmt;
 
@@ -7,16 +9,20 @@ pub type Result<T, E = LogtoError> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in the SDK.
 ///
-/// Match on the variant to tell the cases apart; the `Display` text is written for a developer
-/// reading a log and never contains a token, a secret or a code verifier.
+/// Use [`kind`](Self::kind) or the `is_*` helpers to decide what to do; match on the variant for
+/// the details. The `Display` text is written for a developer reading a log: it names the
+/// endpoint (without query) and the cause chain, and never contains a token, a secret or a code
+/// verifier.
 ///
 /// ```
-/// use logto::LogtoError;
+/// use logto::{ErrorKind, LogtoError};
 ///
 /// fn status_for(error: &LogtoError) -> u16 {
-///     match error {
-///         LogtoError::NotAuthenticated => 401,
-///         LogtoError::Server { status, .. } => *status,
+///     match error.kind() {
+///         ErrorKind::NotAuthenticated | ErrorKind::SignInRequired => 401,
+///         ErrorKind::Callback => 400,
+///         ErrorKind::Network | ErrorKind::Server if error.is_timeout() => 504,
+///         ErrorKind::Network | ErrorKind::Server => 502,
 ///         _ => 500,
 ///     }
 /// }
@@ -28,51 +34,25 @@ pub enum LogtoError {
     /// No user is signed in (no ID token or no refresh token in the storage).
     #[error("not authenticated: sign in first")]
     NotAuthenticated,
-    /// A callback arrived but no sign-in session is stored: the sign-in was never started with
-    /// this storage, or the callback was already handled (a replay).
-    #[error("no sign-in session is stored: start the sign-in again")]
-    SignInSessionMissing,
-    /// The callback URL does not match the redirect URI of the sign-in session by scheme, host,
-    /// port and path.
-    #[error("the callback URL does not match the redirect URI `{expected}` (got `{actual}`)")]
-    RedirectUriMismatch {
-        /// The redirect URI stored when the sign-in started.
-        expected: String,
-        /// The callback URL without its query.
-        actual: String,
+    /// The session's grant is gone (the identity server refused the refresh token: revoked,
+    /// expired or already used). The session's tokens were cleared; the user must sign in again.
+    #[error("the session has ended ({reason}): sign in again")]
+    SignInRequired {
+        /// What the identity server said (for example `invalid_grant: grant request is invalid`).
+        reason: String,
     },
-    /// The callback's `state` is missing or differs from the one stored at sign-in: a forged or
-    /// stale callback.
-    #[error("the callback's state does not match the sign-in session")]
-    StateMismatch,
-    /// The callback carries neither `code` nor `error`.
-    #[error("the callback has no authorization code")]
-    MissingCode,
-    /// The identity server redirected back with an error (for example `access_denied`).
-    #[error("the sign-in failed: {error}{}", fmt_description(.error_description))]
-    Callback {
-        /// The OAuth error code.
-        error: String,
-        /// The server's description of the error, if any.
-        error_description: Option<String>,
-    },
-    /// The callback's `iss` parameter (RFC 9207) is missing or names another issuer.
-    #[error("the callback's issuer {actual:?} is not the expected issuer `{expected}`")]
-    CallbackIssuerMismatch {
-        /// The issuer of the provider metadata.
-        expected: String,
-        /// The `iss` parameter of the callback, if any.
-        actual: Option<String>,
-    },
-    /// The discovery document names another issuer than `{endpoint}/oidc`.
+    /// The sign-in callback was refused.
+    #[error("sign-in callback refused: {0}")]
+    Callback(#[from] CallbackError),
+    /// The discovery document names another issuer than the expected one.
     #[error("the discovery document's issuer `{actual}` is not the expected issuer `{expected}`")]
     DiscoveryIssuerMismatch {
-        /// `{endpoint}/oidc`.
+        /// The expected issuer (`{endpoint}/oidc` for Logto).
         expected: String,
         /// The `issuer` of the discovery document.
         actual: String,
     },
-    /// An ID token failed verification.
+    /// An ID token failed decoding or verification.
     #[error("invalid ID token: {0}")]
     InvalidIdToken(#[source] TokenError),
     /// An access token could not be decoded or failed verification.
@@ -81,18 +61,20 @@ pub enum LogtoError {
     /// The userinfo response is about another user than the ID token.
     #[error("the userinfo `sub` does not match the ID token's `sub`")]
     UserInfoSubjectMismatch,
-    /// The identity server answered with an error status.
-    #[error("the identity server answered {status}{}{}", fmt_error(.error), fmt_description(.error_description))]
-    Server {
-        /// The HTTP status code.
-        status: u16,
-        /// The OAuth `error` (or Logto `code`) of the body, if any.
-        error: Option<String>,
-        /// The `error_description` (or Logto `message`) of the body, if any.
-        error_description: Option<String>,
+    /// An organization token was refused.
+    #[error("no token for organization `{organization_id}`: {reason}")]
+    Organization {
+        /// The organization.
+        organization_id: String,
+        /// Why.
+        #[source]
+        reason: OrganizationError,
     },
+    /// The identity server answered with an error status.
+    #[error(transparent)]
+    Server(#[from] ServerError),
     /// The identity server could not be reached.
-    #[error("network error calling the identity server ({endpoint}): {source}")]
+    #[error("cannot reach the identity server at {endpoint}: {}", SourceChain(.source))]
     Network {
         /// What was called, without query.
         endpoint: String,
@@ -115,16 +97,10 @@ pub enum LogtoError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Organization tokens need the `urn:logto:scope:organizations` scope in the config.
-    #[error("organization tokens need the `urn:logto:scope:organizations` scope in the config")]
-    OrganizationsScopeMissing,
-    /// The provider has no `end_session_endpoint`.
-    #[error("the identity server does not support RP-initiated logout (no end_session_endpoint)")]
-    EndSessionUnsupported,
-    /// The callback URL is not an absolute URL.
-    #[error("the callback URL cannot be parsed: {0}")]
-    InvalidCallbackUrl(String),
-    /// The configuration is unusable.
+    /// The provider does not offer what was asked (for example no `end_session_endpoint`).
+    #[error("the identity server does not support {0}")]
+    Unsupported(&'static str),
+    /// The configuration or an argument is unusable.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
     /// A sign-in extra parameter would override one the SDK must control.
@@ -141,35 +117,293 @@ pub enum LogtoError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A failure inside the SDK (a background task that died); please report it.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The coarse class of a [`LogtoError`]: what the web faces turn into a status code and the
+/// Python package into an exception class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Nobody is signed in.
+    NotAuthenticated,
+    /// The session ended at the identity server; its tokens were cleared.
+    SignInRequired,
+    /// The sign-in callback was refused (bad or stale request, or the user denied).
+    Callback,
+    /// A token failed verification, or userinfo names another user.
+    InvalidToken,
+    /// An organization token was refused (not a member, missing scope).
+    Organization,
+    /// The identity server answered with an error status.
+    Server,
+    /// The identity server could not be reached or was too slow.
+    Network,
+    /// The identity server answered something unreadable, or is not the expected issuer.
+    InvalidResponse,
+    /// The configuration, an argument, or an unsupported feature.
+    Config,
+    /// The storage failed or holds an unreadable value.
+    Storage,
+    /// A bug in the SDK.
+    Internal,
 }
 
 impl LogtoError {
-    /// Whether the identity server was down, unreachable or too slow.
+    /// The coarse class of the error.
+    ///
+    /// ```
+    /// use logto::{CallbackError, ErrorKind, LogtoError};
+    /// assert_eq!(LogtoError::from(CallbackError::StateMismatch).kind(), ErrorKind::Callback);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotAuthenticated => ErrorKind::NotAuthenticated,
+            Self::SignInRequired { .. } => ErrorKind::SignInRequired,
+            Self::Callback(_) => ErrorKind::Callback,
+            Self::InvalidIdToken(_) | Self::InvalidAccessToken(_) | Self::UserInfoSubjectMismatch => {
+                ErrorKind::InvalidToken
+            }
+            Self::Organization { .. } => ErrorKind::Organization,
+            Self::Server(_) => ErrorKind::Server,
+            Self::Network { .. } | Self::Timeout { .. } => ErrorKind::Network,
+            Self::InvalidResponse { .. } | Self::DiscoveryIssuerMismatch { .. } => ErrorKind::InvalidResponse,
+            Self::Unsupported(_) | Self::InvalidConfig(_) | Self::ReservedParameter(_) => ErrorKind::Config,
+            Self::Storage(_) | Self::CorruptStorage { .. } => ErrorKind::Storage,
+            Self::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// Whether the identity server was unreachable or too slow.
     pub fn is_network(&self) -> bool {
-        matches!(self, Self::Network { .. } | Self::Timeout { .. })
+        self.kind() == ErrorKind::Network
+    }
+
+    /// Whether the identity server did not answer in time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout { .. })
+    }
+
+    /// Whether the user has to sign in (again): nobody is signed in, or the session's grant ended.
+    ///
+    /// ```
+    /// assert!(logto::LogtoError::NotAuthenticated.is_sign_in_required());
+    /// ```
+    pub fn is_sign_in_required(&self) -> bool {
+        matches!(self.kind(), ErrorKind::NotAuthenticated | ErrorKind::SignInRequired)
+    }
+
+    /// Whether the sign-in callback was refused.
+    pub fn is_callback(&self) -> bool {
+        self.kind() == ErrorKind::Callback
+    }
+
+    /// Whether the failure is the identity server's or the network's (a 5xx answer, unreachable,
+    /// too slow, unreadable): the request may succeed later. Client-caused errors (a bad code, a
+    /// dead grant) are not.
+    pub fn is_upstream_failure(&self) -> bool {
+        match self {
+            Self::Server(server) => server.status >= 500,
+            _ => matches!(self.kind(), ErrorKind::Network | ErrorKind::InvalidResponse),
+        }
+    }
+
+    /// The HTTP status a web app should answer when this error ends a request, the same in
+    /// every face:
+    /// - 400 for a refused callback, and for the identity server's 4xx answer (a bogus or
+    ///   replayed code); 403 when the user or the server denied the sign-in, or for an
+    ///   organization the user cannot use;
+    /// - 401 when nobody is signed in or the session ended;
+    /// - 502 for the identity server's 5xx and unreadable answers, an unreachable server or a
+    ///   token that fails verification; 504 when it was too slow;
+    /// - 500 for the app's own failures (configuration, storage, internal).
+    ///
+    /// ```
+    /// use logto::{CallbackError, LogtoError, ServerError};
+    /// assert_eq!(LogtoError::from(CallbackError::StateMismatch).http_status(), 400);
+    /// assert_eq!(LogtoError::from(ServerError::new("https://t/oidc/token", 400)).http_status(), 400);
+    /// assert_eq!(LogtoError::from(ServerError::new("https://t/oidc/token", 503)).http_status(), 502);
+    /// assert_eq!(LogtoError::Timeout { endpoint: "https://t/oidc/token".into() }.http_status(), 504);
+    /// ```
+    pub fn http_status(&self) -> u16 {
+        match self.kind() {
+            ErrorKind::Callback => match self {
+                Self::Callback(CallbackError::Denied { error, .. }) if error == "access_denied" => 403,
+                _ => 400,
+            },
+            ErrorKind::NotAuthenticated | ErrorKind::SignInRequired => 401,
+            ErrorKind::Organization => 403,
+            ErrorKind::Network if self.is_timeout() => 504,
+            ErrorKind::Server if !self.is_upstream_failure() => 400,
+            ErrorKind::Network | ErrorKind::Server | ErrorKind::InvalidResponse | ErrorKind::InvalidToken => {
+                502
+            }
+            ErrorKind::Config | ErrorKind::Storage | ErrorKind::Internal => 500,
+        }
     }
 
     /// The OAuth error code sent by the server (token endpoint or callback), if any.
     ///
     /// ```
-    /// let error = logto::LogtoError::Callback { error: "access_denied".into(), error_description: None };
+    /// let error = logto::LogtoError::from(logto::CallbackError::Denied {
+    ///     error: "access_denied".into(),
+    ///     error_description: None,
+    /// });
     /// assert_eq!(error.oauth_error(), Some("access_denied"));
     /// ```
     pub fn oauth_error(&self) -> Option<&str> {
         match self {
-            Self::Server { error, .. } => error.as_deref(),
-            Self::Callback { error, .. } => Some(error),
+            Self::Server(server) => server.error.as_deref(),
+            Self::Callback(CallbackError::Denied { error, .. }) => Some(error),
+            Self::Organization { reason: OrganizationError::NotMember, .. } => Some("access_denied"),
+            Self::Organization { reason: OrganizationError::InsufficientScope, .. } => {
+                Some("insufficient_scope")
+            }
             _ => None,
         }
     }
 }
 
-fn fmt_error(error: &Option<String>) -> String {
-    error.as_deref().map(|e| format!(" {e}")).unwrap_or_default()
+/// Why a sign-in callback was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// No sign-in session is stored: the sign-in was never started with this storage (another
+    /// browser, an expired session), or the callback was already handled (a replay).
+    #[error("no sign-in session is stored: start the sign-in again")]
+    SessionMissing,
+    /// The callback arrived on another path than the redirect URI of the sign-in.
+    #[error(
+        "the callback arrived at path `{actual_path}`, but the sign-in's redirect URI `{redirect_uri}` has path \
+         `{expected_path}`: handle the callback on that path, or start the sign-in with a redirect URI \
+         pointing at this route"
+    )]
+    PathMismatch {
+        /// The redirect URI of the sign-in session.
+        redirect_uri: String,
+        /// Its path.
+        expected_path: String,
+        /// The path the callback arrived at.
+        actual_path: String,
+    },
+    /// With the strict origin check on: the callback's origin is not the redirect URI's.
+    #[error(
+        "the callback's origin `{actual}` is not the redirect URI's origin `{expected}` (strict origin check)"
+    )]
+    OriginMismatch {
+        /// The redirect URI's origin.
+        expected: String,
+        /// The callback's origin, or `(none)` when the callback had no origin.
+        actual: String,
+    },
+    /// The `state` is missing or differs from the sign-in session's: a forged or stale callback.
+    #[error("the callback's state does not match the sign-in session")]
+    StateMismatch,
+    /// The `iss` parameter (RFC 9207) is missing while the server announces it, or names another
+    /// issuer.
+    #[error("the callback's issuer {actual:?} is not the expected issuer `{expected}`")]
+    IssuerMismatch {
+        /// The expected issuer.
+        expected: String,
+        /// The `iss` parameter, if any.
+        actual: Option<String>,
+    },
+    /// The identity server redirected back with an error (for example `access_denied`).
+    #[error("the sign-in failed: {error}{}", fmt_description(.error_description))]
+    Denied {
+        /// The OAuth error code.
+        error: String,
+        /// The server's description, if any.
+        error_description: Option<String>,
+    },
+    /// The callback carries neither `code` nor `error`.
+    #[error("the callback has no authorization code")]
+    MissingCode,
+    /// The callback cannot be read (not a URL, a parameter repeated).
+    #[error("the callback cannot be read: {0}")]
+    Malformed(String),
+}
+
+/// Why an organization token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrganizationError {
+    /// The config lacks the `urn:logto:scope:organizations` scope.
+    #[error("organization tokens need the `urn:logto:scope:organizations` scope in the config")]
+    ScopeNotConfigured,
+    /// The user is not a member of the organization (403 `access_denied`).
+    #[error("the user is not a member of the organization")]
+    NotMember,
+    /// The session's grant lacks the organizations scope (403 `insufficient_scope`): the user
+    /// signed in before the scope was configured and must sign in again.
+    #[error("the session was not granted the organizations scope: sign in again")]
+    InsufficientScope,
+}
+
+/// An error status from the identity server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error("the identity server answered {status}{} ({endpoint}){}", fmt_code(.error, .error_description), fmt_hint(.hint))]
+pub struct ServerError {
+    /// What was called, without query.
+    pub endpoint: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// The OAuth `error` (or Logto's `code`) of the body, if any.
+    pub error: Option<String>,
+    /// The `error_description` (or Logto's `message`) of the body, if any.
+    pub error_description: Option<String>,
+    /// What to check, when the SDK can tell.
+    pub hint: Option<&'static str>,
+}
+
+impl ServerError {
+    /// An error status `status` from `endpoint`, without body.
+    ///
+    /// ```
+    /// let error = logto::ServerError::new("https://t.logto.app/oidc/token", 503);
+    /// assert!(logto::LogtoError::from(error).is_upstream_failure());
+    /// ```
+    pub fn new(endpoint: impl Into<String>, status: u16) -> Self {
+        Self { endpoint: endpoint.into(), status, error: None, error_description: None, hint: None }
+    }
+
+    /// With the body's OAuth error code and description.
+    pub fn with_error(mut self, error: impl Into<String>, description: Option<String>) -> Self {
+        self.error = Some(error.into());
+        self.error_description = description;
+        self
+    }
+}
+
+fn fmt_code(error: &Option<String>, description: &Option<String>) -> String {
+    let error = error.as_deref().map(|e| format!(" {e}")).unwrap_or_default();
+    format!("{error}{}", fmt_description(description))
 }
 
 fn fmt_description(description: &Option<String>) -> String {
     description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+}
+
+fn fmt_hint(hint: &Option<&'static str>) -> String {
+    hint.map(|hint| format!("; {hint}")).unwrap_or_default()
+}
+
+/// Displays an error and its sources: `a: b: c`.
+struct SourceChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for SourceChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
 }
 
 /// Why a JWT (ID token or access token) was rejected.
@@ -206,12 +440,22 @@ pub enum TokenError {
         /// The expected audience.
         expected: String,
     },
+    /// The authorized party (`azp`) is missing where several audiences require it, or is not
+    /// this client.
+    #[error("the authorized party (`azp`) is not `{expected}`")]
+    WrongAuthorizedParty {
+        /// This client's id.
+        expected: String,
+    },
     /// `exp` is in the past (beyond the leeway).
     #[error("the token expired")]
     Expired,
     /// `iat` is in the future (beyond the leeway).
     #[error("the token was issued in the future")]
     IssuedInFuture,
+    /// `iat` is further in the past than the SDK accepts for this token.
+    #[error("the token was issued too long ago")]
+    IssuedTooLongAgo,
     /// `nbf` is in the future (beyond the leeway).
     #[error("the token is not valid yet")]
     NotYetValid,
@@ -254,5 +498,49 @@ impl fmt::Display for StorageError {
 impl std::error::Error for StorageError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.0.source()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_name_the_endpoint_and_hint() {
+        let error = LogtoError::from(ServerError {
+            endpoint: "https://t.example/oidc/.well-known/openid-configuration".into(),
+            status: 404,
+            error: None,
+            error_description: None,
+            hint: Some("check the endpoint"),
+        });
+        assert_eq!(
+            error.to_string(),
+            "the identity server answered 404 (https://t.example/oidc/.well-known/openid-configuration); check the endpoint"
+        );
+        let grant = LogtoError::from(ServerError {
+            endpoint: "https://t.example/oidc/token".into(),
+            status: 400,
+            error: Some("invalid_grant".into()),
+            error_description: Some("grant request is invalid".into()),
+            hint: None,
+        });
+        assert_eq!(
+            grant.to_string(),
+            "the identity server answered 400 invalid_grant: grant request is invalid (https://t.example/oidc/token)"
+        );
+        assert!(!grant.is_upstream_failure());
+        assert_eq!(grant.oauth_error(), Some("invalid_grant"));
+    }
+
+    #[test]
+    fn kinds_group_the_variants() {
+        assert_eq!(LogtoError::from(CallbackError::SessionMissing).kind(), ErrorKind::Callback);
+        assert!(LogtoError::SignInRequired { reason: "x".into() }.is_sign_in_required());
+        assert!(LogtoError::Timeout { endpoint: "e".into() }.is_upstream_failure());
+        let organization =
+            LogtoError::Organization { organization_id: "o".into(), reason: OrganizationError::NotMember };
+        assert_eq!(organization.oauth_error(), Some("access_denied"));
+        assert_eq!(organization.kind(), ErrorKind::Organization);
     }
 }

@@ -1,14 +1,29 @@
 //! Entry points for the fuzz targets (feature `fuzzing`): every parser that reads untrusted
-//! input, exposed so `cargo fuzz` can drive it. Each must return, never panic.
+//! input, exposed so `cargo fuzz` can drive it. Each must return, never panic. All fuzz hooks of
+//! the crate live here.
 
-use crate::PersistKey;
-use crate::client::fuzz_entry;
+use crate::client::callback::{CallbackPolicy, check_callback};
+use crate::client::stored::{AccessTokenMap, SignInSession, parse_stored};
 use crate::models::{ProviderMetadata, TokenResponse, UserInfoResponse};
+use crate::oidc::{Algorithm, Callback, KeySet, jwt::Jws, verify};
+use crate::secret::{CodeVerifier, State};
+use crate::storage::PersistKey;
 
 /// JWT splitting, header and payload decoding, and claims checks.
 pub fn jwt(data: &[u8]) {
     let Ok(token) = std::str::from_utf8(data) else { return };
-    let _ = crate::oidc::fuzz_jwt(token);
+    if let Ok(jws) = Jws::parse(token) {
+        let expected = verify::Expected {
+            issuer: "https://t.example/oidc",
+            audience: "app",
+            leeway_seconds: 60,
+            require_sub: true,
+            authorized_party: Some("app"),
+            types: None,
+            max_age_seconds: Some(600),
+        };
+        let _ = verify::check_claims(&jws.payload, &expected, 1_700_000_000);
+    }
     let _ = crate::OidcCore::decode_id_token(token);
     let _ = crate::OidcCore::decode_access_token(token);
 }
@@ -16,21 +31,44 @@ pub fn jwt(data: &[u8]) {
 /// Callback URL handling against a fixed sign-in session.
 pub fn callback_url(data: &[u8]) {
     let Ok(url) = std::str::from_utf8(data) else { return };
-    fuzz_entry::callback(url);
+    let session = SignInSession {
+        redirect_uri: "https://app.example/callback".into(),
+        code_verifier: CodeVerifier::from("verifier"),
+        state: State::from("state"),
+    };
+    let Ok(callback) = Callback::from_url(url) else { return };
+    for strict_origin in [false, true] {
+        let policy =
+            CallbackPolicy { issuer: "https://t.example/oidc", iss_parameter_supported: true, strict_origin };
+        let _ = check_callback(callback.clone(), &session, &policy);
+    }
 }
 
 /// Stored values (sign-in session and access-token map).
 pub fn storage_blob(data: &[u8]) {
     let Ok(value) = std::str::from_utf8(data) else { return };
-    fuzz_entry::stored(PersistKey::SignInSession, value);
-    fuzz_entry::stored(PersistKey::AccessTokenMap, value);
+    let _ = parse_stored::<SignInSession>(PersistKey::SignInSession, value);
+    let _ = parse_stored::<AccessTokenMap>(PersistKey::AccessTokenMap, value);
 }
 
-/// Discovery, JWKS, token and userinfo response parsing, and error bodies.
+/// Discovery, JWKS (parsing and key selection), token and userinfo response parsing, and error
+/// bodies.
 pub fn responses(data: &[u8]) {
     let _ = serde_json::from_slice::<ProviderMetadata>(data);
     let _ = serde_json::from_slice::<TokenResponse>(data);
     let _ = serde_json::from_slice::<UserInfoResponse>(data);
-    let _ = crate::oidc::fuzz_jwks(data);
+    jwks(data);
     let _ = crate::http::fuzz_error_body(data);
+}
+
+/// JWK-set parsing and key selection for every algorithm, with and without a `kid`.
+pub fn jwks(data: &[u8]) {
+    let Ok(keys) = KeySet::parse(data) else { return };
+    for alg in Algorithm::ALL {
+        for kid in [None, Some("k1"), Some("")] {
+            if let Ok(key) = keys.select(kid, alg) {
+                let _ = key.verify(alg, b"message", b"signature");
+            }
+        }
+    }
 }

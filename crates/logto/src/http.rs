@@ -1,40 +1,76 @@
 //! The one HTTP client of the SDK: timeouts, a body size limit, client authentication and the
 //! mapping of every failure to a typed [`LogtoError`].
 
-use crate::error::{LogtoError, Result};
+use crate::error::{LogtoError, Result, ServerError};
+use crate::secret::AppSecret;
 use base64::Engine;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// The largest response body the SDK reads (discovery, JWKS, tokens, userinfo are all far
 /// smaller); anything bigger is an [`LogtoError::InvalidResponse`].
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
-/// Timeouts of the HTTP client the SDK builds when the caller does not pass one.
+/// Transport settings of the SDK's HTTP client.
 ///
 /// ```
 /// use std::time::Duration;
-use tracing::Instrument;
-/// let options = logto::HttpOptions { timeout: Duration::from_secs(5), ..Default::default() };
+///
+/// let options = logto::HttpOptions::default().with_timeout(Duration::from_secs(5));
+/// assert_eq!(options.timeout, Duration::from_secs(5));
 /// assert_eq!(options.connect_timeout, Duration::from_secs(5));
+/// assert!(!options.allow_insecure_http);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpOptions {
-    /// The whole request, from connecting to the last body byte.
+    /// The whole request, from connecting to the last body byte. Applied to every request, also
+    /// with a caller's own `reqwest::Client`.
     pub timeout: Duration,
-    /// Establishing the connection.
+    /// Establishing the connection (for the client the SDK builds).
     pub connect_timeout: Duration,
+    /// Whether plain `http://` is allowed for hosts other than loopback (`127.0.0.1`, `::1`,
+    /// `localhost`). Off by default: tokens and the app secret must not cross a network in clear.
+    pub allow_insecure_http: bool,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(10), connect_timeout: Duration::from_secs(5) }
+        Self {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            allow_insecure_http: false,
+        }
     }
 }
 
 impl HttpOptions {
-    /// Builds a pooled rustls client with these timeouts.
+    /// Sets the whole-request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the connect timeout.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Allows plain `http://` to hosts other than loopback (for example inside a private network
+    /// whose traffic is encrypted otherwise).
+    pub fn with_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Builds a pooled rustls client with these timeouts that never follows redirects.
+    ///
+    /// ```
+    /// let client = logto::HttpOptions::default().build_client().unwrap();
+    /// # drop(client);
+    /// ```
     pub fn build_client(&self) -> Result<reqwest::Client> {
         reqwest::Client::builder()
             .timeout(self.timeout)
@@ -43,6 +79,42 @@ impl HttpOptions {
             .user_agent(concat!("logto-rust/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| LogtoError::InvalidConfig(format!("cannot build the HTTP client: {e}")))
+    }
+
+    /// Checks that `url` may be called: `https`, or `http` to a loopback host, or `http` anywhere
+    /// when [`allow_insecure_http`](Self::allow_insecure_http) is on.
+    ///
+    /// ```
+    /// let options = logto::HttpOptions::default();
+    /// assert!(options.check_url("https://t.logto.app/oidc/token").is_ok());
+    /// assert!(options.check_url("http://127.0.0.1:3001/oidc/token").is_ok());
+    /// assert!(options.check_url("http://localhost/oidc").is_ok());
+    /// assert!(options.check_url("http://t.logto.app/oidc/token").is_err());
+    /// assert!(options.with_insecure_http(true).check_url("http://t.logto.app/oidc/token").is_ok());
+    /// ```
+    pub fn check_url(&self, url: &str) -> Result<()> {
+        self.checked_url(url).map(drop)
+    }
+
+    fn checked_url(&self, url: &str) -> Result<url::Url> {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| LogtoError::InvalidConfig(format!("`{}` is not a URL: {e}", strip_query(url))))?;
+        let loopback = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        match parsed.scheme() {
+            "https" if parsed.host().is_some() => Ok(parsed),
+            "http" if parsed.host().is_some() && (loopback || self.allow_insecure_http) => Ok(parsed),
+            "http" if parsed.host().is_some() => Err(LogtoError::InvalidConfig(format!(
+                "`{}` is plain http to a host that is not loopback: use https (or allow insecure http \
+                 explicitly in the HTTP options)",
+                strip_query(url)
+            ))),
+            _ => Err(LogtoError::InvalidConfig(format!("`{}` is not an http(s) URL", strip_query(url)))),
+        }
     }
 }
 
@@ -53,7 +125,11 @@ pub(crate) struct ClientAuth<'a> {
     pub(crate) client_secret: Option<&'a str>,
 }
 
-impl ClientAuth<'_> {
+impl<'a> ClientAuth<'a> {
+    pub(crate) fn new(client_id: &'a str, client_secret: Option<&'a AppSecret>) -> Self {
+        Self { client_id, client_secret: client_secret.map(AppSecret::secret) }
+    }
+
     /// RFC 6749 §2.3.1: id and secret are form-URL-encoded before the Basic encoding.
     fn basic_header(&self, secret: &str) -> String {
         let encode = |value: &str| url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
@@ -62,14 +138,25 @@ impl ClientAuth<'_> {
     }
 }
 
+/// The SDK's HTTP client: the caller's or our own `reqwest::Client`, plus the transport rules
+/// every request follows (allowed URLs, timeout, no redirects).
 #[derive(Clone, Debug)]
 pub(crate) struct Http {
     client: reqwest::Client,
+    options: HttpOptions,
 }
 
 impl Http {
     pub(crate) fn new(client: reqwest::Client) -> Self {
-        Self { client }
+        Self::with_options(client, HttpOptions::default())
+    }
+
+    pub(crate) fn with_options(client: reqwest::Client, options: HttpOptions) -> Self {
+        Self { client, options }
+    }
+
+    pub(crate) fn options(&self) -> &HttpOptions {
+        &self.options
     }
 
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &str, bearer: Option<&str>) -> Result<T> {
@@ -79,6 +166,19 @@ impl Http {
         }
         let body = self.send(url, request).await?;
         parse_json(url, &body)
+    }
+
+    /// The body of a GET as UTF-8 text.
+    pub(crate) async fn get_text(&self, url: &str, bearer: Option<&str>) -> Result<String> {
+        let mut request = self.client.get(url).header(reqwest::header::ACCEPT, "application/json");
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        let body = self.send(url, request).await?;
+        String::from_utf8(body).map_err(|_| LogtoError::InvalidResponse {
+            endpoint: strip_query(url),
+            reason: "the body is not UTF-8".into(),
+        })
     }
 
     pub(crate) async fn get_bytes(&self, url: &str) -> Result<Vec<u8>> {
@@ -116,20 +216,36 @@ impl Http {
     }
 
     async fn send(&self, url: &str, request: reqwest::RequestBuilder) -> Result<Vec<u8>> {
+        let requested = self.options.checked_url(url)?;
         let endpoint = strip_query(url);
         let span = tracing::debug_span!("logto.http", endpoint = %endpoint);
-        async {
+        let exchange = async {
             let response = request.send().await.map_err(|e| transport_error(&endpoint, e))?;
             let status = response.status();
+            // A caller's own client may follow redirects; the SDK never does: a token request
+            // replayed elsewhere would carry the app's credentials there.
+            if status.is_redirection() || *response.url() != requested {
+                return Err(LogtoError::InvalidResponse {
+                    endpoint: endpoint.clone(),
+                    reason: format!(
+                        "the identity server redirected ({status}); the SDK does not follow redirects"
+                    ),
+                });
+            }
             let body = read_limited(&endpoint, response).await?;
             tracing::debug!(status = status.as_u16(), bytes = body.len(), "identity server answered");
             if status.is_success() {
                 return Ok(body);
             }
-            Err(server_error(status.as_u16(), &body))
+            Err(server_error(&endpoint, status.as_u16(), &body))
+        };
+        match tokio::time::timeout(self.options.timeout, exchange).instrument(span).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::warn!(endpoint = %endpoint, "identity server timed out");
+                Err(LogtoError::Timeout { endpoint })
+            }
         }
-        .instrument(span)
-        .await
     }
 }
 
@@ -175,7 +291,7 @@ async fn read_limited(endpoint: &str, mut response: reqwest::Response) -> Result
 }
 
 /// Reads an OAuth error body (`error`, `error_description`) or Logto's (`code`, `message`).
-fn server_error(status: u16, body: &[u8]) -> LogtoError {
+fn server_error(endpoint: &str, status: u16, body: &[u8]) -> LogtoError {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         error: Option<String>,
@@ -189,13 +305,19 @@ fn server_error(status: u16, body: &[u8]) -> LogtoError {
         None => (None, None),
     };
     tracing::debug!(status, error = error.as_deref(), "identity server returned an error");
-    LogtoError::Server { status, error, error_description }
+    LogtoError::Server(ServerError {
+        endpoint: endpoint.to_owned(),
+        status,
+        error,
+        error_description,
+        hint: None,
+    })
 }
 
 #[cfg(feature = "fuzzing")]
 pub(crate) fn fuzz_error_body(body: &[u8]) -> LogtoError {
     let _ = parse_json::<serde_json::Value>("https://t.example/x?y", body);
-    server_error(400, body)
+    server_error("https://t.example/x", 400, body)
 }
 
 pub(crate) fn parse_json<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T> {
@@ -222,15 +344,21 @@ mod tests {
 
     #[test]
     fn server_error_reads_oauth_and_logto_bodies() {
-        let oauth =
-            server_error(400, br#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
-        assert_eq!(oauth.oauth_error(), Some("invalid_grant"));
-        let logto = server_error(403, br#"{"code":"oidc.access_denied","message":"no"}"#);
-        assert!(
-            matches!(logto, LogtoError::Server { status: 403, error: Some(ref e), .. } if e == "oidc.access_denied")
+        let oauth = server_error(
+            "e",
+            400,
+            br#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
         );
-        let html = server_error(500, b"<html>boom</html>");
-        assert!(matches!(html, LogtoError::Server { status: 500, error: None, error_description: None }));
+        assert_eq!(oauth.oauth_error(), Some("invalid_grant"));
+        let logto = server_error("e", 403, br#"{"code":"oidc.access_denied","message":"no"}"#);
+        assert!(
+            matches!(logto, LogtoError::Server(ServerError { status: 403, error: Some(ref e), .. }) if e == "oidc.access_denied")
+        );
+        let html = server_error("e", 500, b"<html>boom</html>");
+        assert!(matches!(
+            html,
+            LogtoError::Server(ServerError { status: 500, error: None, error_description: None, .. })
+        ));
     }
 
     #[test]

@@ -2,17 +2,31 @@
 //!
 //! Sign users in and out with [Logto](https://logto.io), keep their tokens, call protected APIs
 //! and read who the user is. The crate owns every protocol decision (OpenID Connect with PKCE,
-//! token verification, refresh-token rotation); web frameworks and the Python package are thin
-//! faces over it.
+//! token verification, refresh-token rotation); web frameworks (`logto-axum`) and the Python
+//! package are thin faces over it.
+//!
+//! ## Five minutes
+//!
+//! 1. In the Logto console, create a "Traditional web" application. Note its endpoint (the
+//!    tenant URL, e.g. `https://tenant.logto.app`), app id and app secret, and register your
+//!    callback URL (`https://your-app.example/callback`) as a redirect URI.
+//! 2. Build one [`LogtoClient`] at start-up with a [`LogtoConfig`].
+//! 3. Sign in: [`LogtoClient::sign_in`] stores a sign-in session and returns the URL to send
+//!    the browser to; Logto sends it back to your callback, which you hand to
+//!    [`LogtoClient::handle_sign_in_callback`].
+//! 4. Use the session: [`get_id_token_claims`](LogtoClient::get_id_token_claims),
+//!    [`fetch_user_info`](LogtoClient::fetch_user_info),
+//!    [`get_access_token`](LogtoClient::get_access_token) for an API or an organization
+//!    ([`TokenTarget`]), and [`sign_out`](LogtoClient::sign_out).
 //!
 //! ```no_run
-//! # async fn run() -> logto::Result<()> {
-//! use logto::{LogtoClient, LogtoConfig, MemoryStorage, UserInfoScope};
+//! use logto::{LogtoClient, LogtoConfig, MemoryStorage, TokenTarget, UserInfoScope};
 //! use std::sync::Arc;
 //!
+//! # async fn run() -> logto::Result<()> {
 //! let config = LogtoConfig::new("https://tenant.logto.app", "app-id")
 //!     .with_app_secret("app-secret")
-//!     .with_scopes([UserInfoScope::Email, UserInfoScope::Organizations])
+//!     .with_scopes([UserInfoScope::Email, UserInfoScope::Organizations, "read:data"])
 //!     .with_resources(["https://api.example.com"]);
 //! let client = LogtoClient::new(config, Arc::new(MemoryStorage::new()))?;
 //!
@@ -23,14 +37,22 @@
 //! let claims = client.get_id_token_claims().await?;
 //! let user_info = client.fetch_user_info().await?;
 //! let api_token = client.get_access_token("https://api.example.com").await?;
-//! let org_token = client.get_organization_token("organization-id").await?;
+//! let org_token = client.get_access_token(TokenTarget::organization("organization-id")).await?;
+//! println!("{} can call the API with {api_token:?}", claims.sub); // tokens print as <redacted>
 //! let sign_out_url = client.sign_out(Some("https://app.example/")).await?;
-//! # let _ = (sign_in_url, claims, user_info, api_token, org_token, sign_out_url); Ok(()) }
+//! # let _ = (sign_in_url, user_info, org_token, sign_out_url); Ok(()) }
 //! ```
 //!
-//! Per request in a web app, bind the shared client to the request's session storage with
-//! [`LogtoClient::with_storage`]: the HTTP pool, the discovery document and the signing keys are
-//! shared.
+//! In a web app, keep each user's tokens in their session: implement [`Storage`] over it and
+//! bind the shared client per request with [`LogtoClient::with_storage`] (one `Arc` clone: the
+//! HTTP pool, the discovery document, the keys and the refresh coordination are shared).
+//! `logto-axum` does this for axum.
+//!
+//! To protect an API with Logto access tokens, see [`verifier::AccessTokenVerifier`].
+//!
+//! Errors are one [`LogtoError`] with an [`ErrorKind`] to decide what to do; tokens and secrets
+//! are types ([`AccessToken`], [`RefreshToken`], [`IdToken`], [`AppSecret`]) whose `Debug` and
+//! `Display` print `<redacted>`. The design decisions are explained in the [`manual`].
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -43,21 +65,33 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+pub mod manual;
 pub mod models;
 pub mod oidc;
+mod secret;
 mod storage;
+mod target;
 pub mod verifier;
 
 pub use client::{
-    DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoClientBuilder, SignInOptions,
+    DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoClientBuilder, Prompt,
+    SignInOptions,
 };
 pub use config::{DEFAULT_SCOPES, LogtoConfig};
-pub use error::{LogtoError, Result, StorageError, TokenError};
+pub use error::{
+    CallbackError, ErrorKind, LogtoError, OrganizationError, Result, ServerError, StorageError, TokenError,
+};
 pub use http::{HttpOptions, MAX_RESPONSE_BYTES};
 pub use models::{
-    AccessTokenClaims, Audience, IdTokenClaims, ORGANIZATION_URN_PREFIX, ProviderMetadata, ReservedResource,
-    TokenResponse, UserIdentity, UserInfoResponse, UserInfoScope, build_organization_urn,
+    AccessTokenClaims, Audience, IdTokenClaims, NumericDate, ORGANIZATION_URN_PREFIX, ProviderMetadata,
+    ReservedResource, TokenResponse, UserIdentity, UserInfoResponse, UserInfoScope, build_organization_urn,
     organization_id_from_urn,
 };
-pub use oidc::OidcCore;
+pub use oidc::{Callback, CallbackParams, Issuer, OidcCore};
+pub use secret::{AccessToken, AppSecret, CodeVerifier, IdToken, RefreshToken, State};
 pub use storage::{MemoryStorage, PersistKey, Storage};
+pub use target::TokenTarget;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

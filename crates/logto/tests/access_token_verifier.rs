@@ -19,27 +19,27 @@ async fn verifies_real_api_and_organization_tokens() {
 
     let api = AccessTokenVerifier::new(core.clone(), resources::API).require_scopes(["read:data"]);
     let token = client.get_access_token(resources::API).await.unwrap();
-    let claims = api.verify(&token).await.unwrap();
+    let claims = api.verify(token.secret()).await.unwrap();
     assert_eq!(claims.sub, logto_test_idp::demo_user::SUB);
-    assert!(api.verify_header(Some(&format!("Bearer {token}"))).await.is_ok());
+    assert!(api.verify_header(Some(&format!("Bearer {}", token.secret()))).await.is_ok());
     assert!(matches!(
-        api.clone().require_scopes(["read:data", "admin"]).verify(&token).await,
+        api.clone().require_scopes(["read:data", "admin"]).verify(token.secret()).await,
         Err(BearerError::InsufficientScope(scope)) if scope == "admin"
     ));
 
     let org_token = client.get_organization_token("org-acme").await.unwrap();
     let org = AccessTokenVerifier::for_organization(core.clone(), "org-acme");
-    assert_eq!(org.verify(&org_token).await.unwrap().organization_id.as_deref(), Some("org-acme"));
+    assert_eq!(org.verify(org_token.secret()).await.unwrap().organization_id.as_deref(), Some("org-acme"));
     // Wrong audience both ways, and the ID token is not an access token.
     assert!(matches!(
-        api.verify(&org_token).await,
+        api.verify(org_token.secret()).await,
         Err(BearerError::InvalidToken(TokenError::WrongAudience { .. }))
     ));
-    assert!(org.verify(&token).await.is_err());
+    assert!(org.verify(token.secret()).await.is_err());
     let id_token = client.get_id_token().await.unwrap().unwrap();
     let as_client = AccessTokenVerifier::new(core, logto_test_idp::clients::PUBLIC_ID);
     assert!(matches!(
-        as_client.verify(&id_token).await,
+        as_client.verify(id_token.secret()).await,
         Err(BearerError::InvalidToken(TokenError::WrongType(_)))
     ));
 }

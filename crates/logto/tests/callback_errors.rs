@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use logto::{LogtoError, PersistKey, Storage};
+use logto::{CallbackError, LogtoClient, LogtoError, PersistKey, Storage};
 use logto_test_idp::TestIdp;
 
 #[tokio::test]
@@ -17,7 +17,10 @@ async fn forged_state_is_refused_and_keeps_the_session() {
     let callback = idp.login(&url).await;
     let forged = callback.replace(&format!("state={}", state_of(&url)), "state=forged");
     assert_ne!(forged, callback);
-    assert!(matches!(client.handle_sign_in_callback(&forged).await, Err(LogtoError::StateMismatch)));
+    assert!(matches!(
+        client.handle_sign_in_callback(&forged).await,
+        Err(LogtoError::Callback(CallbackError::StateMismatch))
+    ));
     assert_eq!(client.get_id_token().await.unwrap(), id_token, "tokens untouched");
     assert!(
         storage.get(PersistKey::SignInSession).await.unwrap().is_some(),
@@ -27,7 +30,7 @@ async fn forged_state_is_refused_and_keeps_the_session() {
     client.handle_sign_in_callback(&callback).await.unwrap();
     // A replay of the same callback finds no sign-in session.
     let replay = client.handle_sign_in_callback(&callback).await;
-    assert!(matches!(replay, Err(LogtoError::SignInSessionMissing)), "{replay:?}");
+    assert!(matches!(replay, Err(LogtoError::Callback(CallbackError::SessionMissing))), "{replay:?}");
     assert!(client.is_authenticated().await.unwrap());
 }
 
@@ -42,7 +45,7 @@ async fn access_denied_callback_is_a_typed_error() {
         idp.issuer()
     );
     match client.handle_sign_in_callback(&callback).await {
-        Err(LogtoError::Callback { error, error_description }) => {
+        Err(LogtoError::Callback(CallbackError::Denied { error, error_description })) => {
             assert_eq!(error, "access_denied");
             assert_eq!(error_description.as_deref(), Some("the user said no"));
         }
@@ -52,20 +55,52 @@ async fn access_denied_callback_is_a_typed_error() {
 }
 
 #[tokio::test]
-async fn wrong_redirect_uri_is_refused() {
+async fn a_callback_on_another_path_is_refused_and_names_both_paths() {
     let idp = TestIdp::start().await;
     let (client, _) = client(confidential_config(&idp));
     let url = client.sign_in(REDIRECT_URI).await.unwrap();
     let callback = idp.login(&url).await;
-    for target in
-        ["http://127.0.0.1:3001/callback", "http://localhost:3000/callback", "http://127.0.0.1:3000/other"]
-    {
-        let moved = callback.replace(REDIRECT_URI, target);
-        let error = client.handle_sign_in_callback(&moved).await.unwrap_err();
-        assert!(matches!(error, LogtoError::RedirectUriMismatch { .. }), "{target}: {error:?}");
-        assert!(!error.to_string().contains("code="), "the message leaks no code: {error}");
-    }
+    let moved = callback.replace(REDIRECT_URI, "http://127.0.0.1:3000/other");
+    let error = client.handle_sign_in_callback(&moved).await.unwrap_err();
+    assert!(matches!(error, LogtoError::Callback(CallbackError::PathMismatch { .. })), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("`/other`") && message.contains("`/callback`"), "{message}");
+    assert!(!message.contains("code="), "the message leaks no code: {message}");
     client.handle_sign_in_callback(&callback).await.unwrap();
+}
+
+/// Behind a reverse proxy, a load balancer or a framework's test client, the app sees another
+/// origin than the redirect URI's: the callback still completes (as with the official SDK).
+#[tokio::test]
+async fn a_callback_seen_at_another_origin_completes() {
+    let idp = TestIdp::start().await;
+    for seen_as in
+        ["http://app:8000/callback", "http://localhost/callback", "https://10.0.0.7/callback", "/callback"]
+    {
+        let (client, _) = client(confidential_config(&idp));
+        let url = client.sign_in(REDIRECT_URI).await.unwrap();
+        let callback = idp.login(&url).await.replace(REDIRECT_URI, seen_as);
+        client.handle_sign_in_callback(&callback).await.unwrap_or_else(|e| panic!("{seen_as}: {e}"));
+        assert!(client.is_authenticated().await.unwrap(), "{seen_as}");
+    }
+}
+
+#[tokio::test]
+async fn the_strict_origin_check_refuses_other_origins() {
+    let idp = TestIdp::start().await;
+    let strict =
+        LogtoClient::builder(confidential_config(&idp)).strict_callback_origin(true).build().unwrap();
+    let url = strict.sign_in(REDIRECT_URI).await.unwrap();
+    let callback = idp.login(&url).await;
+    for seen_as in ["http://127.0.0.1:3001/callback", "http://localhost:3000/callback", "/callback"] {
+        let error =
+            strict.handle_sign_in_callback(&callback.replace(REDIRECT_URI, seen_as)).await.unwrap_err();
+        assert!(
+            matches!(error, LogtoError::Callback(CallbackError::OriginMismatch { .. })),
+            "{seen_as}: {error:?}"
+        );
+    }
+    strict.handle_sign_in_callback(&callback).await.unwrap();
 }
 
 #[tokio::test]
@@ -73,10 +108,10 @@ async fn callback_without_sign_in_session_is_refused() {
     let idp = TestIdp::start().await;
     let (client, _) = client(confidential_config(&idp));
     let error = client.handle_sign_in_callback(&format!("{REDIRECT_URI}?code=x&state=y")).await.unwrap_err();
-    assert!(matches!(error, LogtoError::SignInSessionMissing));
+    assert!(matches!(error, LogtoError::Callback(CallbackError::SessionMissing)));
     assert!(matches!(
         client.handle_sign_in_callback("not a url").await,
-        Err(LogtoError::SignInSessionMissing)
+        Err(LogtoError::Callback(CallbackError::Malformed(_)))
     ));
 }
 

@@ -33,7 +33,7 @@ async fn concurrent_refreshes_for_many_resources_share_one_rotating_token() {
         task.await.unwrap().expect("every concurrent token request succeeds");
     }
     let refresh_token = client.get_refresh_token().await.unwrap().unwrap();
-    assert_eq!(idp.introspect(&refresh_token).await["active"], true, "the grant survived");
+    assert_eq!(idp.introspect(refresh_token.secret()).await["active"], true, "the grant survived");
 }
 
 /// Two requests of one browser session each load their own copy of the session, refresh with
@@ -66,7 +66,7 @@ async fn two_requests_of_one_session_refresh_in_turn() {
     let third = client.with_storage(first.clone());
     third.get_organization_token("org-globex").await.expect("third request");
     let newest = third.get_refresh_token().await.unwrap().unwrap();
-    assert_eq!(idp.introspect(&newest).await["active"], true);
+    assert_eq!(idp.introspect(newest.secret()).await["active"], true);
 }
 
 #[tokio::test]

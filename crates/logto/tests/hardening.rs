@@ -1,7 +1,10 @@
 //! Lying, failing and hostile identity servers (an HTTP mock, for what the real test server will
 //! not produce): every case is a typed error, never a panic, and the stored session survives.
 
-use logto::{LogtoClient, LogtoConfig, LogtoError, MemoryStorage, PersistKey, Storage, TokenError};
+use logto::{
+    CallbackError, LogtoClient, LogtoConfig, LogtoError, MemoryStorage, PersistKey, ServerError, Storage,
+    TokenError,
+};
 use logto_test_idp::forge::{self, SigningKey};
 use logto_test_idp::mock::{MockRequest, MockResponse, MockServer};
 use serde_json::{Value, json};
@@ -253,7 +256,7 @@ async fn callback_with_a_bad_id_token_stores_nothing() {
         url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
     let wrong_iss = format!("{REDIRECT_URI}?code=c&state={state}&iss=https://evil.example/oidc");
     let error = client.handle_sign_in_callback(&wrong_iss).await.unwrap_err();
-    assert!(matches!(error, LogtoError::CallbackIssuerMismatch { .. }), "{error:?}");
+    assert!(matches!(error, LogtoError::Callback(CallbackError::IssuerMismatch { .. })), "{error:?}");
     assert!(client.is_authenticated().await.unwrap(), "the earlier session is kept");
 }
 
@@ -304,7 +307,7 @@ async fn token_endpoint_failures_are_typed_and_keep_the_session() {
     type Check = fn(&LogtoError) -> bool;
     let cases: Vec<(MockResponse, Check)> = vec![
         (MockResponse::html(500, "<html>Internal Server Error</html>"), |e| {
-            matches!(e, LogtoError::Server { status: 500, error: None, .. })
+            matches!(e, LogtoError::Server(ServerError { status: 500, error: None, .. }))
         }),
         (
             MockResponse::html(200, "<!doctype html><p>login</p>"),
@@ -319,15 +322,12 @@ async fn token_endpoint_failures_are_typed_and_keep_the_session() {
             |e| matches!(e, LogtoError::InvalidResponse { reason, .. } if reason.contains("larger")),
         ),
         (
-            MockResponse::json(
-                400,
-                r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
-            ),
-            |e| e.oauth_error() == Some("invalid_grant"),
+            MockResponse::json(400, r#"{"error":"invalid_target","error_description":"unknown resource"}"#),
+            |e| e.oauth_error() == Some("invalid_target") && !e.is_upstream_failure(),
         ),
         (
             MockResponse::json(403, r#"{"code":"oidc.access_denied","message":"not a member"}"#),
-            |e| matches!(e, LogtoError::Server { status: 403, error_description: Some(d), .. } if d == "not a member"),
+            |e| matches!(e, LogtoError::Server(ServerError { status: 403, error_description: Some(d), .. }) if d == "not a member"),
         ),
         (MockResponse::json(200, "{}").delayed(Duration::from_secs(3)), |e| {
             matches!(e, LogtoError::Timeout { .. })
@@ -340,6 +340,34 @@ async fn token_endpoint_failures_are_typed_and_keep_the_session() {
         assert!(!error.to_string().is_empty());
         assert_eq!(snapshot().await, before, "session unchanged after {error}");
     }
+}
+
+/// A refused refresh token ends the session: the tokens are cleared, the caller is told to sign
+/// in again, and the dead token is not sent a second time.
+#[tokio::test]
+async fn a_dead_grant_ends_the_session_once() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let (client, storage) = idp.client();
+    idp.set(|s| s.token = MockResponse::json(200, idp.tokens(&key, |_| {})));
+    idp.sign_in(&client).await.unwrap();
+    idp.set(|s| {
+        s.token = MockResponse::json(
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+        )
+    });
+    let before = idp.count("/oidc/token");
+    let error = client.get_access_token("https://api.example.com").await.unwrap_err();
+    assert!(matches!(error, LogtoError::SignInRequired { .. }), "{error:?}");
+    assert!(error.is_sign_in_required() && !error.is_upstream_failure());
+    for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
+        assert!(storage.get(key).await.unwrap().is_none(), "{key} cleared");
+    }
+    assert!(!client.is_authenticated().await.unwrap());
+    let again = client.get_access_token("https://api.example.com").await.unwrap_err();
+    assert!(matches!(again, LogtoError::NotAuthenticated), "{again:?}");
+    assert_eq!(idp.count("/oidc/token"), before + 1, "the dead token was sent once");
 }
 
 #[tokio::test]
@@ -383,7 +411,7 @@ async fn a_cached_access_token_costs_no_network_call() {
     idp.sign_in(&client).await.unwrap();
     let before = idp.server.requests().len();
     for _ in 0..5 {
-        assert_eq!(client.get_access_token("").await.unwrap(), "opaque-access-token");
+        assert_eq!(client.get_access_token("").await.unwrap().secret(), "opaque-access-token");
         assert!(client.get_id_token_claims().await.is_ok());
     }
     assert_eq!(idp.server.requests().len(), before, "served from the cache");
@@ -391,7 +419,7 @@ async fn a_cached_access_token_costs_no_network_call() {
     idp.set(|s| {
         s.token = MockResponse::json(200, r#"{"access_token":"opaque-2","refresh_token":"refresh-2"}"#)
     });
-    assert_eq!(client.get_access_token("https://api.example.com").await.unwrap(), "opaque-2");
+    assert_eq!(client.get_access_token("https://api.example.com").await.unwrap().secret(), "opaque-2");
 }
 
 #[tokio::test]

@@ -44,11 +44,11 @@ async fn logs_never_contain_secrets() {
     let mut secrets = vec![code, logto_test_idp::clients::CONFIDENTIAL_SECRET.to_owned()];
     let session: serde_json::Value = serde_json::from_str(&session).unwrap();
     secrets.push(session["codeVerifier"].as_str().unwrap().to_owned());
-    secrets.push(client.get_id_token().await.unwrap().unwrap());
-    secrets.push(client.get_refresh_token().await.unwrap().unwrap());
-    secrets.push(client.get_access_token("").await.unwrap());
-    secrets.push(client.get_access_token(resources::API).await.unwrap());
-    secrets.push(client.get_organization_token("org-acme").await.unwrap());
+    secrets.push(client.get_id_token().await.unwrap().unwrap().into_secret());
+    secrets.push(client.get_refresh_token().await.unwrap().unwrap().into_secret());
+    secrets.push(client.get_access_token("").await.unwrap().into_secret());
+    secrets.push(client.get_access_token(resources::API).await.unwrap().into_secret());
+    secrets.push(client.get_organization_token("org-acme").await.unwrap().into_secret());
     let _ = client.get_organization_token("org-initech").await;
     client.fetch_user_info().await.unwrap();
     client.sign_out(None).await.unwrap();

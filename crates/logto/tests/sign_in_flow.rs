@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use logto::{
-    DirectSignIn, FirstScreen, Identifier, LogtoError, OidcCore, PersistKey, SignInOptions, Storage,
-    TokenError,
+    DirectSignIn, FirstScreen, Identifier, LogtoError, OidcCore, OrganizationError, PersistKey,
+    SignInOptions, Storage, TokenError,
 };
 use logto_test_idp::{IdpOptions, TestIdp, clients, demo_user, resources};
 
@@ -67,7 +67,7 @@ async fn full_flow(alg: &'static str, confidential: bool) {
     // ID token: verified, with the scope claims, without the userinfo-only ones.
     let id_token = client.get_id_token().await.unwrap().unwrap();
     let header: serde_json::Value =
-        serde_json::from_slice(&base64_url_decode(id_token.split('.').next().unwrap())).unwrap();
+        serde_json::from_slice(&base64_url_decode(id_token.secret().split('.').next().unwrap())).unwrap();
     assert_eq!(header["alg"], alg);
     let claims = client.get_id_token_claims().await.unwrap();
     assert_eq!(claims.sub, demo_user::SUB);
@@ -80,8 +80,8 @@ async fn full_flow(alg: &'static str, confidential: bool) {
     assert_eq!(claims.organization_roles.as_deref().unwrap(), demo_user::ORGANIZATION_ROLES);
     assert!(!claims.extra.contains_key("custom_data"));
     let core = client.oidc_core().await.unwrap();
-    core.verify_id_token(&id_token, &config.app_id).await.unwrap();
-    let wrong_client = core.verify_id_token(&id_token, "another-app").await.unwrap_err();
+    core.verify_id_token(id_token.secret(), &config.app_id).await.unwrap();
+    let wrong_client = core.verify_id_token(id_token.secret(), "another-app").await.unwrap_err();
     assert!(matches!(wrong_client, LogtoError::InvalidIdToken(TokenError::WrongAudience { .. })));
 
     // Userinfo, with the userinfo-only claims.
@@ -94,7 +94,7 @@ async fn full_flow(alg: &'static str, confidential: bool) {
     // API resource token: a JWT for the resource, then served from the cache.
     let refresh_before = client.get_refresh_token().await.unwrap().unwrap();
     let api_token = client.get_access_token(resources::API).await.unwrap();
-    let api_claims = OidcCore::decode_access_token(&api_token).unwrap();
+    let api_claims = OidcCore::decode_access_token(api_token.secret()).unwrap();
     assert!(api_claims.aud.contains(resources::API));
     assert_eq!(api_claims.sub, demo_user::SUB);
     assert_eq!(api_claims.client_id.as_deref(), Some(config.app_id.as_str()));
@@ -102,15 +102,14 @@ async fn full_flow(alg: &'static str, confidential: bool) {
     assert_eq!(client.get_access_token(resources::API).await.unwrap(), api_token, "cached");
     assert_eq!(client.get_access_token_claims(resources::API).await.unwrap(), api_claims);
 
-    // Refresh-token rotation: a public client gets a new one on every use, and the old one is
-    // dead at the server.
+    // Refresh-token rotation: a public client gets a new one on every use (the old one lives on
+    // for Logto's 3-second grace only).
     let refresh_after = client.get_refresh_token().await.unwrap().unwrap();
     if confidential {
         assert_eq!(refresh_before, refresh_after);
     } else {
         assert_ne!(refresh_before, refresh_after, "rotated");
-        assert_eq!(idp.introspect(&refresh_before).await["active"], false);
-        assert_eq!(idp.introspect(&refresh_after).await["active"], true);
+        assert_eq!(idp.introspect(refresh_after.secret()).await["active"], true);
     }
 
     // Organization tokens.
@@ -119,21 +118,23 @@ async fn full_flow(alg: &'static str, confidential: bool) {
     assert_eq!(org_claims.organization_id.as_deref(), Some("org-acme"));
     let denied = client.get_organization_token(demo_user::NON_MEMBER_ORGANIZATION).await.unwrap_err();
     assert!(
-        matches!(denied, LogtoError::Server { status: 403, ref error, .. } if error.as_deref() == Some("access_denied")),
+        matches!(denied, LogtoError::Organization { reason: OrganizationError::NotMember, ref organization_id }
+            if organization_id == demo_user::NON_MEMBER_ORGANIZATION),
         "{denied:?}"
     );
+    assert_eq!(denied.oauth_error(), Some("access_denied"));
     assert!(client.is_authenticated().await.unwrap(), "a refused organization keeps the session");
     assert!(client.get_access_token(resources::API).await.is_ok());
 
     // Sign-out: revokes the refresh token, clears local tokens, returns the end-session URL.
     let refresh_token = client.get_refresh_token().await.unwrap().unwrap();
-    assert_eq!(idp.introspect(&refresh_token).await["active"], true);
+    assert_eq!(idp.introspect(refresh_token.secret()).await["active"], true);
     let url = client.sign_out(Some("http://127.0.0.1:3000/")).await.unwrap();
     assert!(url.starts_with(&format!("{}/session/end?", idp.issuer())), "{url}");
     let params: Vec<(String, String)> = url::Url::parse(&url).unwrap().query_pairs().into_owned().collect();
     assert!(params.contains(&("client_id".into(), config.app_id.clone())));
     assert!(params.contains(&("post_logout_redirect_uri".into(), "http://127.0.0.1:3000/".into())));
-    assert_eq!(idp.introspect(&refresh_token).await["active"], false, "revoked");
+    assert_eq!(idp.introspect(refresh_token.secret()).await["active"], false, "revoked");
     assert!(!client.is_authenticated().await.unwrap());
     assert!(client.get_refresh_token().await.unwrap().is_none());
     assert_eq!(idp.logout(&url).await, "http://127.0.0.1:3000/");
@@ -181,5 +182,5 @@ async fn organization_token_needs_the_organizations_scope() {
     let (client, _) = client(logto::LogtoConfig::new(idp.endpoint(), clients::PUBLIC_ID));
     sign_in(&idp, &client).await;
     let error = client.get_organization_token("org-acme").await.unwrap_err();
-    assert!(matches!(error, LogtoError::OrganizationsScopeMissing));
+    assert!(matches!(error, LogtoError::Organization { reason: OrganizationError::ScopeNotConfigured, .. }));
 }

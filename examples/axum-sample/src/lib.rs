@@ -92,17 +92,17 @@ pub async fn app_with(
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let mut logto_config = LogtoConfig::new(&config.endpoint, &config.app_id)
         .with_scopes([
-            UserInfoScope::Email.as_str(),
-            UserInfoScope::Phone.as_str(),
-            UserInfoScope::CustomData.as_str(),
-            UserInfoScope::Identities.as_str(),
-            UserInfoScope::Roles.as_str(),
-            UserInfoScope::Organizations.as_str(),
-            UserInfoScope::OrganizationRoles.as_str(),
+            UserInfoScope::Email,
+            UserInfoScope::Phone,
+            UserInfoScope::CustomData,
+            UserInfoScope::Identities,
+            UserInfoScope::Roles,
+            UserInfoScope::Organizations,
+            UserInfoScope::OrganizationRoles,
         ])
         .with_resources([config.api_resource.as_str()]);
     if let Some(secret) = &config.app_secret {
-        logto_config = logto_config.with_app_secret(secret);
+        logto_config = logto_config.with_app_secret(secret.as_str());
     }
     let client = LogtoClient::builder(logto_config).build()?;
     let verifier =
@@ -131,7 +131,7 @@ pub async fn app_with(
 
 const NAVIGATION: &str = "<nav><a href=\"/\">Home</a> | <a href=\"/protected\">Protected</a> | \
     <a href=\"/protected/userinfo\">User info</a> | <a href=\"/protected/organizations\">Organizations</a> | \
-    <a id=\"sign-out\" href=\"/sign-out\">Sign out</a></nav>";
+    <form method=\"post\" action=\"/sign-out\" style=\"display:inline\"><button id=\"sign-out\">Sign out</button></form></nav>";
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(

@@ -15,7 +15,13 @@ const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// A test-only route: the session's refresh token (unique per sign-in) and subject.
 async fn session_identity(SessionClient(client): SessionClient) -> String {
-    let refresh = client.get_refresh_token().await.ok().flatten().unwrap_or_default();
+    let refresh = client
+        .get_refresh_token()
+        .await
+        .ok()
+        .flatten()
+        .map(logto::RefreshToken::into_secret)
+        .unwrap_or_default();
     let sub = client.get_id_token_claims().await.map(|c| c.sub).unwrap_or_default();
     format!("{sub} {refresh}")
 }

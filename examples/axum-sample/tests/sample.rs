@@ -68,8 +68,12 @@ async fn every_page_and_the_api_route() {
     let sign_in = api_client.sign_in("http://127.0.0.1:1/callback").await.unwrap();
     api_client.handle_sign_in_callback(&idp.login(&sign_in).await).await.unwrap();
     let token = api_client.get_access_token(resources::API).await.unwrap();
-    let data =
-        reqwest::Client::new().get(format!("{base}/api/data")).bearer_auth(&token).send().await.unwrap();
+    let data = reqwest::Client::new()
+        .get(format!("{base}/api/data"))
+        .bearer_auth(token.secret())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(data.status(), 200);
     let data: serde_json::Value = data.json().await.unwrap();
     assert_eq!(data["sub"], demo_user::SUB);
@@ -77,7 +81,7 @@ async fn every_page_and_the_api_route() {
     assert_eq!(none.status(), 401);
     assert_eq!(none.headers()["www-authenticate"], "Bearer realm=\"sample-api\"");
 
-    let out = browser.get(format!("{base}/sign-out")).send().await.unwrap();
+    let out = browser.post(format!("{base}/sign-out")).send().await.unwrap();
     assert_eq!(idp.logout(&location(&out)).await, format!("{base}/"));
     let home = browser.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("Not authenticated"));

@@ -1,162 +1,266 @@
-//! Reading the sign-in callback URL: redirect URI match, `state`, `iss`, `error` and `code`.
+//! The callback flow: the callback is checked against the sign-in session, the code exchanged,
+//! the ID token verified, and only then are the stored tokens replaced.
 
-use super::stored::SignInSession;
-use crate::error::{LogtoError, Result};
-use crate::oidc::constant_time_eq;
-use url::Url;
+use super::LogtoClient;
+use super::stored::{AccessTokenMap, SignInSession, parse_stored, to_json};
+use crate::error::{CallbackError, LogtoError, Result};
+use crate::oidc::{Callback, constant_time_eq};
+use crate::storage::PersistKey;
+use crate::target::TokenTarget;
 
-/// What a valid callback carries.
-#[derive(Debug)]
-pub(crate) struct AuthorizationCode {
-    pub(crate) code: String,
+/// What the callback check needs to know about the identity server and the client.
+pub(crate) struct CallbackPolicy<'a> {
+    /// The issuer the `iss` parameter must equal.
+    pub(crate) issuer: &'a str,
+    /// Whether the server announces the `iss` parameter (then it is required).
+    pub(crate) iss_parameter_supported: bool,
+    /// Whether the callback's origin must be the redirect URI's.
+    pub(crate) strict_origin: bool,
 }
 
-/// The callback URL without query and fragment, for messages.
-fn without_query(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    url.into()
+impl LogtoClient {
+    /// Handles the callback URL Logto redirected to (absolute, or the path with its query):
+    /// parses it into a [`Callback`] and runs [`handle_callback`](Self::handle_callback).
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// client.handle_sign_in_callback("https://app.example/callback?code=c&state=s&iss=i").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn handle_sign_in_callback(&self, callback_url: &str) -> Result<()> {
+        self.handle_callback(Callback::from_url(callback_url)?).await
+    }
+
+    /// Handles the sign-in callback: checks it against the sign-in session (the path, the origin
+    /// with the strict origin check, `state` in constant time, `iss`, then the server's `error`
+    /// and the `code`), exchanges the code, verifies the ID token, then stores the tokens and
+    /// ends the sign-in session. On any error the previously stored tokens are left untouched.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// use logto::{Callback, CallbackParams};
+    /// let params = CallbackParams::from_query("code=c&state=s&iss=https%3A%2F%2Ft.logto.app%2Foidc")?;
+    /// client.handle_callback(Callback::new("/callback", params)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn handle_callback(&self, callback: Callback) -> Result<()> {
+        let stored =
+            self.storage.get(PersistKey::SignInSession).await?.ok_or(CallbackError::SessionMissing)?;
+        let session: SignInSession = parse_stored(PersistKey::SignInSession, &stored)?;
+        let core = self.oidc_core().await?;
+        let metadata = core.metadata();
+        let policy = CallbackPolicy {
+            issuer: &metadata.issuer,
+            iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
+            strict_origin: self.shared.strict_callback_origin,
+        };
+        let code = match check_callback(callback, &session, &policy) {
+            Ok(code) => code,
+            Err(error @ (CallbackError::Denied { .. } | CallbackError::IssuerMismatch { .. })) => {
+                // The state was right, so this attempt is over: a retry needs a new sign-in.
+                self.storage.delete(PersistKey::SignInSession).await?;
+                return Err(error.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let config = &self.shared.config;
+        let response = core
+            .fetch_token_by_code(
+                &config.app_id,
+                config.app_secret.as_ref(),
+                &session.redirect_uri,
+                &code,
+                &session.code_verifier,
+            )
+            .await?;
+        let id_token = response.id_token.clone().ok_or_else(|| LogtoError::InvalidResponse {
+            endpoint: metadata.token_endpoint.clone(),
+            reason: "the token response has no id_token (is `openid` granted?)".into(),
+        })?;
+        core.verify_fresh_id_token(id_token.secret(), &config.app_id).await?;
+
+        // The ID token goes last: should a write fail half-way, nobody is signed in, rather than
+        // the new user's ID token next to the previous user's tokens.
+        self.storage.delete(PersistKey::IdToken).await?;
+        match &response.refresh_token {
+            Some(refresh_token) => {
+                self.storage.set(PersistKey::RefreshToken, refresh_token.secret().to_owned()).await?
+            }
+            None => self.storage.delete(PersistKey::RefreshToken).await?,
+        }
+        // A new sign-in replaces every cached token of the previous one.
+        let mut map = AccessTokenMap::default();
+        map.insert(&TokenTarget::UserInfo, &response);
+        self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
+        self.storage.set(PersistKey::IdToken, id_token.into_secret()).await?;
+        self.storage.delete(PersistKey::SignInSession).await?;
+        tracing::info!("sign-in completed");
+        Ok(())
+    }
 }
 
-/// Checks the callback against the sign-in session, in the order that keeps an attacker from
-/// learning anything: origin and path, then `state` (constant time), then the server's `error`,
-/// then `iss` (RFC 9207), then `code`.
-pub(crate) fn read_callback(
-    callback_url: &str,
+/// The path of an absolute URL, for comparison.
+fn path_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().map(|url| url.path().to_owned())
+}
+
+/// Checks the callback against the sign-in session and returns its code. The order keeps an
+/// attacker from learning anything: where it arrived (path, and origin when strict), then
+/// `state` (constant time), then `iss` (RFC 9207, also for error responses), then the server's
+/// `error`, then `code`.
+pub(crate) fn check_callback(
+    callback: Callback,
     session: &SignInSession,
-    issuer: &str,
-    iss_parameter_supported: bool,
-) -> Result<AuthorizationCode> {
-    let callback = Url::parse(callback_url)
-        .map_err(|e| LogtoError::InvalidCallbackUrl(format!("not an absolute URL: {e}")))?;
-    let expected = Url::parse(&session.redirect_uri)
-        .map_err(|e| LogtoError::InvalidCallbackUrl(format!("the stored redirect URI is not a URL: {e}")))?;
-    let same_target = callback.scheme() == expected.scheme()
-        && callback.host() == expected.host()
-        && callback.port_or_known_default() == expected.port_or_known_default()
-        && callback.path() == expected.path();
-    if !same_target {
-        return Err(LogtoError::RedirectUriMismatch {
-            expected: session.redirect_uri.clone(),
-            actual: without_query(&callback),
+    policy: &CallbackPolicy<'_>,
+) -> Result<String, CallbackError> {
+    let expected_path = path_of(&session.redirect_uri)
+        .ok_or_else(|| CallbackError::Malformed("the stored redirect URI is not a URL".into()))?;
+    if let Some(actual_path) = callback.path()
+        && actual_path != expected_path
+    {
+        return Err(CallbackError::PathMismatch {
+            redirect_uri: session.redirect_uri.clone(),
+            expected_path,
+            actual_path: actual_path.to_owned(),
         });
     }
-    let mut state = None;
-    let mut code = None;
-    let mut error = None;
-    let mut error_description = None;
-    let mut iss = None;
-    for (name, value) in callback.query_pairs() {
-        let slot = match name.as_ref() {
-            "state" => &mut state,
-            "code" => &mut code,
-            "error" => &mut error,
-            "error_description" => &mut error_description,
-            "iss" => &mut iss,
-            _ => continue,
-        };
-        if slot.is_some() {
-            // A repeated parameter is ambiguous: refuse rather than pick one.
-            return Err(LogtoError::InvalidCallbackUrl(format!("the parameter `{name}` is repeated")));
+    if policy.strict_origin {
+        let expected = url::Url::parse(&session.redirect_uri)
+            .map(|url| url.origin().ascii_serialization())
+            .unwrap_or_default();
+        if callback.origin() != Some(expected.as_str()) {
+            return Err(CallbackError::OriginMismatch {
+                expected,
+                actual: callback.origin().unwrap_or("(none)").to_owned(),
+            });
         }
-        *slot = Some(value.into_owned());
     }
-    if !state.as_deref().is_some_and(|state| constant_time_eq(state, &session.state)) {
+    let params = callback.into_params();
+    if !params.state.as_deref().is_some_and(|state| constant_time_eq(state, session.state.secret())) {
         tracing::warn!("callback state mismatch");
-        return Err(LogtoError::StateMismatch);
+        return Err(CallbackError::StateMismatch);
     }
-    if let Some(error) = error {
-        return Err(LogtoError::Callback { error, error_description });
-    }
-    match iss {
-        Some(iss) if iss.trim_end_matches('/') != issuer.trim_end_matches('/') => {
-            return Err(LogtoError::CallbackIssuerMismatch {
-                expected: issuer.to_owned(),
+    match params.iss {
+        Some(iss) if iss != policy.issuer => {
+            return Err(CallbackError::IssuerMismatch {
+                expected: policy.issuer.to_owned(),
                 actual: Some(iss),
             });
         }
-        None if iss_parameter_supported => {
-            return Err(LogtoError::CallbackIssuerMismatch { expected: issuer.to_owned(), actual: None });
+        None if policy.iss_parameter_supported => {
+            return Err(CallbackError::IssuerMismatch { expected: policy.issuer.to_owned(), actual: None });
         }
         _ => {}
     }
-    let code = code.filter(|code| !code.is_empty()).ok_or(LogtoError::MissingCode)?;
-    Ok(AuthorizationCode { code })
+    if let Some(error) = params.error {
+        return Err(CallbackError::Denied { error, error_description: params.error_description });
+    }
+    params.code.filter(|code| !code.is_empty()).ok_or(CallbackError::MissingCode)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::{CodeVerifier, State};
 
     const ISSUER: &str = "https://t.example/oidc";
 
     fn session() -> SignInSession {
         SignInSession {
             redirect_uri: "https://app.example/callback".into(),
-            code_verifier: "v".into(),
-            state: "good-state".into(),
+            code_verifier: CodeVerifier::from("v"),
+            state: State::from("good-state"),
         }
     }
 
-    fn read(url: &str) -> Result<AuthorizationCode> {
-        read_callback(url, &session(), ISSUER, true)
+    fn policy(strict_origin: bool) -> CallbackPolicy<'static> {
+        CallbackPolicy { issuer: ISSUER, iss_parameter_supported: true, strict_origin }
+    }
+
+    fn read(url: &str) -> Result<String, CallbackError> {
+        check_callback(Callback::from_url(url)?, &session(), &policy(false))
     }
 
     #[test]
-    fn accepts_a_valid_callback() {
-        let code =
-            read("https://app.example/callback?code=abc&state=good-state&iss=https%3A%2F%2Ft.example%2Foidc")
-                .unwrap();
-        assert_eq!(code.code, "abc");
-        let default_port =
-            "https://app.example:443/callback?code=abc&state=good-state&iss=https://t.example/oidc";
-        assert!(read(default_port).is_ok());
+    fn accepts_a_valid_callback_at_any_origin() {
+        for url in [
+            "https://app.example/callback?code=abc&state=good-state&iss=https%3A%2F%2Ft.example%2Foidc",
+            "http://app:8000/callback?code=abc&state=good-state&iss=https://t.example/oidc",
+            "http://localhost/callback?code=abc&state=good-state&iss=https://t.example/oidc",
+            "/callback?code=abc&state=good-state&iss=https://t.example/oidc",
+        ] {
+            assert_eq!(read(url).unwrap(), "abc", "{url}");
+        }
     }
 
     #[test]
-    fn rejects_other_targets() {
+    fn the_path_must_match_and_the_error_names_both() {
+        for url in [
+            "https://app.example/callback/x?code=a&state=good-state",
+            "https://app.example/Callback?code=a&state=good-state",
+            "https://app.example/?code=a&state=good-state",
+        ] {
+            assert!(matches!(read(url), Err(CallbackError::PathMismatch { .. })), "{url}");
+        }
+        let message = read("https://app.example/auth/cb?code=a").unwrap_err().to_string();
+        assert!(message.contains("`/auth/cb`") && message.contains("`/callback`"), "{message}");
+        assert!(matches!(read("callback?code=a"), Err(CallbackError::Malformed(_))));
+    }
+
+    #[test]
+    fn strict_origin_compares_scheme_host_and_port() {
+        let strict = |url: &str| check_callback(Callback::from_url(url).unwrap(), &session(), &policy(true));
+        assert!(
+            strict("https://app.example:443/callback?code=a&state=good-state&iss=https://t.example/oidc")
+                .is_ok()
+        );
         for url in [
             "http://app.example/callback?code=a&state=good-state",
             "https://evil.example/callback?code=a&state=good-state",
             "https://app.example:8443/callback?code=a&state=good-state",
-            "https://app.example/callback/x?code=a&state=good-state",
-            "https://app.example/Callback?code=a&state=good-state",
+            "/callback?code=a&state=good-state",
         ] {
-            assert!(matches!(read(url), Err(LogtoError::RedirectUriMismatch { .. })), "{url}");
+            assert!(matches!(strict(url), Err(CallbackError::OriginMismatch { .. })), "{url}");
         }
-        assert!(matches!(read("/callback?code=a"), Err(LogtoError::InvalidCallbackUrl(_))));
     }
 
     #[test]
-    fn state_is_checked_before_the_error() {
+    fn state_is_checked_before_iss_and_iss_before_the_error() {
         for url in [
             "https://app.example/callback?code=a&state=bad",
             "https://app.example/callback?code=a",
             "https://app.example/callback?error=access_denied&state=bad",
             "https://app.example/callback?code=a&state=good-stat",
         ] {
-            assert!(matches!(read(url), Err(LogtoError::StateMismatch)), "{url}");
+            assert_eq!(read(url), Err(CallbackError::StateMismatch), "{url}");
         }
-        let error =
-            read("https://app.example/callback?error=access_denied&error_description=no&state=good-state");
-        assert!(matches!(error, Err(LogtoError::Callback { ref error, ref error_description })
-            if error == "access_denied" && error_description.as_deref() == Some("no")));
+        let forged_error =
+            read("https://app.example/callback?error=access_denied&state=good-state&iss=https://evil/oidc");
+        assert!(matches!(forged_error, Err(CallbackError::IssuerMismatch { .. })));
+        let error = read(
+            "https://app.example/callback?error=access_denied&error_description=no&state=good-state&iss=https://t.example/oidc",
+        );
+        assert_eq!(
+            error,
+            Err(CallbackError::Denied {
+                error: "access_denied".into(),
+                error_description: Some("no".into())
+            })
+        );
     }
 
     #[test]
-    fn issuer_and_code_are_required() {
-        let wrong_iss = read("https://app.example/callback?code=a&state=good-state&iss=https://evil/oidc");
-        assert!(matches!(wrong_iss, Err(LogtoError::CallbackIssuerMismatch { .. })));
+    fn issuer_is_compared_exactly_and_code_is_required() {
+        for iss in ["https://evil/oidc", "https://t.example/oidc/", "https://t.example/OIDC"] {
+            let url = format!("https://app.example/callback?code=a&state=good-state&iss={iss}");
+            assert!(matches!(read(&url), Err(CallbackError::IssuerMismatch { .. })), "{iss}");
+        }
         let no_iss = read("https://app.example/callback?code=a&state=good-state");
-        assert!(matches!(no_iss, Err(LogtoError::CallbackIssuerMismatch { actual: None, .. })));
-        assert!(
-            read_callback("https://app.example/callback?code=a&state=good-state", &session(), ISSUER, false)
-                .is_ok()
-        );
+        assert!(matches!(no_iss, Err(CallbackError::IssuerMismatch { actual: None, .. })));
+        let lenient = CallbackPolicy { iss_parameter_supported: false, ..policy(false) };
+        let callback = Callback::from_url("https://app.example/callback?code=a&state=good-state").unwrap();
+        assert!(check_callback(callback, &session(), &lenient).is_ok());
         let no_code = read("https://app.example/callback?state=good-state&iss=https://t.example/oidc");
-        assert!(matches!(no_code, Err(LogtoError::MissingCode)));
-        let twice = read("https://app.example/callback?code=a&code=b&state=good-state");
-        assert!(matches!(twice, Err(LogtoError::InvalidCallbackUrl(_))));
+        assert_eq!(no_code, Err(CallbackError::MissingCode));
     }
 }

@@ -6,6 +6,7 @@
 //! newest token instead of replaying the old one. That also covers two concurrent web requests of
 //! one browser session, whose session stores each hold their own copy of the refresh token.
 
+use crate::secret::RefreshToken;
 use aws_lc_rs::digest;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,9 +25,9 @@ const PRUNE_ABOVE: usize = 1024;
 
 type Key = [u8; 32];
 
-fn key_of(refresh_token: &str) -> Key {
+fn key_of(refresh_token: &RefreshToken) -> Key {
     let mut key = [0u8; 32];
-    key.copy_from_slice(digest::digest(&digest::SHA256, refresh_token.as_bytes()).as_ref());
+    key.copy_from_slice(digest::digest(&digest::SHA256, refresh_token.secret().as_bytes()).as_ref());
     key
 }
 
@@ -34,7 +35,7 @@ fn key_of(refresh_token: &str) -> Key {
 #[derive(Default)]
 pub(crate) struct Slot {
     /// The token it was rotated to, and when.
-    rotated_to: Option<(String, Instant)>,
+    rotated_to: Option<(RefreshToken, Instant)>,
 }
 
 #[derive(Default)]
@@ -57,15 +58,15 @@ impl std::fmt::Debug for RefreshCoordinator {
 /// The exclusive right to use one refresh token.
 pub(crate) struct RefreshTurn {
     /// The newest refresh token of the chain: use this one.
-    pub(crate) refresh_token: String,
+    pub(crate) refresh_token: RefreshToken,
     guard: OwnedMutexGuard<Slot>,
 }
 
 impl RefreshTurn {
     /// Records that the server rotated the token of this turn to `new_token`.
-    pub(crate) fn rotated(&mut self, new_token: &str) {
-        if new_token != self.refresh_token {
-            self.guard.rotated_to = Some((new_token.to_owned(), Instant::now()));
+    pub(crate) fn rotated(&mut self, new_token: &RefreshToken) {
+        if *new_token != self.refresh_token {
+            self.guard.rotated_to = Some((new_token.clone(), Instant::now()));
         }
     }
 }
@@ -84,7 +85,7 @@ fn forget_oldest(map: &mut HashMap<Key, Arc<tokio::sync::Mutex<Slot>>>, keep: us
 }
 
 impl RefreshCoordinator {
-    fn slot(&self, token: &str) -> Arc<tokio::sync::Mutex<Slot>> {
+    fn slot(&self, token: &RefreshToken) -> Arc<tokio::sync::Mutex<Slot>> {
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if slots.map.len() > slots.prune_at.max(PRUNE_ABOVE) {
             slots.map.retain(|_, slot| {
@@ -102,8 +103,8 @@ impl RefreshCoordinator {
     }
 
     /// Waits for the turn of `refresh_token`, following rotations that happened meanwhile.
-    pub(crate) async fn turn(&self, refresh_token: &str) -> RefreshTurn {
-        let mut token = refresh_token.to_owned();
+    pub(crate) async fn turn(&self, refresh_token: &RefreshToken) -> RefreshTurn {
+        let mut token = refresh_token.clone();
         loop {
             let guard = self.slot(&token).lock_owned().await;
             match &guard.rotated_to {
@@ -121,49 +122,53 @@ impl RefreshCoordinator {
 mod tests {
     use super::*;
 
+    fn t(value: &str) -> RefreshToken {
+        RefreshToken::from(value)
+    }
+
     #[tokio::test]
     async fn a_rotated_token_leads_to_the_newest() {
         let coordinator = RefreshCoordinator::default();
-        let mut first = coordinator.turn("r1").await;
-        assert_eq!(first.refresh_token, "r1");
-        first.rotated("r2");
+        let mut first = coordinator.turn(&t("r1")).await;
+        assert_eq!(first.refresh_token, t("r1"));
+        first.rotated(&t("r2"));
         drop(first);
-        let mut second = coordinator.turn("r1").await;
-        assert_eq!(second.refresh_token, "r2");
-        second.rotated("r3");
+        let mut second = coordinator.turn(&t("r1")).await;
+        assert_eq!(second.refresh_token, t("r2"));
+        second.rotated(&t("r3"));
         drop(second);
-        assert_eq!(coordinator.turn("r1").await.refresh_token, "r3");
+        assert_eq!(coordinator.turn(&t("r1")).await.refresh_token, t("r3"));
     }
 
     #[tokio::test]
     async fn turns_of_one_token_are_exclusive() {
         let coordinator = Arc::new(RefreshCoordinator::default());
-        let first = coordinator.turn("r1").await;
+        let first = coordinator.turn(&t("r1")).await;
         let waiting = tokio::spawn({
             let coordinator = coordinator.clone();
-            async move { coordinator.turn("r1").await.refresh_token }
+            async move { coordinator.turn(&t("r1")).await.refresh_token }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!waiting.is_finished());
         let mut first = first;
-        first.rotated("r2");
+        first.rotated(&t("r2"));
         drop(first);
-        assert_eq!(waiting.await.unwrap(), "r2");
+        assert_eq!(waiting.await.unwrap(), t("r2"));
         // Another session's token is independent.
-        assert_eq!(coordinator.turn("other").await.refresh_token, "other");
+        assert_eq!(coordinator.turn(&t("other")).await.refresh_token, t("other"));
     }
 
     #[tokio::test]
     async fn forgotten_tokens_are_pruned_but_recent_rotations_are_kept() {
         let coordinator = RefreshCoordinator::default();
-        let mut turn = coordinator.turn("rotated").await;
-        turn.rotated("newer");
+        let mut turn = coordinator.turn(&t("rotated")).await;
+        turn.rotated(&t("newer"));
         drop(turn);
         for i in 0..5 * PRUNE_ABOVE {
-            drop(coordinator.turn(&format!("token-{i}")).await);
+            drop(coordinator.turn(&t(&format!("token-{i}"))).await);
         }
         let size = coordinator.slots.lock().unwrap().map.len();
         assert!(size <= 2 * PRUNE_ABOVE + 2, "bounded: {size}");
-        assert_eq!(coordinator.turn("rotated").await.refresh_token, "newer", "rotation remembered");
+        assert_eq!(coordinator.turn(&t("rotated")).await.refresh_token, t("newer"), "rotation remembered");
     }
 }

@@ -1,35 +1,29 @@
 //! The JSON formats of the stored values, the same as the official Python SDK's, so both can
 //! read a session.
 
-use crate::OidcCore;
 use crate::error::{LogtoError, Result};
 use crate::models::TokenResponse;
-use crate::oidc::now_seconds;
+use crate::oidc::{OidcCore, now_seconds};
+use crate::secret::{AccessToken, CodeVerifier, State};
 use crate::storage::PersistKey;
+use crate::target::TokenTarget;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::collections::HashMap;
-use std::fmt;
 
 /// The state of a sign-in in progress (`signInSession`).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SignInSession {
     #[serde(rename = "redirectUri")]
     pub(crate) redirect_uri: String,
     #[serde(rename = "codeVerifier")]
-    pub(crate) code_verifier: String,
-    pub(crate) state: String,
+    pub(crate) code_verifier: CodeVerifier,
+    pub(crate) state: State,
 }
 
-impl fmt::Debug for SignInSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignInSession").field("redirect_uri", &self.redirect_uri).finish_non_exhaustive()
-    }
-}
-
-/// One cached access token (`accessTokenMap.x[resource]`).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+/// One cached access token (`accessTokenMap.x[cache key]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CachedAccessToken {
-    pub(crate) token: String,
+    pub(crate) token: AccessToken,
     /// When the cache entry expires (seconds since the epoch), a little before the token does.
     #[serde(rename = "expiresAt")]
     pub(crate) expires_at: f64,
@@ -51,21 +45,31 @@ fn lifetime(response: &TokenResponse) -> u64 {
     if response.expires_in > 0 {
         return response.expires_in;
     }
-    OidcCore::decode_access_token(&response.access_token)
-        .map(|claims| claims.exp.saturating_sub(now_seconds()).max(0) as u64)
+    OidcCore::decode_access_token(response.access_token.secret())
+        .map(|claims| claims.exp.seconds().saturating_sub(now_seconds()).max(0) as u64)
         .unwrap_or(0)
 }
 
-/// The cached access tokens by resource (`""` is the userinfo token).
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+/// The cached access tokens by [`TokenTarget::cache_key`] (`""` is the userinfo token, as in
+/// the official SDKs).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub(crate) struct AccessTokenMap {
     #[serde(default)]
     pub(crate) x: HashMap<String, CachedAccessToken>,
 }
 
-impl fmt::Debug for AccessTokenMap {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessTokenMap").field("resources", &self.x.keys().collect::<Vec<_>>()).finish()
+impl AccessTokenMap {
+    /// The cached token for `target` while its cache entry is valid at `now`.
+    pub(crate) fn valid(&self, target: &TokenTarget, now: i64) -> Option<&AccessToken> {
+        self.x
+            .get(target.cache_key().as_ref())
+            .filter(|entry| entry.expires_at > now as f64)
+            .map(|entry| &entry.token)
+    }
+
+    /// Caches the access token of `response` for `target`.
+    pub(crate) fn insert(&mut self, target: &TokenTarget, response: &TokenResponse) {
+        self.x.insert(target.cache_key().into_owned(), CachedAccessToken::from_response(response));
     }
 }
 
@@ -110,7 +114,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(session.redirect_uri, "https://a/cb");
-        assert!(!format!("{session:?}").contains("\"v\""));
+        assert!(!format!("{session:?}").contains("\"v\""), "{session:?}");
     }
 
     #[test]

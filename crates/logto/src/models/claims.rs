@@ -1,14 +1,6 @@
+use super::NumericDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-/// Reads a JSON NumericDate, which may carry a fraction (RFC 7519 §2), as whole seconds.
-fn numeric_date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    let seconds = f64::deserialize(deserializer)?;
-    if !seconds.is_finite() {
-        return Err(serde::de::Error::custom("a NumericDate must be a finite number"));
-    }
-    Ok(seconds.floor() as i64)
-}
 
 /// A token's `aud`: one string or a list of strings.
 ///
@@ -65,11 +57,12 @@ pub struct IdTokenClaims {
     /// Audience: the client id.
     pub aud: Audience,
     /// Expiration time (seconds since the epoch).
-    #[serde(deserialize_with = "numeric_date")]
-    pub exp: i64,
+    pub exp: NumericDate,
     /// Issue time (seconds since the epoch).
-    #[serde(deserialize_with = "numeric_date")]
-    pub iat: i64,
+    pub iat: NumericDate,
+    /// The session id at the identity server (for back-channel logout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// Full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -124,11 +117,9 @@ pub struct AccessTokenClaims {
     /// Audience: a resource indicator, an organization URN or the client id.
     pub aud: Audience,
     /// Expiration time (seconds since the epoch).
-    #[serde(deserialize_with = "numeric_date")]
-    pub exp: i64,
+    pub exp: NumericDate,
     /// Issue time (seconds since the epoch).
-    #[serde(deserialize_with = "numeric_date")]
-    pub iat: i64,
+    pub iat: NumericDate,
     /// Granted scopes, space separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,

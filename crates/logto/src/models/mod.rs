@@ -3,12 +3,14 @@
 
 mod claims;
 mod metadata;
+mod numeric_date;
 mod scope;
 mod token_response;
 mod userinfo;
 
 pub use claims::{AccessTokenClaims, Audience, IdTokenClaims};
 pub use metadata::ProviderMetadata;
+pub use numeric_date::NumericDate;
 pub use scope::{
     ORGANIZATION_URN_PREFIX, ReservedResource, UserInfoScope, build_organization_urn,
     organization_id_from_urn,

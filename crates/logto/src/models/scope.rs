@@ -1,5 +1,3 @@
-use std::fmt;
-
 /// The prefix of Logto organization URNs (`urn:logto:organization:<id>`).
 pub const ORGANIZATION_URN_PREFIX: &str = "urn:logto:organization:";
 
@@ -22,99 +20,62 @@ pub fn organization_id_from_urn(resource: &str) -> Option<&str> {
     resource.strip_prefix(ORGANIZATION_URN_PREFIX).filter(|id| !id.is_empty())
 }
 
-/// The scopes that control which user claims the ID token and the userinfo endpoint return.
+/// Logto's scopes for user claims, as string constants, so they mix with scope names of your own
+/// (`UserInfoScope::Email == "email"`). The names follow the official SDKs' `UserInfoScope`.
 ///
 /// ```
 /// use logto::{LogtoConfig, UserInfoScope};
 ///
 /// let config = LogtoConfig::new("https://tenant.logto.app", "app-id")
-///     .with_scopes([UserInfoScope::Email, UserInfoScope::Organizations]);
-/// assert!(config.effective_scopes().contains(&"urn:logto:scope:organizations".to_string()));
+///     .with_scopes([UserInfoScope::Email, UserInfoScope::Organizations, "read:data"]);
+/// assert_eq!(
+///     config.effective_scopes(),
+///     ["openid", "offline_access", "profile", "email", "urn:logto:scope:organizations", "read:data"]
+/// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum UserInfoScope {
-    /// `openid`: the `sub` claim; always requested.
-    Openid,
-    /// `offline_access`: a refresh token; always requested.
-    OfflineAccess,
-    /// `profile`: `name`, `username`, `picture`, `created_at`, `updated_at`; always requested.
-    Profile,
-    /// `email`: `email`, `email_verified`.
-    Email,
-    /// `phone`: `phone_number`, `phone_number_verified`.
-    Phone,
-    /// `custom_data`: `custom_data`, in userinfo only.
-    CustomData,
-    /// `identities`: `identities` and `sso_identities`, in userinfo only.
-    Identities,
-    /// `roles`: the user's `roles`.
-    Roles,
-    /// `urn:logto:scope:organizations`: `organizations`, and organization tokens.
-    Organizations,
-    /// `urn:logto:scope:organization_roles`: `organization_roles` as `<orgId>:<role>`.
-    OrganizationRoles,
-}
+pub struct UserInfoScope;
 
+#[allow(non_upper_case_globals)]
 impl UserInfoScope {
-    /// The scope's name on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Openid => "openid",
-            Self::OfflineAccess => "offline_access",
-            Self::Profile => "profile",
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::CustomData => "custom_data",
-            Self::Identities => "identities",
-            Self::Roles => "roles",
-            Self::Organizations => "urn:logto:scope:organizations",
-            Self::OrganizationRoles => "urn:logto:scope:organization_roles",
-        }
-    }
+    /// `openid`: the `sub` claim; always requested.
+    pub const Openid: &'static str = "openid";
+    /// `offline_access`: a refresh token; always requested.
+    pub const OfflineAccess: &'static str = "offline_access";
+    /// `profile`: `name`, `username`, `picture`, `created_at`, `updated_at`; always requested.
+    pub const Profile: &'static str = "profile";
+    /// `email`: `email`, `email_verified`.
+    pub const Email: &'static str = "email";
+    /// `phone`: `phone_number`, `phone_number_verified`.
+    pub const Phone: &'static str = "phone";
+    /// `address`: `address`.
+    pub const Address: &'static str = "address";
+    /// `custom_data`: `custom_data`, in userinfo only.
+    pub const CustomData: &'static str = "custom_data";
+    /// `identities`: `identities` and `sso_identities`, in userinfo only.
+    pub const Identities: &'static str = "identities";
+    /// `roles`: the user's `roles`.
+    pub const Roles: &'static str = "roles";
+    /// `urn:logto:scope:organizations`: `organizations`, and organization tokens.
+    pub const Organizations: &'static str = "urn:logto:scope:organizations";
+    /// `urn:logto:scope:organization_roles`: `organization_roles` as `<orgId>:<role>`.
+    pub const OrganizationRoles: &'static str = "urn:logto:scope:organization_roles";
+    /// `urn:logto:scope:sessions`: lets the user manage their sessions through Logto's account API.
+    pub const Sessions: &'static str = "urn:logto:scope:sessions";
 }
 
-impl fmt::Display for UserInfoScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<UserInfoScope> for String {
-    fn from(scope: UserInfoScope) -> Self {
-        scope.as_str().to_owned()
-    }
-}
-
-/// Resources reserved by Logto.
+/// Resources reserved by Logto, as string constants (they mix with your own resource indicators).
+///
+/// ```
+/// assert_eq!(logto::ReservedResource::Organizations, "urn:logto:resource:organizations");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ReservedResource {
-    /// `urn:logto:resource:organizations`: the organization template resource.
-    Organizations,
-}
+pub struct ReservedResource;
 
+#[allow(non_upper_case_globals)]
 impl ReservedResource {
-    /// The resource indicator.
-    ///
-    /// ```
-    /// assert_eq!(logto::ReservedResource::Organizations.as_str(), "urn:logto:resource:organizations");
-    /// ```
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Organizations => "urn:logto:resource:organizations",
-        }
-    }
-}
-
-impl fmt::Display for ReservedResource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<ReservedResource> for String {
-    fn from(resource: ReservedResource) -> Self {
-        resource.as_str().to_owned()
-    }
+    /// `urn:logto:resource:organizations`: the organization template resource.
+    pub const Organizations: &'static str = "urn:logto:resource:organizations";
 }

@@ -1,5 +1,5 @@
+use crate::secret::{AccessToken, IdToken, RefreshToken};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A successful answer of the token endpoint. `Debug` never prints the tokens.
 ///
@@ -10,23 +10,23 @@ use std::fmt;
 /// assert_eq!(response.expires_in, 3600);
 /// assert!(!format!("{response:?}").contains("secret-at"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TokenResponse {
     /// The access token.
-    pub access_token: String,
+    pub access_token: AccessToken,
     /// The token type, `Bearer`.
     #[serde(default = "bearer")]
     pub token_type: String,
     /// Lifetime of the access token in seconds (RFC 6749 only recommends it: 0 when absent).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_seconds")]
     pub expires_in: u64,
     /// A (possibly rotated) refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// The ID token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
+    pub id_token: Option<IdToken>,
     /// The granted scopes, space separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -36,16 +36,22 @@ fn bearer() -> String {
     "Bearer".to_owned()
 }
 
-impl fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const HIDDEN: &str = "<redacted>";
-        f.debug_struct("TokenResponse")
-            .field("access_token", &HIDDEN)
-            .field("token_type", &self.token_type)
-            .field("expires_in", &self.expires_in)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| HIDDEN))
-            .field("id_token", &self.id_token.as_ref().map(|_| HIDDEN))
-            .field("scope", &self.scope)
-            .finish()
+/// `expires_in` as a whole number of seconds, whatever number the server sent (a fraction is
+/// dropped, a negative value is 0, a huge one saturates).
+fn lenient_seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    Ok(number.as_u64().unwrap_or_else(|| number.as_f64().filter(|s| s.is_finite()).map_or(0, |s| s as u64)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_in_is_read_leniently() {
+        for (value, seconds) in [("3600", 3600), ("3600.9", 3600), ("-1", 0), ("1e30", u64::MAX)] {
+            let json = format!(r#"{{"access_token":"a","expires_in":{value}}}"#);
+            assert_eq!(serde_json::from_str::<TokenResponse>(&json).unwrap().expires_in, seconds, "{value}");
+        }
     }
 }

@@ -22,6 +22,8 @@ struct Jwk {
     #[serde(default, rename = "use")]
     key_use: Option<String>,
     #[serde(default)]
+    key_ops: Option<Vec<String>>,
+    #[serde(default)]
     crv: Option<String>,
     #[serde(default)]
     x: Option<String>,
@@ -63,7 +65,11 @@ impl std::fmt::Debug for VerificationKey {
 
 impl VerificationKey {
     fn from_jwk(jwk: Jwk) -> Option<Self> {
-        if jwk.key_use.as_deref().is_some_and(|u| u != "sig") {
+        // RFC 7517 §4.2-4.3: a key meant for encryption, or whose operations exclude
+        // verification, is never used to verify a signature.
+        if jwk.key_use.as_deref().is_some_and(|u| u != "sig")
+            || jwk.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
+        {
             return None;
         }
         // A key pinned to an algorithm we do not accept (HS256, none, ...) is never used.
@@ -174,22 +180,28 @@ impl KeySet {
 
     /// The key to verify a token with `kid` and `algorithm`.
     ///
-    /// A token without `kid` is only accepted when the set has exactly one key.
+    /// Among the keys with the token's `kid` (RFC 7517 §4.5 lets several keys share one, for
+    /// example an EC and an RSA key during a migration), the one usable with the token's `alg`
+    /// is chosen. A token without `kid` is only accepted when exactly one key of the set is
+    /// usable with its `alg`: the SDK never tries keys one after another.
     pub(crate) fn select(
         &self,
         kid: Option<&str>,
         algorithm: Algorithm,
     ) -> Result<&VerificationKey, TokenError> {
-        let key = match kid {
-            Some(kid) => self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)),
-            None if self.keys.len() == 1 => self.keys.first(),
-            None => None,
+        let mut candidates: Vec<&VerificationKey> = match kid {
+            Some(kid) => self.keys.iter().filter(|key| key.kid.as_deref() == Some(kid)).collect(),
+            None => self.keys.iter().collect(),
+        };
+        if candidates.is_empty() {
+            return Err(TokenError::UnknownKey(kid.map(str::to_owned)));
         }
-        .ok_or_else(|| TokenError::UnknownKey(kid.map(str::to_owned)))?;
-        if !key.supports(algorithm) {
-            return Err(TokenError::DisallowedAlgorithm(algorithm.as_str().to_owned()));
+        candidates.retain(|key| key.supports(algorithm));
+        match (candidates.as_slice(), kid) {
+            ([key], _) | ([key, ..], Some(_)) => Ok(key),
+            ([], _) => Err(TokenError::DisallowedAlgorithm(algorithm.as_str().to_owned())),
+            (_, None) => Err(TokenError::UnknownKey(None)),
         }
-        Ok(key)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -218,7 +230,8 @@ struct Fetched {
 
 /// The cached JWKS of one identity server.
 pub(crate) struct JwksCache {
-    url: String,
+    /// Where the keys are fetched from; `None` for a fixed key set that is never fetched.
+    url: Option<String>,
     policy: JwksPolicy,
     current: RwLock<Option<Fetched>>,
     /// When the JWKS was last requested, whether or not that worked: at most one request per
@@ -235,6 +248,10 @@ impl std::fmt::Debug for JwksCache {
 
 impl JwksCache {
     pub(crate) fn new(url: String, policy: JwksPolicy) -> Self {
+        Self::build(Some(url), policy)
+    }
+
+    fn build(url: Option<String>, policy: JwksPolicy) -> Self {
         Self {
             url,
             policy,
@@ -244,9 +261,16 @@ impl JwksCache {
         }
     }
 
-    /// A cache that starts with `keys` (for verifiers built from a known JWKS).
+    /// A cache that starts with `keys` and fetches `url` on an unknown `kid`.
     pub(crate) fn with_keys(url: String, policy: JwksPolicy, keys: KeySet) -> Self {
         let cache = Self::new(url, policy);
+        *cache.write() = Some(Fetched { keys: Arc::new(keys), at: Instant::now() });
+        cache
+    }
+
+    /// A fixed key set that is never fetched (verification fully offline).
+    pub(crate) fn offline(policy: JwksPolicy, keys: KeySet) -> Self {
+        let cache = Self::build(None, policy);
         *cache.write() = Some(Fetched { keys: Arc::new(keys), at: Instant::now() });
         cache
     }
@@ -265,6 +289,9 @@ impl JwksCache {
 
     /// Whether the cooldown since the last request (successful or not) has passed.
     fn may_fetch(&self) -> bool {
+        if self.url.is_none() {
+            return false;
+        }
         let last = *self.last_attempt.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         last.is_none_or(|at| at.elapsed() >= self.policy.refetch_cooldown)
     }
@@ -317,12 +344,25 @@ impl JwksCache {
         }
     }
 
+    /// Fetches the keys unless a fresh set is cached.
+    pub(crate) async fn ensure(&self, http: &Http) -> Result<(), TokenError> {
+        if self.snapshot().is_some_and(|(_, at)| at.elapsed() < self.policy.max_age) {
+            return Ok(());
+        }
+        let _guard = self.fetching.lock().await;
+        match self.snapshot() {
+            Some((_, at)) if at.elapsed() < self.policy.max_age => Ok(()),
+            _ if self.may_fetch() => self.fetch(http).await.map(drop),
+            _ => Err(TokenError::KeysUnavailable("the last JWKS request failed".into())),
+        }
+    }
+
     /// Requests the JWKS; the caller holds `fetching`.
     async fn fetch(&self, http: &Http) -> Result<(Arc<KeySet>, Instant), TokenError> {
         *self.last_attempt.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
         let outcome = async {
-            let body =
-                http.get_bytes(&self.url).await.map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
+            let url = self.url.as_deref().ok_or_else(|| TokenError::KeysUnavailable("no JWKS URL".into()))?;
+            let body = http.get_bytes(url).await.map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
             KeySet::parse(&body).map_err(TokenError::KeysUnavailable)
         }
         .await;

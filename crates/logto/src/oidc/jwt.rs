@@ -161,6 +161,19 @@ pub fn decode_jwt_payload<T: DeserializeOwned>(token: &str) -> Result<T, TokenEr
         .map_err(|e| TokenError::Malformed(format!("the payload is not the expected claims: {e}")))
 }
 
+/// A JWT's payload as the issuer wrote it (JSON text, member order and numbers untouched),
+/// without checking anything; for faces that build their own models from it.
+///
+/// ```
+/// let token = "eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiJ1c2VyLTEiLCJleHAiOjEuNX0.c2ln";
+/// assert_eq!(logto::oidc::jwt_payload_text(token).unwrap(), r#"{"sub":"user-1","exp":1.5}"#);
+/// ```
+pub fn jwt_payload_text(token: &str) -> Result<String, TokenError> {
+    let (_, payload, _) = split(token)?;
+    String::from_utf8(decode_part(payload, "payload")?)
+        .map_err(|_| TokenError::Malformed("the payload is not UTF-8".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,8 @@ pub(crate) struct Expected<'a> {
     pub(crate) authorized_party: Option<&'a str>,
     /// Accepted `typ` header values (case-insensitive), or any when `None`.
     pub(crate) types: Option<&'a [&'a str]>,
+    /// How long ago `iat` may be (beyond the leeway), or unbounded when `None`.
+    pub(crate) max_age_seconds: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -59,10 +61,17 @@ pub(crate) fn check_claims(payload: &[u8], expected: &Expected<'_>, now: i64) ->
     if !aud.contains(expected.audience) {
         return Err(TokenError::WrongAudience { expected: expected.audience.to_owned() });
     }
-    if let (Some(party), Some(azp)) = (expected.authorized_party, claims.azp.as_deref())
-        && azp != party
-    {
-        return Err(TokenError::WrongAudience { expected: party.to_owned() });
+    if let Some(party) = expected.authorized_party {
+        // OpenID Connect Core §3.1.3.7 (4)-(5): with several audiences the token must name the
+        // party it was issued to, and when it names one, that must be this client.
+        let several = matches!(&aud, Audience::Multiple(values) if values.len() > 1);
+        match claims.azp.as_deref() {
+            Some(azp) if azp != party => {
+                return Err(TokenError::WrongAuthorizedParty { expected: party.to_owned() });
+            }
+            None if several => return Err(TokenError::WrongAuthorizedParty { expected: party.to_owned() }),
+            _ => {}
+        }
     }
     let leeway = expected.leeway_seconds as f64;
     let now = now as f64;
@@ -73,6 +82,9 @@ pub(crate) fn check_claims(payload: &[u8], expected: &Expected<'_>, now: i64) ->
     let iat = claims.iat.ok_or(TokenError::MissingClaim("iat"))?;
     if iat > now + leeway {
         return Err(TokenError::IssuedInFuture);
+    }
+    if expected.max_age_seconds.is_some_and(|max_age| iat < now - leeway - max_age as f64) {
+        return Err(TokenError::IssuedTooLongAgo);
     }
     if claims.nbf.is_some_and(|nbf| nbf > now + leeway) {
         return Err(TokenError::NotYetValid);
@@ -117,6 +129,7 @@ mod tests {
             require_sub: true,
             authorized_party: Some("app"),
             types: None,
+            max_age_seconds: Some(600),
         }
     }
 
@@ -133,7 +146,22 @@ mod tests {
         assert_eq!(check(valid()), Ok(()));
         let mut list = valid();
         list["aud"] = serde_json::json!(["other", "app"]);
+        list["azp"] = serde_json::json!("app");
         assert_eq!(check(list), Ok(()));
+        let mut single_in_list = valid();
+        single_in_list["aud"] = serde_json::json!(["app"]);
+        assert_eq!(check(single_in_list), Ok(()));
+        let mut fractional = valid();
+        fractional["exp"] = serde_json::json!(NOW as f64 + 0.5);
+        fractional["iat"] = serde_json::json!(1e3);
+        assert_eq!(
+            check_claims(
+                fractional.to_string().as_bytes(),
+                &Expected { max_age_seconds: None, ..expected() },
+                NOW
+            ),
+            Ok(())
+        );
     }
 
     #[test]
@@ -152,6 +180,8 @@ mod tests {
             ("aud", serde_json::json!("other")),
             ("aud", serde_json::json!(["a", "b"])),
             ("azp", serde_json::json!("other")),
+            ("aud", serde_json::json!(["app", "other"])),
+            ("iat", serde_json::json!(NOW - 661)),
             ("exp", serde_json::json!(NOW - 61)),
             ("iat", serde_json::json!(NOW + 61)),
             ("nbf", serde_json::json!(NOW + 61)),

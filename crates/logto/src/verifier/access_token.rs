@@ -1,3 +1,4 @@
+use super::bearer_error::BearerError;
 use super::cache::VerifiedTokenCache;
 use crate::error::{LogtoError, Result, TokenError};
 use crate::models::{AccessTokenClaims, build_organization_urn};
@@ -7,97 +8,6 @@ use std::time::Duration;
 
 /// How many verified tokens a verifier remembers by default.
 const DEFAULT_CACHE_CAPACITY: usize = 10_000;
-
-/// Why a bearer token was refused, with the RFC 6750 error code and HTTP status to answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BearerError {
-    /// No `Authorization: Bearer` header (or another scheme).
-    #[error("no bearer token")]
-    Missing,
-    /// The token is malformed, forged, expired or for another audience.
-    #[error("invalid token: {0}")]
-    InvalidToken(TokenError),
-    /// The token is valid but lacks a required scope.
-    #[error("insufficient scope: `{0}` is required")]
-    InsufficientScope(String),
-}
-
-impl BearerError {
-    /// The HTTP status: 401, 403 for a missing scope, or 503 when the identity server's keys
-    /// cannot be fetched (the token may well be valid).
-    ///
-    /// ```
-    /// use logto::{TokenError, verifier::BearerError};
-    /// assert_eq!(BearerError::InvalidToken(TokenError::Expired).status(), 401);
-    /// assert_eq!(BearerError::InvalidToken(TokenError::KeysUnavailable("down".into())).status(), 503);
-    /// ```
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::InsufficientScope(_) => 403,
-            Self::InvalidToken(TokenError::KeysUnavailable(_)) => 503,
-            _ => 401,
-        }
-    }
-
-    /// The RFC 6750 error code (`None` when no token was sent, as §3.1 asks).
-    pub fn error_code(&self) -> Option<&'static str> {
-        match self {
-            Self::Missing => None,
-            Self::InvalidToken(_) => Some("invalid_token"),
-            Self::InsufficientScope(_) => Some("insufficient_scope"),
-        }
-    }
-
-    /// The `WWW-Authenticate` header value for this error.
-    ///
-    /// ```
-    /// use logto::verifier::BearerError;
-    /// assert_eq!(BearerError::Missing.www_authenticate(None), r#"Bearer"#);
-    /// assert_eq!(
-    ///     BearerError::InsufficientScope("write".into()).www_authenticate(Some("api")),
-    ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the scope `write` is required", scope="write""#
-    /// );
-    /// ```
-    pub fn www_authenticate(&self, realm: Option<&str>) -> String {
-        let quote = |value: &str| value.replace(['"', '\\'], "");
-        let mut parts = Vec::new();
-        if let Some(realm) = realm {
-            parts.push(format!("realm=\"{}\"", quote(realm)));
-        }
-        if let Some(code) = self.error_code() {
-            parts.push(format!("error=\"{code}\""));
-            let description = match self {
-                Self::InsufficientScope(scope) => format!("the scope `{scope}` is required"),
-                other => other.to_string(),
-            };
-            parts.push(format!("error_description=\"{}\"", quote(&description)));
-        }
-        if let Self::InsufficientScope(scope) = self {
-            parts.push(format!("scope=\"{}\"", quote(scope)));
-        }
-        if parts.is_empty() { "Bearer".to_owned() } else { format!("Bearer {}", parts.join(", ")) }
-    }
-
-    /// The token of an `Authorization` header value, or [`BearerError::Missing`].
-    ///
-    /// ```
-    /// use logto::verifier::BearerError;
-    /// assert_eq!(BearerError::token_from_header(Some("Bearer abc")), Ok("abc"));
-    /// assert_eq!(BearerError::token_from_header(Some("bearer abc")), Ok("abc"));
-    /// assert_eq!(BearerError::token_from_header(Some("Basic abc")), Err(BearerError::Missing));
-    /// assert_eq!(BearerError::token_from_header(None), Err(BearerError::Missing));
-    /// ```
-    pub fn token_from_header(header: Option<&str>) -> Result<&str, BearerError> {
-        let header = header.ok_or(BearerError::Missing)?;
-        let (scheme, token) = header.split_once(' ').ok_or(BearerError::Missing)?;
-        let token = token.trim();
-        if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-            return Err(BearerError::Missing);
-        }
-        Ok(token)
-    }
-}
 
 /// Verifies JWT access tokens for one API resource (or one organization): signature against
 /// the identity server's JWKS, `iss`, `aud`, `exp`, `iat`, `nbf`, the `at+jwt` type (RFC 9068)
@@ -165,7 +75,7 @@ impl AccessTokenVerifier {
     pub fn from_jwks(issuer: &str, jwks: &str, audience: impl Into<String>) -> Result<Self> {
         let keys = crate::oidc::KeySet::parse(jwks.as_bytes()).map_err(LogtoError::InvalidConfig)?;
         let policy = JwksPolicy { max_age: Duration::MAX, refetch_cooldown: Duration::MAX };
-        let cache = JwksCache::with_keys(String::new(), policy, keys);
+        let cache = JwksCache::offline(policy, keys);
         let http = crate::http::Http::new(reqwest::Client::new());
         Ok(Self::build(
             None,
@@ -291,6 +201,7 @@ impl AccessTokenVerifier {
             require_sub: false,
             authorized_party: None,
             types: inner.accepted_types.as_deref(),
+            max_age_seconds: None,
         }
     }
 }

@@ -40,7 +40,7 @@ impl VerifiedTokenCache {
         }
         let mut entries = self.lock();
         match entries.get(key) {
-            Some(claims) if now < claims.exp => Some(claims.clone()),
+            Some(claims) if now < claims.exp.seconds() => Some(claims.clone()),
             Some(_) => {
                 entries.remove(key);
                 None
@@ -50,12 +50,12 @@ impl VerifiedTokenCache {
     }
 
     pub(crate) fn insert(&self, key: Key, claims: Arc<AccessTokenClaims>, now: i64) {
-        if self.capacity == 0 || now >= claims.exp {
+        if self.capacity == 0 || now >= claims.exp.seconds() {
             return;
         }
         let mut entries = self.lock();
         if entries.len() >= self.capacity {
-            entries.retain(|_, claims| now < claims.exp);
+            entries.retain(|_, claims| now < claims.exp.seconds());
             if entries.len() >= self.capacity {
                 // Still full of live tokens: make room by forgetting an arbitrary half.
                 let drop_count = entries.len() / 2 + 1;

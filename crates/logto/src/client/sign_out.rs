@@ -1,0 +1,50 @@
+//! The sign-out flow: the refresh token is revoked, the local tokens cleared, and the
+//! end-session URL built (RP-Initiated Logout §2).
+
+use super::LogtoClient;
+use crate::error::{LogtoError, Result};
+use crate::secret::RefreshToken;
+use crate::storage::PersistKey;
+
+impl LogtoClient {
+    /// Signs out locally and returns the end-session URL to redirect the user to (with
+    /// `post_logout_redirect_uri` when given). The refresh token is revoked first; a failed
+    /// revocation is logged and ignored. Local tokens are cleared even when the server is down.
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
+    /// let end_session_url = client.sign_out(Some("https://app.example/")).await?;
+    /// # let _ = end_session_url;
+    /// # Ok(()) }
+    /// ```
+    pub async fn sign_out(&self, post_logout_redirect_uri: Option<&str>) -> Result<String> {
+        let core = self.oidc_core().await;
+        let config = &self.shared.config;
+        if let (Ok(core), Some(refresh_token)) = (&core, self.storage.get(PersistKey::RefreshToken).await?)
+            && let Err(error) = core
+                .revoke_token(&config.app_id, config.app_secret.as_ref(), &RefreshToken::new(refresh_token))
+                .await
+        {
+            tracing::warn!(%error, "refresh token revocation failed; signing out locally anyway");
+        }
+        for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
+            self.storage.delete(key).await?;
+        }
+        let core = core?;
+        let endpoint = core
+            .metadata()
+            .end_session_endpoint
+            .as_deref()
+            .ok_or(LogtoError::Unsupported("RP-initiated logout (no end_session_endpoint)"))?;
+        let mut url = url::Url::parse(endpoint).map_err(|e| LogtoError::InvalidResponse {
+            endpoint: "discovery".into(),
+            reason: format!("end_session_endpoint is not a URL: {e}"),
+        })?;
+        url.query_pairs_mut().append_pair("client_id", &config.app_id);
+        if let Some(uri) = post_logout_redirect_uri {
+            url.query_pairs_mut().append_pair("post_logout_redirect_uri", uri);
+        }
+        tracing::info!("signed out");
+        Ok(url.into())
+    }
+}

@@ -1,0 +1,78 @@
+//! # The manual: why the SDK does what it does
+//!
+//! This module has no code. It keeps the design decisions next to the code they shape, so a
+//! reader can check one against the other.
+//!
+//! ## One core, thin faces
+//!
+//! Every protocol decision (URL building, parameter rules, callback checks, token requests,
+//! verification, expiry math, cache keys, refresh coordination) lives in this crate. The axum
+//! integration and the Python package translate requests and sessions into core calls and core
+//! errors into responses or exceptions; they decide nothing. A fix here fixes every face.
+//!
+//! ## The callback: path, not origin
+//!
+//! [`LogtoClient::handle_callback`](crate::LogtoClient::handle_callback) checks where the
+//! callback arrived by its **path** against the sign-in's redirect URI, then `state` (constant
+//! time), then the `iss` parameter (RFC 9207, exact comparison, also on error responses), then
+//! the server's `error`, then the `code`. The origin is not compared by default: behind a
+//! reverse proxy, a TLS-terminating load balancer or a framework's test client the app sees
+//! another origin (`http://app:8000`, `http://localhost`) than the public one it registered,
+//! and it cannot know the public one. What binds the callback to the browser that started the
+//! sign-in is `state` (stored in that browser's session), PKCE (the code is useless without the
+//! verifier in that session) and `iss` (the code came from our issuer); the origin adds nothing
+//! an attacker could not also meet. Apps that always see their public origin can turn on
+//! [`strict_callback_origin`](crate::LogtoClientBuilder::strict_callback_origin).
+//!
+//! ## Issuers are compared exactly
+//!
+//! The issuer of a Logto tenant is `{endpoint}/oidc` ([`Issuer::from_endpoint`](crate::Issuer)
+//! also accepts the endpoint given as the issuer, as the Logto console shows it). The discovery
+//! document's `issuer`, the callback's `iss` and every token's `iss` must equal it as strings
+//! (Discovery §4.3, RFC 9207 §2.4): no trailing-slash or case folding.
+//!
+//! ## Tokens are verified, and kept as types
+//!
+//! ID tokens are verified at the callback and at every refresh that returns one: signature with
+//! a key of the JWKS (asymmetric algorithms only, the key's `kty`/`crv`/`alg`/`use`/`key_ops`
+//! must allow the token's `alg`), `iss`, `aud` (with several audiences `azp` must be this
+//! client), `exp`, `iat` (not in the future, and at the code exchange not older than ten
+//! minutes), `nbf`, `sub`, with a clock leeway of 60 s by default and 300 s at most. Tokens,
+//! the app secret, the PKCE verifier and `state` are newtypes that print `<redacted>`.
+//!
+//! ## What is cached, and for how long
+//!
+//! - The discovery document: once per [`LogtoClient`](crate::LogtoClient) (shared by every
+//!   [`with_storage`](crate::LogtoClient::with_storage) clone), for the life of the process.
+//! - The JWKS: 10 minutes. A token with an unknown `kid` triggers one refetch, at most once per
+//!   10 s (configurable); stale keys keep serving while the server is unreachable.
+//! - Access tokens: in the session's storage (the official SDKs' `accessTokenMap`), keyed by
+//!   [`TokenTarget::cache_key`](crate::TokenTarget::cache_key), until `min(60 s, lifetime / 2)`
+//!   before they expire, and never longer than a year whatever `expires_in` says.
+//! - Verified bearer tokens of an API ([`verifier::AccessTokenVerifier`](crate::verifier)): up
+//!   to 10 000, each until its `exp`.
+//!
+//! ## Refresh tokens rotate: one refresh in flight
+//!
+//! Logto rotates refresh tokens (on every use for public clients, after 70 % of the lifetime for
+//! confidential ones) and revokes the whole grant when a consumed token is presented again
+//! (after a 3-second grace). So refreshes that start from the same refresh token take turns,
+//! the rotated token is stored before anything else, and a request that starts from a token
+//! that was just rotated continues from the newest one instead of replaying the old one. The
+//! request and the record of its rotation run in their own task, so a caller that is cancelled
+//! cannot lose a rotation the server already made.
+//!
+//! ## A dead grant ends the session
+//!
+//! When the identity server refuses the refresh token (`invalid_grant`: revoked, expired, or
+//! reused), the session's tokens are cleared and the caller gets
+//! [`LogtoError::SignInRequired`](crate::LogtoError::SignInRequired): the user is asked to sign
+//! in again, and the dead token is never sent twice.
+//!
+//! ## Transport
+//!
+//! Every request has a timeout (10 s by default) and a 1 MiB body limit, also with a caller's
+//! own `reqwest::Client`; redirects are never followed (a token request replayed elsewhere
+//! would carry the app's credentials). Plain `http://` is refused except to loopback hosts
+//! unless [`HttpOptions::allow_insecure_http`](crate::HttpOptions) is set, and every endpoint
+//! the discovery document names is held to the same rule.

@@ -1,0 +1,300 @@
+"""
+The bridge between the Python clients and the Rust core (internal).
+
+A call reads the user's four stored values into a typed `_core.Snapshot` (in the caller's thread
+and context), hands it to the core, and gets back a `_core.Outcome`: the value or the error, and
+the change log of the storage writes in the core's order. The change log is applied first, the
+same on success and on failure, then the value is returned or the error raised. No protocol
+knowledge lives here: which keys change, and in which order, is the core's decision.
+"""
+
+import inspect
+import threading
+from enum import Enum
+from typing import Any, Awaitable, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _core
+from .LogtoException import LogtoConfigError, LogtoException, LogtoStorageError
+from .models.oidc import IdTokenClaims
+from .Storage import MemoryStorage, PersistKey, Storage
+
+_KEYS: Tuple[PersistKey, ...] = tuple(_core.Snapshot.keys)  # type: ignore[arg-type]
+_CORES: Dict[Tuple[Any, ...], "_core.CoreClient"] = {}
+_CORES_LOCK = threading.Lock()
+
+
+def names(values: Sequence[Union[Enum, str]]) -> List[str]:
+    """Enum members (`UserInfoScope.email`) and strings as the strings they stand for."""
+    return [value.value if isinstance(value, Enum) else str(value) for value in values]
+
+
+def resourceValue(resource: Union[Enum, str]) -> str:
+    return resource.value if isinstance(resource, Enum) else resource
+
+
+def paramValue(value: Any) -> str:
+    return str(value.value if isinstance(value, Enum) else value)
+
+
+def promptValues(prompt: Union[str, Sequence[Union[Enum, str]]]) -> List[str]:
+    return prompt.split() if isinstance(prompt, str) else names(prompt)
+
+
+def directSignInValue(value: Union[str, Mapping[str, str], Tuple[str, str], None]) -> Optional[str]:
+    """`"social:google"`, `{"method": "social", "target": "google"}` or `("social", "google")`, as
+    the core's `method:target` text (the core parses it)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return f"{value['method']}:{value['target']}"
+    method, target = value
+    return f"{method}:{target}"
+
+
+def coreFor(config: Any) -> "_core.CoreClient":
+    """The core of a configuration, shared by every client with the same configuration."""
+    key = (
+        config.endpoint,
+        config.appId,
+        config.appSecret,
+        tuple(names(config.scopes)),
+        tuple(names(config.resources)),
+        tuple(promptValues(config.prompt)),
+        bool(getattr(config, "strictCallbackOrigin", False)),
+        getattr(config, "timeout", None),
+    )
+    core = _CORES.get(key)
+    if core is not None:
+        return core
+    with _CORES_LOCK:
+        core = _CORES.get(key)
+        if core is None:
+            core = _core.CoreClient(
+                *key[:2], key[2], list(key[3]), list(key[4]), list(key[5]), strict_callback_origin=key[6], timeout=key[7]
+            )
+            _CORES[key] = core
+    return core
+
+
+def isAsyncStorage(storage: Storage) -> bool:
+    return inspect.iscoroutinefunction(getattr(storage, "get", None))
+
+
+class AwaitableIdTokenClaims(IdTokenClaims):
+    """
+    The ID token claims returned by `getIdTokenClaims()`: an `IdTokenClaims` that can also be
+    awaited (and then yields itself), so both `client.getIdTokenClaims()` (the API reference)
+    and `await client.getIdTokenClaims()` (the guide) work.
+    """
+
+    def __await__(self) -> Generator[Any, None, IdTokenClaims]:
+        return self
+        yield  # pragma: no cover - makes this a generator
+
+
+class PendingResult:
+    """
+    The result of a plain method (`isAuthenticated()`, `getIdToken()`, ...) of a client whose
+    storage is async: it must be awaited. Using it as a truth value raises, so
+    `if client.isAuthenticated():` can never pass by mistake.
+    """
+
+    def __init__(self, coroutine: Awaitable[Any], what: str) -> None:
+        self._coroutine = coroutine
+        self._what = what
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._coroutine.__await__()
+
+    def __bool__(self) -> bool:
+        close = getattr(self._coroutine, "close", None)
+        if close is not None:
+            close()
+        raise LogtoConfigError(f"the storage is async: write `await client.{self._what}()`")
+
+    def __repr__(self) -> str:
+        return f"<pending {self._what}(): await it>"
+
+
+class ClientBase:
+    """What the async and the sync client share: the configuration, the storage, the core and
+    the snapshot/change-log bridge."""
+
+    def __init__(self, config: Any, storage: Optional[Storage] = None) -> None:
+        self.config = config
+        # A new MemoryStorage per client: a default instance is never shared between clients.
+        self._storage: Storage = storage if storage is not None else MemoryStorage()
+        self._asyncStorage = isAsyncStorage(self._storage)
+        self._core = coreFor(config)
+
+    # -- the snapshot in, the change log out -----------------------------------------------------
+
+    def _snapshot(self) -> "_core.Snapshot":
+        get = self._storage.get
+        try:
+            return _core.Snapshot(
+                id_token=get("idToken"),
+                refresh_token=get("refreshToken"),
+                access_token_map=get("accessTokenMap"),
+                sign_in_session=get("signInSession"),
+            )
+        except LogtoException:
+            raise
+        except Exception as error:
+            raise LogtoStorageError(f"storage.get failed: {error}") from error
+
+    async def _snapshotAsync(self) -> "_core.Snapshot":
+        get = self._storage.get
+        try:
+            values = [await get(key) for key in _KEYS]  # type: ignore[misc]
+        except LogtoException:
+            raise
+        except Exception as error:
+            raise LogtoStorageError(f"storage.get failed: {error}") from error
+        return _core.Snapshot(**dict(zip(("id_token", "refresh_token", "access_token_map", "sign_in_session"), values)))
+
+    def _settle(self, outcome: "_core.Outcome") -> Any:
+        """Applies the change log (every write, even after one fails), then returns the value or
+        raises the core's error (else the first storage failure)."""
+        failure = None
+        for key, value in outcome.changes:
+            try:
+                if value is None:
+                    self._storage.delete(key)  # type: ignore[arg-type]
+                else:
+                    self._storage.set(key, value)  # type: ignore[arg-type]
+            except Exception as error:  # noqa: BLE001 - every write is tried
+                failure = failure or _storageFailure(key, error)
+        return _finish(outcome, failure)
+
+    async def _settleAsync(self, outcome: "_core.Outcome") -> Any:
+        failure = None
+        for key, value in outcome.changes:
+            try:
+                if value is None:
+                    await self._storage.delete(key)  # type: ignore[misc]
+                else:
+                    await self._storage.set(key, value)  # type: ignore[misc]
+            except Exception as error:  # noqa: BLE001 - every write is tried
+                failure = failure or _storageFailure(key, error)
+        return _finish(outcome, failure)
+
+    async def _run(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A core call from the async client."""
+        if self._asyncStorage:
+            outcome = call(await self._snapshotAsync(), *args, **kwargs)
+            if type(outcome) is not _core.Outcome:
+                outcome = await outcome
+            return await self._settleAsync(outcome)
+        outcome = call(self._snapshot(), *args, **kwargs)
+        if type(outcome) is not _core.Outcome:
+            outcome = await outcome
+        return self._settle(outcome)
+
+    def _runBlocking(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A core call from the sync client: waits on this thread, the GIL released."""
+        return self._settle(call(self._snapshot(), *args, blocking=True, **kwargs))
+
+    def _signInOptions(
+        self,
+        interactionMode: Optional[str],
+        firstScreen: Optional[str],
+        identifiers: Optional[Sequence[str]],
+        directSignIn: Union[str, Mapping[str, str], Tuple[str, str], None],
+        extraParams: Optional[Mapping[str, Any]],
+        loginHint: Optional[str],
+        organizationId: Optional[str],
+        prompt: Union[str, Sequence[str], None],
+        oneTimeToken: Optional[str],
+    ) -> Dict[str, Any]:
+        params = None
+        if extraParams:
+            params = [(str(name), paramValue(value)) for name, value in extraParams.items() if value is not None]
+        return {
+            "interaction_mode": interactionMode,
+            "first_screen": paramValue(firstScreen) if firstScreen is not None else None,
+            "identifiers": None if identifiers is None else names(identifiers),
+            "direct_sign_in": directSignInValue(directSignIn),
+            "login_hint": loginHint,
+            "organization_id": organizationId,
+            "prompt": None if prompt is None else promptValues(prompt),
+            "one_time_token": oneTimeToken,
+            "extra_params": params,
+        }
+
+    # -- the calls that only read the ID token (plain methods in both clients) --------------------
+
+    def _get(self, key: PersistKey) -> Optional[str]:
+        try:
+            return self._storage.get(key)
+        except LogtoException:
+            raise
+        except Exception as error:
+            raise LogtoStorageError(f"storage.get({key!r}) failed: {error}") from error
+
+    async def _getAsync(self, key: PersistKey) -> Optional[str]:
+        try:
+            return await self._storage.get(key)  # type: ignore[misc,no-any-return]
+        except LogtoException:
+            raise
+        except Exception as error:
+            raise LogtoStorageError(f"storage.get({key!r}) failed: {error}") from error
+
+    def getIdToken(self) -> Optional[str]:
+        """
+        Get the ID Token string. If you need to get the claims in the ID Token, use
+        `getIdTokenClaims` instead.
+        """
+        if self._asyncStorage:
+            return PendingResult(self._getAsync("idToken"), "getIdToken")  # type: ignore[return-value]
+        return self._get("idToken")
+
+    def getIdTokenClaims(self) -> AwaitableIdTokenClaims:
+        """
+        Get the claims in the ID Token. If the ID Token does not exist, an exception
+        will be thrown.
+
+        The result may also be awaited (`await client.getIdTokenClaims()`).
+        """
+        if self._asyncStorage:
+
+            async def claims() -> AwaitableIdTokenClaims:
+                return AwaitableIdTokenClaims.model_validate_json(self._core.id_token_claims(await self._getAsync("idToken")))
+
+            return PendingResult(claims(), "getIdTokenClaims")  # type: ignore[return-value]
+        return AwaitableIdTokenClaims.model_validate_json(self._core.id_token_claims(self._get("idToken")))
+
+    def getRefreshToken(self) -> Optional[str]:
+        """Get the refresh token string."""
+        if self._asyncStorage:
+            return PendingResult(self._getAsync("refreshToken"), "getRefreshToken")  # type: ignore[return-value]
+        return self._get("refreshToken")
+
+    def isAuthenticated(self) -> bool:
+        """Check if the user is authenticated by checking if the ID Token exists."""
+        if self._asyncStorage:
+
+            async def authenticated() -> bool:
+                return self._core.is_authenticated(await self._getAsync("idToken"))
+
+            return PendingResult(authenticated(), "isAuthenticated")  # type: ignore[return-value]
+        return self._core.is_authenticated(self._get("idToken"))
+
+
+def _storageFailure(key: str, error: Exception) -> LogtoException:
+    if isinstance(error, LogtoException):
+        return error
+    failure = LogtoStorageError(f"storage write of {key!r} failed: {error}")
+    failure.__cause__ = error
+    return failure
+
+
+def _finish(outcome: "_core.Outcome", failure: Optional[LogtoException]) -> Any:
+    error = outcome.error
+    if error is not None:
+        if failure is not None:
+            error.__context__ = failure
+        raise error
+    if failure is not None:
+        raise failure
+    return outcome.value

@@ -1,0 +1,99 @@
+"""
+`logto.sync.LogtoClient`: the Logto client with plain (blocking) methods, for Django's sync
+views, Flask without async, scripts and Celery tasks.
+
+The same methods and parameters as `logto.LogtoClient`, without `await`; the same Rust core does
+the work, waiting on the calling thread with the GIL released, so no event loop is needed and
+many threads may use clients at once. Its storage must have plain (not `async`) methods.
+
+```python
+from logto import LogtoConfig
+from logto.sync import LogtoClient
+
+client = LogtoClient(LogtoConfig(endpoint="https://tenant.logto.app", appId="...", appSecret="..."))
+url = client.signIn(redirectUri="https://your-app.example/callback")
+```
+"""
+
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+
+from ._bridge import AwaitableIdTokenClaims, ClientBase, resourceValue
+from .LogtoClient import InteractionMode, LogtoConfig
+from .LogtoException import LogtoConfigError
+from .models.oidc import AccessTokenClaims
+from .models.response import UserInfoResponse
+from .OidcCore import OidcCore
+from .Storage import Storage
+
+
+class LogtoClient(ClientBase):
+    """The Logto client with plain methods; see `logto.LogtoClient` for each method."""
+
+    def __init__(self, config: LogtoConfig, storage: Optional[Storage] = None) -> None:
+        super().__init__(config, storage)
+        if self._asyncStorage:
+            raise LogtoConfigError("logto.sync.LogtoClient needs a storage with plain methods, not async ones")
+
+    def getOidcCore(self) -> OidcCore:
+        """The OIDC core (provider metadata, keys, token requests)."""
+        return OidcCore._fromCore(self._core.oidc_core(blocking=True))
+
+    def signIn(
+        self,
+        redirectUri: str,
+        interactionMode: Optional[InteractionMode] = None,
+        firstScreen: Optional[str] = None,
+        identifiers: Optional[Sequence[str]] = None,
+        directSignIn: Union[str, Mapping[str, str], Tuple[str, str], None] = None,
+        extraParams: Optional[Mapping[str, Any]] = None,
+        *,
+        loginHint: Optional[str] = None,
+        organizationId: Optional[str] = None,
+        prompt: Union[str, Sequence[str], None] = None,
+        oneTimeToken: Optional[str] = None,
+    ) -> str:
+        """Returns the sign-in URL for the given redirect URI (see `logto.LogtoClient.signIn`)."""
+        return self._runBlocking(  # type: ignore[no-any-return]
+            self._core.sign_in,
+            redirectUri,
+            **self._signInOptions(
+                interactionMode, firstScreen, identifiers, directSignIn, extraParams, loginHint, organizationId, prompt, oneTimeToken
+            ),
+        )
+
+    def signOut(self, postLogoutRedirectUri: Optional[str] = None) -> str:
+        """Clears the local tokens, revokes the refresh token and returns the sign-out URL."""
+        return self._runBlocking(self._core.sign_out, postLogoutRedirectUri)  # type: ignore[no-any-return]
+
+    def handleSignInCallback(self, callbackUri: str) -> None:
+        """Handles the sign-in callback (see `logto.LogtoClient.handleSignInCallback`)."""
+        self._runBlocking(self._core.handle_sign_in_callback, callbackUri)
+
+    def getAccessToken(self, resource: str = "", *, organizationId: Optional[str] = None) -> Optional[str]:
+        """The access token for the resource, refreshed when needed; None when not signed in."""
+        return self._runBlocking(self._core.get_access_token, resourceValue(resource), organizationId)  # type: ignore[no-any-return]
+
+    def getOrganizationToken(self, organizationId: str) -> Optional[str]:
+        """The organization token, refreshed when needed; None when not signed in."""
+        return self._runBlocking(self._core.get_access_token, "", organizationId)  # type: ignore[no-any-return]
+
+    def getAccessTokenClaims(self, resource: str = "", *, organizationId: Optional[str] = None) -> AccessTokenClaims:
+        """The claims of the access token for the resource (decoded, not verified)."""
+        raw = self._runBlocking(self._core.get_access_token_claims, resourceValue(resource), organizationId)
+        return AccessTokenClaims.model_validate_json(raw)
+
+    def getOrganizationTokenClaims(self, organizationId: str) -> AccessTokenClaims:
+        """The claims of the organization token (decoded, not verified)."""
+        raw = self._runBlocking(self._core.get_access_token_claims, "", organizationId)
+        return AccessTokenClaims.model_validate_json(raw)
+
+    def fetchUserInfo(self) -> UserInfoResponse:
+        """Fetches the user's claims from the userinfo endpoint."""
+        return UserInfoResponse.model_validate_json(self._runBlocking(self._core.fetch_user_info))
+
+    def withStorage(self, storage: Storage) -> "LogtoClient":
+        """A client for another user's storage (a request's session) sharing this client's core."""
+        return type(self)(self.config, storage)
+
+
+__all__ = ["LogtoClient", "LogtoConfig", "AwaitableIdTokenClaims"]
