@@ -74,13 +74,13 @@ pub enum LogtoError {
     #[error(transparent)]
     Server(#[from] ServerError),
     /// The identity server could not be reached.
-    #[error("cannot reach the identity server at {endpoint}: {}", SourceChain(.source))]
+    #[error("cannot reach the identity server at {endpoint}: {}", SourceChain(&**.source))]
     Network {
         /// What was called, without query.
         endpoint: String,
-        /// The cause.
+        /// The cause (a `reqwest::Error`, or the failure another request shared).
         #[source]
-        source: reqwest::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The identity server did not answer in time.
     #[error("the identity server did not answer in time ({endpoint})")]
@@ -117,10 +117,38 @@ pub enum LogtoError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The refresh coordination (a shared store such as Redis) failed or did not answer in time;
+    /// no token request was made.
+    #[error("refresh coordination failed: {0}")]
+    Coordination(#[from] CoordinationError),
     /// A failure inside the SDK (a background task that died); please report it.
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// A failure of a [`Coordinator`](crate::coordination::Coordinator).
+///
+/// ```
+/// let error = logto::CoordinationError::new("redis is down");
+/// assert_eq!(error.to_string(), "redis is down");
+/// ```
+#[derive(Debug)]
+pub struct CoordinationError(Box<dyn std::error::Error + Send + Sync>);
+
+impl CoordinationError {
+    /// Wraps any error (or message) of a coordination backend.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(error.into())
+    }
+}
+
+impl fmt::Display for CoordinationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", SourceChain(&*self.0))
+    }
+}
+
+impl std::error::Error for CoordinationError {}
 
 /// The coarse class of a [`LogtoError`]: what the web faces turn into a status code and the
 /// Python package into an exception class.
@@ -147,6 +175,8 @@ pub enum ErrorKind {
     Config,
     /// The storage failed or holds an unreadable value.
     Storage,
+    /// The refresh coordination store failed or was too slow.
+    Coordination,
     /// A bug in the SDK.
     Internal,
 }
@@ -172,6 +202,7 @@ impl LogtoError {
             Self::InvalidResponse { .. } | Self::DiscoveryIssuerMismatch { .. } => ErrorKind::InvalidResponse,
             Self::Unsupported(_) | Self::InvalidConfig(_) | Self::ReservedParameter(_) => ErrorKind::Config,
             Self::Storage(_) | Self::CorruptStorage { .. } => ErrorKind::Storage,
+            Self::Coordination(_) => ErrorKind::Coordination,
             Self::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -206,7 +237,10 @@ impl LogtoError {
     pub fn is_upstream_failure(&self) -> bool {
         match self {
             Self::Server(server) => server.status >= 500,
-            _ => matches!(self.kind(), ErrorKind::Network | ErrorKind::InvalidResponse),
+            _ => matches!(
+                self.kind(),
+                ErrorKind::Network | ErrorKind::InvalidResponse | ErrorKind::Coordination
+            ),
         }
     }
 
@@ -218,6 +252,7 @@ impl LogtoError {
     /// - 401 when nobody is signed in or the session ended;
     /// - 502 for the identity server's 5xx and unreadable answers, an unreachable server or a
     ///   token that fails verification; 504 when it was too slow;
+    /// - 503 when the refresh coordination store (Redis) failed or was too slow;
     /// - 500 for the app's own failures (configuration, storage, internal).
     ///
     /// ```
@@ -240,6 +275,7 @@ impl LogtoError {
             ErrorKind::Network | ErrorKind::Server | ErrorKind::InvalidResponse | ErrorKind::InvalidToken => {
                 502
             }
+            ErrorKind::Coordination => 503,
             ErrorKind::Config | ErrorKind::Storage | ErrorKind::Internal => 500,
         }
     }

@@ -268,7 +268,7 @@ fn transport_error(endpoint: &str, error: reqwest::Error) -> LogtoError {
     if error.is_timeout() {
         LogtoError::Timeout { endpoint: endpoint.to_owned() }
     } else {
-        LogtoError::Network { endpoint: endpoint.to_owned(), source: error.without_url() }
+        LogtoError::Network { endpoint: endpoint.to_owned(), source: Box::new(error.without_url()) }
     }
 }
 

@@ -60,6 +60,7 @@
 
 mod client;
 mod config;
+pub mod coordination;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -79,7 +80,8 @@ pub use client::{
 };
 pub use config::{DEFAULT_SCOPES, LogtoConfig};
 pub use error::{
-    CallbackError, ErrorKind, LogtoError, OrganizationError, Result, ServerError, StorageError, TokenError,
+    CallbackError, CoordinationError, ErrorKind, LogtoError, OrganizationError, Result, ServerError,
+    StorageError, TokenError,
 };
 pub use http::{HttpOptions, MAX_RESPONSE_BYTES};
 pub use models::{

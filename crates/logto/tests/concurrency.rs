@@ -1,17 +1,27 @@
 //! One refresh in flight per refresh token: concurrent token requests of one session, and of two
 //! copies of one session (two web requests), all succeed against a server that rotates refresh
-//! tokens on every use and revokes the grant when a used one comes back.
+//! tokens on every use and revokes the grant when a used one comes back (Logto's 3-second reuse
+//! grace turned off, so a duplicate refresh cannot hide).
 
 mod common;
 
 use common::*;
 use logto::{LogtoClient, MemoryStorage, PersistKey, Storage};
-use logto_test_idp::{TestIdp, resources};
+use logto_test_idp::{IdpOptions, TestIdp, resources};
 use std::sync::Arc;
+use std::time::Duration;
+
+async fn strict_idp() -> TestIdp {
+    TestIdp::start_with(IdpOptions {
+        refresh_token_reuse_interval: Some(Duration::ZERO),
+        ..Default::default()
+    })
+    .await
+}
 
 #[tokio::test]
 async fn concurrent_refreshes_for_many_resources_share_one_rotating_token() {
-    let idp = TestIdp::start().await;
+    let idp = strict_idp().await;
     let (client, _) = client(public_config(&idp));
     sign_in(&idp, &client).await;
 
@@ -40,7 +50,7 @@ async fn concurrent_refreshes_for_many_resources_share_one_rotating_token() {
 /// the same refresh token at once, and each save their copy.
 #[tokio::test]
 async fn two_requests_of_one_session_refresh_in_turn() {
-    let idp = TestIdp::start().await;
+    let idp = strict_idp().await;
     let (client, storage) = client(public_config(&idp));
     sign_in(&idp, &client).await;
 

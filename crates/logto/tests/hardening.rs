@@ -77,6 +77,8 @@ impl MockIdp {
             .storage(storage.clone())
             .timeout(Duration::from_millis(800))
             .jwks_refetch_cooldown(Duration::ZERO)
+            // Each case stands alone: no failure is shared with the next request.
+            .refresh_policy(logto::coordination::RefreshPolicy::default().failure_window(Duration::ZERO))
             .build()
             .unwrap();
         (client, storage)
@@ -368,6 +370,36 @@ async fn a_dead_grant_ends_the_session_once() {
     let again = client.get_access_token("https://api.example.com").await.unwrap_err();
     assert!(matches!(again, LogtoError::NotAuthenticated), "{again:?}");
     assert_eq!(idp.count("/oidc/token"), before + 1, "the dead token was sent once");
+}
+
+/// A slow token endpoint: a burst of one session waits for one token request, whose failure is
+/// handed to the waiters instead of being retried once per waiter.
+#[tokio::test]
+async fn a_failed_refresh_is_shared_with_the_waiters() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let storage = Arc::new(MemoryStorage::new());
+    let client = LogtoClient::builder(LogtoConfig::new(idp.server.url(), CLIENT_ID))
+        .storage(storage.clone())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    idp.set(|s| s.token = MockResponse::json(200, idp.tokens(&key, |_| {})));
+    idp.sign_in(&client).await.unwrap();
+    idp.set(|s| s.token = MockResponse::json(200, "{}").delayed(Duration::from_secs(2)));
+    let before = idp.count("/oidc/token");
+    let burst: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_access_token("https://api.example.com").await })
+        })
+        .collect();
+    for request in burst {
+        let error = request.await.unwrap().unwrap_err();
+        assert!(error.is_timeout(), "{error:?}");
+    }
+    assert_eq!(idp.count("/oidc/token"), before + 1, "one token request for the burst");
+    assert!(client.is_authenticated().await.unwrap(), "a slow server ends no session");
 }
 
 #[tokio::test]

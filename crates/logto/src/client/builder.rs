@@ -1,8 +1,9 @@
 //! [`LogtoClientBuilder`]: the HTTP client, timeouts, leeway, key policy, storage and callback
 //! checks of a [`LogtoClient`].
 
-use super::{LogtoClient, Shared, refresh::RefreshCoordinator};
+use super::{LogtoClient, Shared};
 use crate::config::LogtoConfig;
+use crate::coordination::{Coordinator, LocalCoordinator, RefreshPolicy};
 use crate::error::{LogtoError, Result};
 use crate::http::{Http, HttpOptions};
 use crate::models::ProviderMetadata;
@@ -35,6 +36,8 @@ pub struct LogtoClientBuilder {
     strict_callback_origin: bool,
     storage: Option<Arc<dyn Storage>>,
     metadata: Option<ProviderMetadata>,
+    coordinator: Option<Arc<dyn Coordinator>>,
+    refresh_policy: RefreshPolicy,
 }
 
 impl fmt::Debug for LogtoClientBuilder {
@@ -54,7 +57,38 @@ impl LogtoClientBuilder {
             strict_callback_origin: false,
             storage: None,
             metadata: None,
+            coordinator: None,
+            refresh_policy: RefreshPolicy::default(),
         }
+    }
+
+    /// Where refreshes are coordinated (default: a [`LocalCoordinator`] of this client and its
+    /// [`with_storage`](LogtoClient::with_storage) clones). Give every app instance the same
+    /// shared store (the `logto-redis` crate's `RedisCoordinator`) so that only one of them
+    /// refreshes a session's refresh token at a time.
+    ///
+    /// ```
+    /// use logto::coordination::LocalCoordinator;
+    /// let shared = std::sync::Arc::new(LocalCoordinator::new());
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).coordinator(shared);
+    /// assert!(builder.build().is_ok());
+    /// ```
+    pub fn coordinator(mut self, coordinator: Arc<dyn Coordinator>) -> Self {
+        self.coordinator = Some(coordinator);
+        self
+    }
+
+    /// The refresh coordination's lease and memory durations ([`RefreshPolicy`]).
+    ///
+    /// ```
+    /// use logto::coordination::RefreshPolicy;
+    /// let policy = RefreshPolicy::default().rotation_window(std::time::Duration::from_secs(5));
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).refresh_policy(policy);
+    /// assert!(builder.build().is_ok());
+    /// ```
+    pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
+        self.refresh_policy = policy;
+        self
     }
 
     /// Uses the caller's HTTP client. The SDK still applies its own timeout to every request and
@@ -212,7 +246,8 @@ impl LogtoClientBuilder {
             jwks_policy: self.jwks_policy,
             strict_callback_origin: self.strict_callback_origin,
             oidc,
-            refresh: RefreshCoordinator::default(),
+            coordinator: self.coordinator.unwrap_or_else(|| Arc::new(LocalCoordinator::new())),
+            refresh_policy: self.refresh_policy,
         };
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));
         Ok(LogtoClient { shared: Arc::new(shared), storage })

@@ -16,11 +16,11 @@ pub use builder::LogtoClientBuilder;
 pub use sign_in_options::{DirectSignIn, FirstScreen, Identifier, InteractionMode, Prompt, SignInOptions};
 
 use crate::config::LogtoConfig;
+use crate::coordination::{Coordinator, RefreshPolicy};
 use crate::error::Result;
 use crate::http::Http;
 use crate::oidc::{Issuer, JwksPolicy, OidcCore};
 use crate::storage::Storage;
-use refresh::RefreshCoordinator;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +35,8 @@ struct Shared {
     jwks_policy: JwksPolicy,
     strict_callback_origin: bool,
     oidc: tokio::sync::OnceCell<OidcCore>,
-    refresh: RefreshCoordinator,
+    coordinator: Arc<dyn Coordinator>,
+    refresh_policy: RefreshPolicy,
 }
 
 /// The Logto client of one user (one storage).

@@ -1,174 +1,351 @@
-//! One refresh in flight per refresh token, across every client that shares a core.
-//!
-//! Logto rotates refresh tokens (on every use for public clients) and revokes the whole grant when
-//! a consumed one is presented again. So refreshes that start from the same refresh token run one
-//! after another, and one that starts from a token that was just rotated continues from the
-//! newest token instead of replaying the old one. That also covers two concurrent web requests of
-//! one browser session, whose session stores each hold their own copy of the refresh token.
+//! The refresh flow, coordinated across every client that shares a
+//! [`Coordinator`](crate::coordination::Coordinator): take the refresh token's lease or follow
+//! the outcome its holder published; the holder makes the one token request and publishes the
+//! outcome before anything else. See [`coordination`](crate::coordination) for why.
 
-use crate::secret::RefreshToken;
-use aws_lc_rs::digest;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::OwnedMutexGuard;
+use super::LogtoClient;
+use super::stored::{AccessTokenMap, CachedAccessToken, to_json};
+use crate::coordination::LeaseToken;
+use crate::coordination::publication::{Keys, Publication, open, seal};
+use crate::error::{LogtoError, OrganizationError, Result, ServerError, TokenError};
+use crate::oidc::{OidcCore, now_seconds};
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::storage::PersistKey;
+use crate::target::TokenTarget;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// How long a rotation is remembered: as long as Logto's refresh tokens live (14 days), because a
-/// stale copy of a session (saved last by a slower concurrent request) may bring the consumed
-/// token back at any time until then.
-const ROTATION_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
-/// At most this many rotations are remembered; past it the oldest are forgotten first.
-const MAX_REMEMBERED: usize = 100_000;
-/// Forgotten entries are pruned when the map grows past this many entries, and then past twice
-/// what was left, so pruning stays amortized O(1) per refresh however many sessions are active.
-const PRUNE_ABOVE: usize = 1024;
+/// How many rotations one request follows before giving up (a chain longer than this means
+/// something loops).
+const MAX_HOPS: usize = 8;
 
-type Key = [u8; 32];
+/// A publication older than this when followed means a stale copy of a session presented an
+/// already-rotated refresh token (worth a warning), not a concurrent request (normal).
+const STALE_AFTER: Duration = Duration::from_secs(2);
 
-fn key_of(refresh_token: &RefreshToken) -> Key {
-    let mut key = [0u8; 32];
-    key.copy_from_slice(digest::digest(&digest::SHA256, refresh_token.secret().as_bytes()).as_ref());
-    key
+/// What a request does with a refresh token.
+enum Turn {
+    /// It holds the lease: it makes the token request.
+    Lead(LeaseToken),
+    /// Another request made it: take its outcome.
+    Follow(Publication),
 }
 
-/// What happened to a refresh token.
-#[derive(Default)]
-pub(crate) struct Slot {
-    /// The token it was rotated to, and when.
-    rotated_to: Option<(RefreshToken, Instant)>,
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-#[derive(Default)]
-pub(crate) struct RefreshCoordinator {
-    slots: Mutex<Slots>,
-}
-
-#[derive(Default)]
-struct Slots {
-    map: HashMap<Key, Arc<tokio::sync::Mutex<Slot>>>,
-    prune_at: usize,
-}
-
-impl std::fmt::Debug for RefreshCoordinator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RefreshCoordinator").finish_non_exhaustive()
-    }
-}
-
-/// The exclusive right to use one refresh token.
-pub(crate) struct RefreshTurn {
-    /// The newest refresh token of the chain: use this one.
-    pub(crate) refresh_token: RefreshToken,
-    guard: OwnedMutexGuard<Slot>,
-}
-
-impl RefreshTurn {
-    /// Records that the server rotated the token of this turn to `new_token`.
-    pub(crate) fn rotated(&mut self, new_token: &RefreshToken) {
-        if *new_token != self.refresh_token {
-            self.guard.rotated_to = Some((new_token.clone(), Instant::now()));
-        }
-    }
-}
-
-/// Keeps the `keep` most recent rotations (and every slot in use).
-fn forget_oldest(map: &mut HashMap<Key, Arc<tokio::sync::Mutex<Slot>>>, keep: usize) {
-    let mut rotations: Vec<(Instant, Key)> = map
-        .iter()
-        .filter(|(_, slot)| Arc::strong_count(slot) == 1)
-        .filter_map(|(key, slot)| Some((slot.try_lock().ok()?.rotated_to.as_ref()?.1, *key)))
-        .collect();
-    rotations.sort_unstable_by_key(|(at, _)| std::cmp::Reverse(*at));
-    for (_, key) in rotations.into_iter().skip(keep) {
-        map.remove(&key);
-    }
-}
-
-impl RefreshCoordinator {
-    fn slot(&self, token: &RefreshToken) -> Arc<tokio::sync::Mutex<Slot>> {
-        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if slots.map.len() > slots.prune_at.max(PRUNE_ABOVE) {
-            slots.map.retain(|_, slot| {
-                Arc::strong_count(slot) > 1
-                    || slot.try_lock().map_or(true, |s| {
-                        s.rotated_to.as_ref().is_some_and(|(_, at)| at.elapsed() < ROTATION_MEMORY)
-                    })
-            });
-            if slots.map.len() > MAX_REMEMBERED {
-                forget_oldest(&mut slots.map, MAX_REMEMBERED / 2);
-            }
-            slots.prune_at = slots.map.len() * 2;
-        }
-        slots.map.entry(key_of(token)).or_default().clone()
-    }
-
-    /// Waits for the turn of `refresh_token`, following rotations that happened meanwhile.
-    pub(crate) async fn turn(&self, refresh_token: &RefreshToken) -> RefreshTurn {
-        let mut token = refresh_token.clone();
-        loop {
-            let guard = self.slot(&token).lock_owned().await;
-            match &guard.rotated_to {
-                Some((newer, at)) if at.elapsed() < ROTATION_MEMORY => {
-                    tracing::debug!("refresh token was rotated by a concurrent request; using the newer one");
-                    token = newer.clone();
+impl LogtoClient {
+    /// An access token for `target` from a refresh: led by this request or taken from the one
+    /// that led it.
+    pub(super) async fn refresh_access_token(&self, target: &TokenTarget) -> Result<AccessToken> {
+        let mut refresh_token = RefreshToken::new(
+            self.storage.get(PersistKey::RefreshToken).await?.ok_or(LogtoError::NotAuthenticated)?,
+        );
+        let core = self.oidc_core().await?;
+        let deadline = Instant::now() + self.shared.refresh_policy.lease_wait;
+        for _ in 0..MAX_HOPS {
+            let (publication, led) = match self.turn(&refresh_token, target, deadline).await? {
+                Turn::Follow(publication) => (publication, false),
+                Turn::Lead(lease) => (self.lead(&core, &refresh_token, target, lease).await?, true),
+            };
+            match publication {
+                Publication::Rotated { refresh_token: newest, id_token, access_token, at_ms } => {
+                    let age = Duration::from_millis(now_ms().saturating_sub(at_ms));
+                    if age > STALE_AFTER {
+                        tracing::warn!(
+                            "an already-rotated refresh token was presented (a stale copy of the session?); \
+                             continuing from the newer one"
+                        );
+                    }
+                    // A token this request just received, or one received a moment ago, is used
+                    // even when its lifetime is too short to be cached.
+                    let fresh = led || age < Duration::from_secs(1);
+                    let access_token = access_token.map(|token| (token, fresh));
+                    let token =
+                        self.adopt(&core, &refresh_token, &newest, id_token, access_token, target).await?;
+                    if let Some(token) = token {
+                        tracing::debug!(%target, "access token refreshed");
+                        return Ok(token);
+                    }
+                    refresh_token = newest;
                 }
-                _ => return RefreshTurn { refresh_token: token, guard },
+                Publication::Dead { reason } => return Err(self.end_session(reason).await),
+                Publication::Failed { .. } => return Err(shared_failure(publication)),
             }
         }
+        Err(LogtoError::Internal("the refresh token rotated more often than a request can follow".into()))
+    }
+
+    /// Waits for the lease of `refresh_token` or for an outcome that answers this request.
+    async fn turn(
+        &self,
+        refresh_token: &RefreshToken,
+        target: &TokenTarget,
+        deadline: Instant,
+    ) -> Result<Turn> {
+        let coordinator = &self.shared.coordinator;
+        let keys = Keys::of(refresh_token);
+        loop {
+            if let Some(publication) = self.relevant_outcome(&keys, refresh_token, target).await? {
+                return Ok(Turn::Follow(publication));
+            }
+            let lease = LeaseToken::generate();
+            if coordinator.try_lease(&keys.lease, &lease, self.shared.refresh_policy.lease_ttl).await? {
+                // The previous holder may have published just before it released.
+                if let Some(publication) = self.relevant_outcome(&keys, refresh_token, target).await? {
+                    release(self, &keys.lease, &lease).await;
+                    return Ok(Turn::Follow(publication));
+                }
+                return Ok(Turn::Lead(lease));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(LogtoError::Coordination(crate::CoordinationError::new(
+                    "timed out waiting for another request's refresh of this session",
+                )));
+            }
+            coordinator.wait_for_change(&keys.outcome, left).await;
+        }
+    }
+
+    /// The published outcome for `refresh_token`, if it answers a request for `target`: a
+    /// rotation, a dead grant, a failure of the server or of this target, or the same token's
+    /// refresh for this target. (A refresh for another target that did not rotate the token
+    /// leaves this request to make its own.)
+    async fn relevant_outcome(
+        &self,
+        keys: &Keys,
+        refresh_token: &RefreshToken,
+        target: &TokenTarget,
+    ) -> Result<Option<Publication>> {
+        let Some(sealed) = self.shared.coordinator.published(&keys.outcome).await? else {
+            return Ok(None);
+        };
+        let Some(publication) = open(refresh_token, &sealed) else {
+            tracing::warn!("ignoring an unreadable refresh outcome in the coordination store");
+            return Ok(None);
+        };
+        let key = target.cache_key();
+        let relevant = match &publication {
+            Publication::Rotated { refresh_token: newest, access_token, .. } => {
+                newest != refresh_token || access_token.as_ref().is_some_and(|(cached, _)| *cached == key)
+            }
+            Publication::Dead { .. } => true,
+            Publication::Failed { status, .. } => match status {
+                // A 4xx is about the request (a target the user may not have): only for that one.
+                Some(status) if *status < 500 => false,
+                _ => true,
+            },
+        };
+        Ok(relevant.then_some(publication))
+    }
+
+    /// Makes the token request, publishes its outcome and releases the lease, in a task of its
+    /// own: a caller cancelled meanwhile (a client hung up) cannot lose a rotation the identity
+    /// server already made.
+    async fn lead(
+        &self,
+        core: &OidcCore,
+        refresh_token: &RefreshToken,
+        target: &TokenTarget,
+        lease: LeaseToken,
+    ) -> Result<Publication> {
+        let this = self.clone();
+        let (core, refresh_token, target) = (core.clone(), refresh_token.clone(), target.clone());
+        let task = async move {
+            let config = &this.shared.config;
+            let keys = Keys::of(&refresh_token);
+            let policy = this.shared.refresh_policy;
+            let response = core
+                .fetch_token_by_refresh_token(
+                    &config.app_id,
+                    config.app_secret.as_ref(),
+                    &refresh_token,
+                    &target,
+                )
+                .await;
+            let (publication, ttl, error) = match response {
+                Ok(response) => {
+                    let newest = response.refresh_token.clone().unwrap_or_else(|| refresh_token.clone());
+                    let access_token =
+                        (target.cache_key().into_owned(), CachedAccessToken::from_response(&response));
+                    let publication = Publication::Rotated {
+                        refresh_token: newest,
+                        id_token: response.id_token,
+                        access_token: Some(access_token),
+                        at_ms: now_ms(),
+                    };
+                    (publication, policy.rotation_window, None)
+                }
+                Err(error) => match classify(error, &target) {
+                    Refused::Dead(reason) => {
+                        // Another instance may have rotated this token without the lease (its
+                        // lease expired): look once more before calling the grant dead.
+                        if let Ok(Some(rotated @ Publication::Rotated { .. })) =
+                            this.relevant_outcome(&keys, &refresh_token, &target).await
+                        {
+                            release(&this, &keys.lease, &lease).await;
+                            return Ok(rotated);
+                        }
+                        (Publication::Dead { reason }, policy.dead_window, None)
+                    }
+                    Refused::Target(error) => {
+                        release(&this, &keys.lease, &lease).await;
+                        return Err(error);
+                    }
+                    Refused::Failure(error) => (failure(&error), policy.failure_window, Some(error)),
+                },
+            };
+            match seal(&refresh_token, &publication) {
+                Some(sealed) => {
+                    if let Err(error) = this.shared.coordinator.publish(&keys.outcome, &sealed, ttl).await {
+                        tracing::error!(%error, "could not publish a refresh outcome");
+                    }
+                }
+                None => tracing::error!("could not seal a refresh outcome"),
+            }
+            release(&this, &keys.lease, &lease).await;
+            match error {
+                Some(error) => Err(error),
+                None => Ok(publication),
+            }
+        };
+        tokio::spawn(task).await.map_err(|e| LogtoError::Internal(format!("the refresh task failed: {e}")))?
+    }
+
+    /// Takes a refresh outcome into this session: the newest refresh token first, then the ID
+    /// token (verified, same user), then the access token when it is for `target`, which is
+    /// returned.
+    async fn adopt(
+        &self,
+        core: &OidcCore,
+        presented: &RefreshToken,
+        newest: &RefreshToken,
+        id_token: Option<IdToken>,
+        access_token: Option<((String, CachedAccessToken), bool)>,
+        target: &TokenTarget,
+    ) -> Result<Option<AccessToken>> {
+        if newest != presented {
+            self.storage.set(PersistKey::RefreshToken, newest.secret().to_owned()).await?;
+        }
+        if let Some(id_token) = id_token {
+            let claims = core.verify_id_token(id_token.secret(), &self.shared.config.app_id).await?;
+            if let Some(current) = self.storage.get(PersistKey::IdToken).await?
+                && OidcCore::decode_id_token(&current).is_ok_and(|current| current.sub != claims.sub)
+            {
+                return Err(LogtoError::InvalidIdToken(TokenError::SubjectChanged));
+            }
+            self.storage.set(PersistKey::IdToken, id_token.into_secret()).await?;
+        }
+        let Some(((key, cached), fresh)) = access_token.filter(|((key, _), _)| *key == target.cache_key())
+        else {
+            return Ok(None);
+        };
+        if !fresh && cached.expires_at <= now_seconds() as f64 {
+            return Ok(None);
+        }
+        let mut map: AccessTokenMap = self.access_token_map().await?;
+        map.x.insert(key, cached.clone());
+        self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
+        Ok(Some(cached.token))
+    }
+
+    /// The identity server refused the refresh token: the session's tokens are cleared so the
+    /// dead token is never sent again, and the user must sign in again.
+    async fn end_session(&self, reason: String) -> LogtoError {
+        tracing::info!(%reason, "the identity server refused the refresh token: the session has ended");
+        for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
+            if let Err(storage) = self.storage.delete(key).await {
+                return storage.into();
+            }
+        }
+        LogtoError::SignInRequired { reason }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(value: &str) -> RefreshToken {
-        RefreshToken::from(value)
+async fn release(client: &LogtoClient, key: &str, lease: &LeaseToken) {
+    if let Err(error) = client.shared.coordinator.release(key, lease).await {
+        // The lease expires on its own; the others wait a little longer.
+        tracing::warn!(%error, "could not release a refresh lease");
     }
+}
 
-    #[tokio::test]
-    async fn a_rotated_token_leads_to_the_newest() {
-        let coordinator = RefreshCoordinator::default();
-        let mut first = coordinator.turn(&t("r1")).await;
-        assert_eq!(first.refresh_token, t("r1"));
-        first.rotated(&t("r2"));
-        drop(first);
-        let mut second = coordinator.turn(&t("r1")).await;
-        assert_eq!(second.refresh_token, t("r2"));
-        second.rotated(&t("r3"));
-        drop(second);
-        assert_eq!(coordinator.turn(&t("r1")).await.refresh_token, t("r3"));
-    }
+/// What a refused refresh means.
+enum Refused {
+    /// The refresh token is dead (`invalid_grant`).
+    Dead(String),
+    /// A refusal about this target only (not a member of the organization, ...).
+    Target(LogtoError),
+    /// The server or the network failed: shared with the waiters for a few seconds.
+    Failure(LogtoError),
+}
 
-    #[tokio::test]
-    async fn turns_of_one_token_are_exclusive() {
-        let coordinator = Arc::new(RefreshCoordinator::default());
-        let first = coordinator.turn(&t("r1")).await;
-        let waiting = tokio::spawn({
-            let coordinator = coordinator.clone();
-            async move { coordinator.turn(&t("r1")).await.refresh_token }
-        });
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!waiting.is_finished());
-        let mut first = first;
-        first.rotated(&t("r2"));
-        drop(first);
-        assert_eq!(waiting.await.unwrap(), t("r2"));
-        // Another session's token is independent.
-        assert_eq!(coordinator.turn(&t("other")).await.refresh_token, t("other"));
-    }
-
-    #[tokio::test]
-    async fn forgotten_tokens_are_pruned_but_recent_rotations_are_kept() {
-        let coordinator = RefreshCoordinator::default();
-        let mut turn = coordinator.turn(&t("rotated")).await;
-        turn.rotated(&t("newer"));
-        drop(turn);
-        for i in 0..5 * PRUNE_ABOVE {
-            drop(coordinator.turn(&t(&format!("token-{i}"))).await);
+fn classify(error: LogtoError, target: &TokenTarget) -> Refused {
+    let LogtoError::Server(ServerError { status, error: Some(code), error_description, .. }) = &error else {
+        return Refused::Failure(error);
+    };
+    let code = code.strip_prefix("oidc.").unwrap_or(code);
+    match (code, target.organization_id()) {
+        ("invalid_grant", _) => Refused::Dead(match error_description {
+            Some(description) => format!("invalid_grant: {description}"),
+            None => "invalid_grant".to_owned(),
+        }),
+        ("access_denied", Some(organization_id)) if *status == 403 => {
+            Refused::Target(LogtoError::Organization {
+                organization_id: organization_id.to_owned(),
+                reason: OrganizationError::NotMember,
+            })
         }
-        let size = coordinator.slots.lock().unwrap().map.len();
-        assert!(size <= 2 * PRUNE_ABOVE + 2, "bounded: {size}");
-        assert_eq!(coordinator.turn(&t("rotated")).await.refresh_token, t("newer"), "rotation remembered");
+        ("insufficient_scope", Some(organization_id)) => Refused::Target(LogtoError::Organization {
+            organization_id: organization_id.to_owned(),
+            reason: OrganizationError::InsufficientScope,
+        }),
+        _ if *status < 500 => Refused::Target(error),
+        _ => Refused::Failure(error),
+    }
+}
+
+/// The publication of a failure.
+fn failure(error: &LogtoError) -> Publication {
+    let (endpoint, status, code, description) = match error {
+        LogtoError::Server(server) => (
+            server.endpoint.clone(),
+            Some(server.status),
+            server.error.clone(),
+            server.error_description.clone(),
+        ),
+        LogtoError::Network { endpoint, .. }
+        | LogtoError::Timeout { endpoint }
+        | LogtoError::InvalidResponse { endpoint, .. } => (endpoint.clone(), None, None, None),
+        _ => (String::new(), None, None, None),
+    };
+    Publication::Failed {
+        endpoint,
+        status,
+        error: code,
+        error_description: description,
+        timeout: error.is_timeout(),
+        message: error.to_string(),
+    }
+}
+
+/// The error a shared failure stands for.
+fn shared_failure(publication: Publication) -> LogtoError {
+    let Publication::Failed { endpoint, status, error, error_description, timeout, message } = publication
+    else {
+        return LogtoError::Internal("not a failure".into());
+    };
+    match status {
+        Some(status) => {
+            let mut server = ServerError::new(endpoint, status);
+            server.error = error;
+            server.error_description = error_description;
+            LogtoError::Server(server)
+        }
+        None if timeout => LogtoError::Timeout { endpoint },
+        None => LogtoError::Network {
+            endpoint,
+            source: format!("(shared by a concurrent refresh) {message}").into(),
+        },
     }
 }

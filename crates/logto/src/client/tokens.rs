@@ -1,13 +1,13 @@
-//! Access tokens: served from the session's cache while valid, otherwise refreshed under the
-//! refresh token's turn (one refresh in flight per refresh token, the rotated token stored
-//! before anything else).
+//! Access tokens: served from the session's cache while valid, otherwise refreshed
+//! ([`refresh`](super::refresh): one token request per refresh token across every client that
+//! shares a coordinator).
 
 use super::LogtoClient;
-use super::stored::{AccessTokenMap, parse_stored, to_json};
-use crate::error::{LogtoError, OrganizationError, Result, ServerError, TokenError};
-use crate::models::{AccessTokenClaims, TokenResponse};
+use super::stored::{AccessTokenMap, parse_stored};
+use crate::error::{LogtoError, OrganizationError, Result};
+use crate::models::AccessTokenClaims;
 use crate::oidc::{OidcCore, now_seconds};
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secret::AccessToken;
 use crate::storage::PersistKey;
 use crate::target::TokenTarget;
 
@@ -95,97 +95,5 @@ impl LogtoClient {
             tracing::warn!(%error, "ignoring an unreadable access token cache");
             AccessTokenMap::default()
         }))
-    }
-
-    /// Refreshes under the refresh token's turn: one token request at a time per refresh token,
-    /// the rotated refresh token stored before anything else.
-    async fn refresh_access_token(&self, target: &TokenTarget) -> Result<AccessToken> {
-        let stored_refresh_token = RefreshToken::new(
-            self.storage.get(PersistKey::RefreshToken).await?.ok_or(LogtoError::NotAuthenticated)?,
-        );
-        let core = self.oidc_core().await?;
-        let turn = self.shared.refresh.turn(&stored_refresh_token).await;
-        // Another request of this session may have refreshed while we waited for the turn.
-        let mut map = self.access_token_map().await?;
-        if let Some(token) = map.valid(target, now_seconds()) {
-            return Ok(token.clone());
-        }
-        let config = &self.shared.config;
-        // The request and the record of its rotation run in their own task: if the caller is
-        // cancelled (a client hung up), a token the server already rotated is still recorded,
-        // so the next request follows it instead of replaying the consumed one.
-        let request = {
-            let (core, app_id, secret, target) =
-                (core.clone(), config.app_id.clone(), config.app_secret.clone(), target.clone());
-            let mut turn = turn;
-            async move {
-                let response = core
-                    .fetch_token_by_refresh_token(&app_id, secret.as_ref(), &turn.refresh_token, &target)
-                    .await;
-                if let Ok(TokenResponse { refresh_token: Some(rotated), .. }) = &response {
-                    turn.rotated(rotated);
-                }
-                (turn, response)
-            }
-        };
-        let (turn, response) = tokio::spawn(request)
-            .await
-            .map_err(|e| LogtoError::Internal(format!("the token request task failed: {e}")))?;
-        let response = match response {
-            Ok(response) => response,
-            Err(error) => return Err(self.refresh_failed(target, error).await),
-        };
-        let newest = response.refresh_token.as_ref().unwrap_or(&turn.refresh_token);
-        if *newest != stored_refresh_token {
-            self.storage.set(PersistKey::RefreshToken, newest.secret().to_owned()).await?;
-        }
-        if let Some(id_token) = &response.id_token {
-            let claims = core.verify_id_token(id_token.secret(), &config.app_id).await?;
-            if let Some(current) = self.storage.get(PersistKey::IdToken).await?
-                && OidcCore::decode_id_token(&current).is_ok_and(|current| current.sub != claims.sub)
-            {
-                return Err(LogtoError::InvalidIdToken(TokenError::SubjectChanged));
-            }
-            self.storage.set(PersistKey::IdToken, id_token.secret().to_owned()).await?;
-        }
-        map.insert(target, &response);
-        self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
-        drop(turn);
-        tracing::debug!(%target, "access token refreshed");
-        Ok(response.access_token)
-    }
-
-    /// What a failed refresh means for the caller. A refused refresh token (`invalid_grant`)
-    /// ends the session: its tokens are cleared so the dead token is never sent again.
-    async fn refresh_failed(&self, target: &TokenTarget, error: LogtoError) -> LogtoError {
-        let LogtoError::Server(ServerError { status, error: Some(code), error_description, .. }) = &error
-        else {
-            return error;
-        };
-        let code = code.strip_prefix("oidc.").unwrap_or(code);
-        match (code, target.organization_id()) {
-            ("invalid_grant", _) => {
-                tracing::info!("the identity server refused the refresh token: the session has ended");
-                for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
-                    if let Err(storage) = self.storage.delete(key).await {
-                        return storage.into();
-                    }
-                }
-                let reason = match error_description {
-                    Some(description) => format!("invalid_grant: {description}"),
-                    None => "invalid_grant".to_owned(),
-                };
-                LogtoError::SignInRequired { reason }
-            }
-            ("access_denied", Some(organization_id)) if *status == 403 => LogtoError::Organization {
-                organization_id: organization_id.to_owned(),
-                reason: OrganizationError::NotMember,
-            },
-            ("insufficient_scope", Some(organization_id)) => LogtoError::Organization {
-                organization_id: organization_id.to_owned(),
-                reason: OrganizationError::InsufficientScope,
-            },
-            _ => error,
-        }
     }
 }

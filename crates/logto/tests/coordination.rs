@@ -1,0 +1,176 @@
+//! Refresh coordination against the real test server with Logto's 3-second reuse grace turned
+//! off (any second use of a rotated refresh token revokes the grant), so a duplicate refresh
+//! cannot hide: bursts of one session make one token request, app instances that share a
+//! coordinator refresh a session once, stale copies follow a rotation only within the rotation
+//! window, and a dead grant is not retried.
+
+mod common;
+
+use common::*;
+use logto::coordination::{Clock, LocalCoordinator, RefreshPolicy};
+use logto::{LogtoClient, LogtoError, MemoryStorage, PersistKey, Storage};
+use logto_test_idp::{IdpOptions, TestIdp, grant_types, resources};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+async fn strict_idp() -> TestIdp {
+    TestIdp::start_with(IdpOptions {
+        refresh_token_reuse_interval: Some(Duration::ZERO),
+        ..Default::default()
+    })
+    .await
+}
+
+/// A copy of a session's stored values: what another app instance (or a concurrent request)
+/// loaded from the session store.
+async fn copy_of(storage: &MemoryStorage) -> Arc<MemoryStorage> {
+    let copy = Arc::new(MemoryStorage::new());
+    for key in PersistKey::ALL {
+        if let Some(value) = storage.get(key).await.unwrap() {
+            copy.set(key, value).await.unwrap();
+        }
+    }
+    copy
+}
+
+/// An app instance: its own client (own HTTP pool, discovery, keys) on `coordinator`.
+fn instance(idp: &TestIdp, coordinator: Option<Arc<LocalCoordinator>>) -> LogtoClient {
+    let builder = LogtoClient::builder(public_config(idp));
+    match coordinator {
+        Some(coordinator) => builder.coordinator(coordinator),
+        None => builder,
+    }
+    .build()
+    .unwrap()
+}
+
+async fn refreshes(idp: &TestIdp) -> u64 {
+    idp.token_requests().await.grant_type(grant_types::REFRESH_TOKEN)
+}
+
+#[tokio::test]
+async fn a_burst_of_one_session_makes_one_token_request() {
+    let idp = strict_idp().await;
+    let (client, _) = client(public_config(&idp));
+    sign_in(&idp, &client).await;
+    idp.reset_token_requests().await;
+    let burst: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_access_token(resources::API).await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for request in burst {
+        tokens.push(request.await.unwrap().expect("every request of the burst succeeds").into_secret());
+    }
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1, "the waiters took the published token");
+    assert_eq!(refreshes(&idp).await, 1, "one token request for the burst");
+}
+
+#[tokio::test]
+async fn instances_sharing_a_coordinator_refresh_a_session_once() {
+    let idp = strict_idp().await;
+    let shared = Arc::new(LocalCoordinator::new());
+    let (first, second) = (instance(&idp, Some(shared.clone())), instance(&idp, Some(shared)));
+    let storage = Arc::new(MemoryStorage::new());
+    let signed_in = first.with_storage(storage.clone());
+    sign_in(&idp, &signed_in).await;
+    idp.reset_token_requests().await;
+
+    let (on_first, on_second) =
+        (first.with_storage(copy_of(&storage).await), second.with_storage(copy_of(&storage).await));
+    let (a, b) = tokio::join!(
+        on_first.get_access_token(resources::API),
+        on_second.get_access_token("urn:logto:organization:org-acme")
+    );
+    a.expect("the first instance's request");
+    b.expect("the second instance's request");
+    // One refresh per target (the second continued from the first one's rotation), no reuse.
+    let stats = idp.token_requests().await;
+    assert_eq!(stats.refresh_ok(), 2);
+    assert_eq!(stats.count(grant_types::REFRESH_TOKEN, "invalid_grant"), 0);
+    let newest = on_second.get_refresh_token().await.unwrap().unwrap();
+    assert_eq!(idp.introspect(newest.secret()).await["active"], true, "the grant survived");
+    // The first copy now holds a consumed token: it follows the rotation instead of replaying.
+    on_first.get_access_token("urn:logto:organization:org-acme").await.unwrap();
+    assert_eq!(on_first.get_refresh_token().await.unwrap().unwrap(), newest);
+    assert_eq!(idp.token_requests().await.refresh_ok(), 2, "followed, not replayed");
+}
+
+/// The proof that the coordination matters: the same two instances without a shared
+/// coordinator present one refresh token twice, and the server revokes the grant.
+#[tokio::test]
+async fn instances_without_a_shared_coordinator_burn_the_grant() {
+    let idp = strict_idp().await;
+    let (first, second) = (instance(&idp, None), instance(&idp, None));
+    let storage = Arc::new(MemoryStorage::new());
+    sign_in(&idp, &first.with_storage(storage.clone())).await;
+    let (on_first, on_second) =
+        (first.with_storage(copy_of(&storage).await), second.with_storage(copy_of(&storage).await));
+    let (a, b) =
+        tokio::join!(on_first.get_access_token(resources::API), on_second.get_access_token(resources::API));
+    let ended = [a, b].into_iter().filter(|r| matches!(r, Err(LogtoError::SignInRequired { .. }))).count();
+    assert!(ended >= 1, "a duplicate refresh is refused");
+    assert_eq!(idp.token_requests().await.count(grant_types::REFRESH_TOKEN, "invalid_grant"), 1);
+}
+
+#[derive(Debug)]
+struct ManualClock(Mutex<Instant>);
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_stale_copy_follows_a_rotation_only_within_the_rotation_window() {
+    let idp = strict_idp().await;
+    let clock = Arc::new(ManualClock(Mutex::new(Instant::now())));
+    let client = LogtoClient::builder(public_config(&idp))
+        .coordinator(Arc::new(LocalCoordinator::with_clock(clock.clone())))
+        .refresh_policy(RefreshPolicy::default().rotation_window(Duration::from_secs(5)))
+        .build()
+        .unwrap();
+    let storage = Arc::new(MemoryStorage::new());
+    sign_in(&idp, &client.with_storage(storage.clone())).await;
+    let (stale, staler) = (copy_of(&storage).await, copy_of(&storage).await);
+    client.with_storage(storage.clone()).get_access_token(resources::API).await.unwrap();
+    idp.reset_token_requests().await;
+
+    // Within the window, a copy holding the consumed token continues from the new one.
+    let within = client.with_storage(stale.clone()).get_access_token(resources::API).await.unwrap();
+    assert_eq!(refreshes(&idp).await, 0, "followed, not replayed");
+    assert_eq!(
+        within.secret(),
+        client.with_storage(storage.clone()).get_access_token(resources::API).await.unwrap().secret()
+    );
+    assert_eq!(
+        stale.get(PersistKey::RefreshToken).await.unwrap(),
+        storage.get(PersistKey::RefreshToken).await.unwrap()
+    );
+
+    // After it, the consumed token reaches the server, whose reuse detection does its job.
+    *clock.0.lock().unwrap() += Duration::from_secs(6);
+    let after = client.with_storage(staler.clone()).get_access_token(resources::API).await;
+    assert!(matches!(after, Err(LogtoError::SignInRequired { .. })), "{after:?}");
+    assert!(staler.get(PersistKey::RefreshToken).await.unwrap().is_none(), "the stale copy is signed out");
+}
+
+#[tokio::test]
+async fn a_dead_grant_is_sent_once() {
+    let idp = strict_idp().await;
+    let (client, storage) = client(public_config(&idp));
+    sign_in(&idp, &client).await;
+    let copies = [copy_of(&storage).await, copy_of(&storage).await, copy_of(&storage).await];
+    idp.revoke_grants().await;
+    idp.reset_token_requests().await;
+    for copy in copies {
+        let error = client.with_storage(copy.clone()).get_access_token(resources::API).await.unwrap_err();
+        assert!(matches!(error, LogtoError::SignInRequired { .. }), "{error:?}");
+        assert!(copy.get(PersistKey::IdToken).await.unwrap().is_none(), "signed out");
+    }
+    assert_eq!(refreshes(&idp).await, 1, "the dead refresh token went to the server once");
+}
