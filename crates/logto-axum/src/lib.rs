@@ -67,6 +67,7 @@ mod bearer;
 mod error;
 #[cfg(feature = "redis")]
 pub mod redis;
+mod rotation_safe_store;
 mod session;
 mod settings;
 mod storage;
@@ -75,6 +76,7 @@ mod user;
 pub use auth::{LogtoAuth, SIGN_IN_SESSION_TIMEOUT};
 pub use bearer::{BearerAuth, BearerAuthLayer, BearerClaims, BearerRejection};
 pub use error::{AuthError, escape_html};
+pub use rotation_safe_store::RotationSafeStore;
 pub use session::{DEFAULT_COOKIE_NAME, SessionConfig};
 pub use settings::AuthSettings;
 pub use storage::{SESSION_KEY_PREFIX, SessionStorage};

@@ -1,6 +1,7 @@
 //! [`SessionConfig`]: the session cookie settings the SDK needs (HttpOnly, SameSite=Lax,
 //! configurable Secure) turned into a tower-sessions layer over any session store.
 
+use crate::RotationSafeStore;
 use std::time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time;
@@ -67,10 +68,16 @@ impl SessionConfig {
         self
     }
 
-    /// The session layer over `store` (for example `MemoryStore::default()` or a Redis store).
-    pub fn layer<Store: SessionStore>(&self, store: Store) -> SessionManagerLayer<Store> {
+    /// The session layer over `store` (for example `MemoryStore::default()`, for development
+    /// only: it lives in one process and is lost on restart; or a Redis store), wrapped in a
+    /// [`RotationSafeStore`] so a stale copy of a session never brings back a consumed refresh
+    /// token.
+    pub fn layer<Store: SessionStore + Clone>(
+        &self,
+        store: Store,
+    ) -> SessionManagerLayer<RotationSafeStore<Store>> {
         let seconds = i64::try_from(self.inactivity_timeout.as_secs()).unwrap_or(i64::MAX);
-        SessionManagerLayer::new(store)
+        SessionManagerLayer::new(RotationSafeStore::new(store))
             .with_name(self.cookie_name.clone())
             .with_http_only(true)
             .with_same_site(SameSite::Lax)

@@ -1,9 +1,11 @@
 //! [`SessionStorage`]: the core [`Storage`] over a tower-sessions [`Session`], so each browser
 //! session keeps its own tokens in the session store and the cookie holds only the session id.
 
+use crate::rotation_safe_store::REFRESH_TOKEN_STAMP;
 use async_trait::async_trait;
 use logto::{PersistKey, Storage, StorageError};
 use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
 use tower_sessions::Session;
 
 /// The prefix of the session keys the SDK's values are stored under (`logto.idToken`, ...).
@@ -47,6 +49,11 @@ impl SessionStorage {
     }
 
     fn key(key: PersistKey) -> String {
+        Self::key_of(key)
+    }
+
+    /// The session key a value is stored under (`logto.idToken`, ...).
+    pub(crate) fn key_of(key: PersistKey) -> String {
         format!("{SESSION_KEY_PREFIX}{}", key.as_str())
     }
 }
@@ -67,6 +74,10 @@ impl Storage for SessionStorage {
     async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
         self.session.insert(&Self::key(key), value).await.map_err(StorageError::new)?;
         if key == PersistKey::RefreshToken {
+            // Stamped, so a stale copy of this session saved later cannot bring the consumed
+            // token back (see RotationSafeStore), and saved at once.
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+            self.session.insert(REFRESH_TOKEN_STAMP, now).await.map_err(StorageError::new)?;
             self.session.save().await.map_err(StorageError::new)?;
         }
         Ok(())

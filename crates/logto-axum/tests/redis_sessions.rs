@@ -5,42 +5,10 @@
 mod common;
 
 use common::{browser, set_cookies, sign_in, start_app};
+use logto_axum::redis::Redis;
 use logto_axum::redis::fred::prelude::{ClientLike, Config, KeysInterface, Pool};
+use logto_test_idp::redis::RedisServer;
 use logto_test_idp::{TestIdp, demo_user};
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::process::{Child, Command};
-
-/// A throwaway `redis-server` on 127.0.0.1 with persistence off; killed on drop.
-struct RedisServer {
-    _child: Child,
-    url: String,
-}
-
-impl RedisServer {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start `redis-server` ({e}). The Redis session test needs a real Redis: \
-                     install it with `apt-get install -y redis-server`"
-                )
-            });
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(tokio::time::Instant::now() < deadline, "redis-server did not listen on port {port}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { _child: child, url: format!("redis://127.0.0.1:{port}") }
-    }
-}
 
 fn session_id(cookies: &[String]) -> String {
     let cookie = cookies.iter().find(|c| c.starts_with("logto_session=")).expect("session cookie");
@@ -51,11 +19,12 @@ fn session_id(cookies: &[String]) -> String {
 async fn sessions_live_in_redis_and_are_shared_between_instances() {
     let redis = RedisServer::start().await;
     let idp = TestIdp::start().await;
-    let store = logto_axum::redis::connect(&redis.url, 2).await.expect("connect to redis");
-    let app1 = start_app(&idp, store.clone(), |s| s).await;
-    let app2 = start_app(&idp, logto_axum::redis::connect(&redis.url, 2).await.unwrap(), |s| s).await;
+    let app1 =
+        start_app(&idp, Redis::connect(&redis.url()).await.expect("redis").session_store(), |s| s).await;
+    let app2 =
+        start_app(&idp, Redis::connect(&redis.url()).await.expect("redis").session_store(), |s| s).await;
 
-    let inspector = Pool::new(Config::from_url(&redis.url).unwrap(), None, None, None, 1).unwrap();
+    let inspector = Pool::new(Config::from_url(&redis.url()).unwrap(), None, None, None, 1).unwrap();
     inspector.init().await.unwrap();
 
     let browser = browser();

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use logto::verifier::AccessTokenVerifier;
 use logto::{LogtoClient, LogtoConfig, UserInfoScope};
+use logto_axum::redis::Redis;
 use logto_axum::tower_sessions::MemoryStore;
 use logto_axum::{
     AuthSettings, BearerAuthLayer, BearerClaims, LogtoAuth, RedirectToSignIn, SessionConfig, SignedInUser,
@@ -104,7 +105,16 @@ pub async fn app_with(
     if let Some(secret) = &config.app_secret {
         logto_config = logto_config.with_app_secret(secret.as_str());
     }
-    let client = LogtoClient::builder(logto_config).build()?;
+    let redis = match &config.redis_url {
+        Some(url) => Some(Redis::connect(url).await?),
+        None => None,
+    };
+    let mut builder = LogtoClient::builder(logto_config);
+    if let Some(redis) = &redis {
+        // Every instance on this Redis refreshes a session's refresh token one at a time.
+        builder = builder.coordinator(redis.coordinator());
+    }
+    let client = builder.build()?;
     let verifier =
         AccessTokenVerifier::new(client.oidc_core().await?, &config.api_resource).require_scopes([API_SCOPE]);
     let auth = LogtoAuth::new(client, AuthSettings::new(&config.base_url))?;
@@ -123,8 +133,8 @@ pub async fn app_with(
         .merge(extra)
         .layer(auth.layer());
     let session = SessionConfig::default().secure(config.cookie_secure);
-    Ok(match &config.redis_url {
-        Some(url) => router.layer(session.layer(logto_axum::redis::connect(url, 4).await?)),
+    Ok(match redis {
+        Some(redis) => router.layer(session.layer(redis.session_store())),
         None => router.layer(session.layer(MemoryStore::default())),
     })
 }

@@ -17,6 +17,7 @@
 
 pub mod forge;
 pub mod mock;
+pub mod redis;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
