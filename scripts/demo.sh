@@ -68,7 +68,7 @@ cargo build --quiet -p axum-sample
 export PORT HOST COOKIE_SECURE="${COOKIE_SECURE:-false}"
 export RUST_LOG="${RUST_LOG:-info}"
 app_out="$(mktemp)"
-./target/debug/axum-sample > >(tee "$app_out") &
+"${CARGO_TARGET_DIR:-target}/debug/axum-sample" > >(tee "$app_out") &
 pids+=("$!")
 line="$(first_line "$app_out" 60)" || { echo "demo: the sample app did not start (is port ${PORT} free? set PORT)" >&2; exit 1; }
 url="$(sed -E 's/.*"url":"([^"]+)".*/\1/' <<<"$line")"
@@ -81,6 +81,8 @@ if $local_idp; then
 else
   echo "  Register ${url}/callback as a redirect URI and ${url}/ as a post sign-out redirect URI in Logto."
 fi
+echo "  Pages:              ${url}/ (the session), /protected (ID token), /protected/userinfo,"
+echo "                      /protected/organizations, /protected/api (a call of the API below)"
 echo "  API:                curl -H 'Authorization: Bearer <token>' ${url}/api/data"
 echo "  Press Ctrl-C to stop."
 echo
