@@ -79,6 +79,14 @@ class LogtoConfig(BaseModel):
     timeout: Optional[float] = None
     """The timeout of each request to Logto in seconds (default 10)."""
 
+    redisUrl: Optional[str] = None
+    """
+    A Redis URL (`redis://host:6379/0`) shared by every instance of the app: refreshes of one
+    session's refresh token are then coordinated across the instances (one token request per
+    rotation; Logto revokes the whole grant when a rotated refresh token comes back). Without it,
+    refreshes are coordinated within this process only.
+    """
+
 
 class SignInSession(BaseModel):
     """

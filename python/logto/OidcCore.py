@@ -8,14 +8,30 @@ ID-token verification against the server's keys, userinfo. This module only turn
 answers into the pydantic models.
 """
 
-from typing import Optional
+from typing import List, Optional
 
 from . import _core
-from .models.oidc import AccessTokenClaims, IdTokenClaims, OidcProviderMetadata
+from .models.oidc import AccessTokenClaims, IdTokenClaims, OAuthScope, OidcProviderMetadata, Scope, UserInfoScope
 from .models.response import TokenResponse, UserInfoResponse
 
 
+class JwksClient:
+    """
+    Where the signing keys come from (the official SDK's `jwksClient` is a PyJWT `PyJWKClient`).
+    The keys are fetched, cached and rotated by the Rust core; this names their URL.
+    """
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+
+    def __repr__(self) -> str:
+        return f"JwksClient(uri={self.uri!r})"
+
+
 class OidcCore:
+    defaultScopes: List[Scope] = [UserInfoScope.openid, OAuthScope.offlineAccess, UserInfoScope.profile]
+    """The scopes every sign-in asks for."""
+
     def __init__(self, metadata: OidcProviderMetadata) -> None:
         """
         Initialize the OIDC core with the provider metadata. You can use the
@@ -23,6 +39,7 @@ class OidcCore:
         discovery URL.
         """
         self.metadata = metadata
+        self.jwksClient = JwksClient(metadata.jwks_uri)
         self._core = _core.CoreOidc.from_metadata_json(metadata.model_dump_json(exclude_none=True))
 
     @classmethod
@@ -31,6 +48,7 @@ class OidcCore:
         oidcCore = cls.__new__(cls)
         oidcCore._core = core
         oidcCore.metadata = OidcProviderMetadata.model_validate_json(core.metadata_json())
+        oidcCore.jwksClient = JwksClient(oidcCore.metadata.jwks_uri)
         return oidcCore
 
     @staticmethod
@@ -118,4 +136,4 @@ class OidcCore:
         return UserInfoResponse.model_validate_json(await self._core.fetch_user_info(accessToken))
 
 
-__all__ = ["OidcCore"]
+__all__ = ["OidcCore", "JwksClient"]

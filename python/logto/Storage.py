@@ -45,11 +45,22 @@ class MemoryStorage(Storage):
     def __init__(self) -> None:
         self._data: Dict[str, Optional[str]] = {}
 
+    @staticmethod
+    def printWarning() -> None:
+        """
+        The official SDK prints a warning here when a client falls back to `MemoryStorage`.
+        This package prints nothing (a library should not write to stdout); the warning stands in
+        the documentation instead: use a persistent storage in production.
+        """
+
     def get(self, key: PersistKey) -> Optional[str]:
         return self._data.get(key)
 
     def set(self, key: PersistKey, value: Optional[str]) -> None:
-        self._data[key] = value
+        if value is None:
+            self._data.pop(key, None)
+        else:
+            self._data[key] = value
 
     def delete(self, key: PersistKey) -> None:
         self._data.pop(key, None)

@@ -3,7 +3,8 @@ Logto authentication SDK for Python, on a Rust core.
 
 The same API as the official Logto Python SDK (`from logto import LogtoClient, LogtoConfig`),
 with the protocol work (PKCE, token requests, ID-token verification, refresh, caching) done by
-the `logto` Rust crate off the event loop.
+the `logto` Rust crate off the event loop. As in the official package, `logto.OidcCore` is the
+submodule (`from logto.OidcCore import OidcCore`).
 """
 
 from .LogtoClient import (
@@ -24,7 +25,6 @@ from .models.oidc import (
     UserInfoScope,
 )
 from .models.response import TokenResponse, UserIdentity, UserInfoResponse
-from .OidcCore import OidcCore
 from .Storage import MemoryStorage, PersistKey, Storage
 
 __all__ = [
@@ -47,5 +47,4 @@ __all__ = [
     "TokenResponse",
     "UserInfoResponse",
     "UserIdentity",
-    "OidcCore",
 ]

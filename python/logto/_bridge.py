@@ -40,15 +40,19 @@ def promptValues(prompt: Union[str, Sequence[Union[Enum, str]]]) -> List[str]:
     return prompt.split() if isinstance(prompt, str) else names(prompt)
 
 
-def directSignInValue(value: Union[str, Mapping[str, str], Tuple[str, str], None]) -> Optional[str]:
-    """`"social:google"`, `{"method": "social", "target": "google"}` or `("social", "google")`, as
-    the core's `method:target` text (the core parses it)."""
+def directSignInValue(value: Any) -> Optional[str]:
+    """A direct sign-in as the core's `method:target` text (the core parses it): the official
+    `DirectSignInOption(method=..., identifier=...)`, `"social:google"`,
+    `{"method": "social", "target": "google"}` (or `"identifier"`) or `("social", "google")`."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, Mapping):
-        return f"{value['method']}:{value['target']}"
+        target = value["target"] if "target" in value else value["identifier"]
+        return f"{paramValue(value['method'])}:{target}"
+    if hasattr(value, "method") and hasattr(value, "identifier"):
+        return f"{paramValue(value.method)}:{value.identifier}"
     method, target = value
-    return f"{method}:{target}"
+    return f"{paramValue(method)}:{target}"
 
 
 def coreFor(config: Any) -> "_core.CoreClient":
@@ -62,6 +66,7 @@ def coreFor(config: Any) -> "_core.CoreClient":
         tuple(promptValues(config.prompt)),
         bool(getattr(config, "strictCallbackOrigin", False)),
         getattr(config, "timeout", None),
+        getattr(config, "redisUrl", None),
     )
     core = _CORES.get(key)
     if core is not None:
@@ -70,7 +75,14 @@ def coreFor(config: Any) -> "_core.CoreClient":
         core = _CORES.get(key)
         if core is None:
             core = _core.CoreClient(
-                *key[:2], key[2], list(key[3]), list(key[4]), list(key[5]), strict_callback_origin=key[6], timeout=key[7]
+                *key[:2],
+                key[2],
+                list(key[3]),
+                list(key[4]),
+                list(key[5]),
+                strict_callback_origin=key[6],
+                timeout=key[7],
+                redis_url=key[8],
             )
             _CORES[key] = core
     return core

@@ -39,6 +39,7 @@ class CoreClient:
         *,
         strict_callback_origin: bool = False,
         timeout: Optional[float] = None,
+        redis_url: Optional[str] = None,
     ) -> None: ...
     def sign_in(
         self,

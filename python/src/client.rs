@@ -154,7 +154,7 @@ fn parse<T>(value: &str, parse: fn(&str) -> Option<T>, what: &str) -> PyResult<T
 #[pymethods]
 impl CoreClient {
     #[new]
-    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None))]
+    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None, redis_url=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         endpoint: String,
@@ -165,6 +165,7 @@ impl CoreClient {
         prompt: Vec<String>,
         strict_callback_origin: bool,
         timeout: Option<f64>,
+        redis_url: Option<String>,
     ) -> PyResult<Self> {
         let mut config = LogtoConfig::new(endpoint, app_id)
             .with_scopes(scopes)
@@ -181,6 +182,14 @@ impl CoreClient {
             let timeout = Duration::try_from_secs_f64(seconds)
                 .map_err(|_| invalid_argument(format!("timeout {seconds} is not a number of seconds")))?;
             builder = builder.timeout(timeout);
+        }
+        if let Some(url) = redis_url {
+            // Refreshes are coordinated with every app instance on this Redis.
+            let runtime = pyo3_async_runtimes::tokio::get_runtime();
+            let coordinator = runtime
+                .block_on(logto_redis::RedisCoordinator::connect(&url))
+                .map_err(|e| invalid_argument(format!("cannot connect to Redis at the configured URL: {e}")))?;
+            builder = builder.coordinator(Arc::new(coordinator));
         }
         Ok(Self { client: builder.build().map_err(to_py_err)? })
     }

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
@@ -36,7 +36,7 @@ class TestIdp:
 
     __test__ = False  # not a test class
 
-    def __init__(self, alg: str = "ES384", preload: Optional[str] = None) -> None:
+    def __init__(self, alg: str = "ES384", preload: Optional[str] = None, args: Sequence[str] = ()) -> None:
         if not (IDP_DIR / "server.mjs").is_file():
             raise RuntimeError(f"the test identity server is missing: {IDP_DIR / 'server.mjs'}")
         if not _npm_installed():
@@ -44,7 +44,7 @@ class TestIdp:
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=IDP_DIR, check=True, timeout=600)
         node = ["node"] + (["--require", preload] if preload else [])
         self.process = subprocess.Popen(
-            node + ["server.mjs", "--port", "0", "--host", "127.0.0.1", "--alg", alg],
+            node + ["server.mjs", "--port", "0", "--host", "127.0.0.1", "--alg", alg, *args],
             cwd=IDP_DIR,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -96,6 +96,13 @@ class TestIdp:
 
     def last_auth_request(self) -> dict:
         return requests.get(f"{self.endpoint}/__test/last-auth-request", timeout=10).json()
+
+    def token_requests(self) -> dict:
+        """The server's count of token requests (`/__test/token-requests`)."""
+        return requests.get(f"{self.endpoint}/__test/token-requests", timeout=10).json()
+
+    def reset_token_requests(self) -> None:
+        requests.post(f"{self.endpoint}/__test/token-requests/reset", timeout=10).raise_for_status()
 
     def login(self, sign_in_url: str, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> str:
         """Drives the login page like a browser (cookie jar, manual redirects) and returns the URL

@@ -17,7 +17,8 @@ from typing import Any, Iterator, Tuple
 
 import pytest
 
-from logto import LogtoClient, LogtoConfig, MemoryStorage, OidcCore, OidcProviderMetadata
+from logto import LogtoClient, LogtoConfig, MemoryStorage, OidcProviderMetadata
+from logto.OidcCore import OidcCore
 from logto.models.oidc import AccessTokenClaims, IdTokenClaims, NumericDate
 from logto.models.response import TokenResponse, UserInfoResponse
 

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from conftest import CONFIDENTIAL_ID, CONFIDENTIAL_SECRET, DEMO_SUB, config_for
-from logto import LogtoClient, MemoryStorage, OidcCore, OidcProviderMetadata, TokenResponse, UserInfoResponse
+from logto import LogtoClient, MemoryStorage, OidcProviderMetadata, TokenResponse, UserInfoResponse
+from logto.OidcCore import OidcCore
 from logto.LogtoClient import SignInSession
 from logto.LogtoException import LogtoException, LogtoInvalidAccessToken, LogtoInvalidIdToken, LogtoIssuerMismatch
 from logto.utilities import OrganizationUrnPrefix, buildOrganizationUrn, removeFalsyKeys, urlsafeEncode

@@ -56,7 +56,8 @@ class Mismatch:
 
 def _instance_factories() -> Dict[str, Callable[[], Any]]:
     """How to build one of ours to look at the instance attributes the official class sets."""
-    from logto import LogtoClient, LogtoConfig, MemoryStorage, OidcCore, OidcProviderMetadata
+    from logto import LogtoClient, LogtoConfig, MemoryStorage, OidcProviderMetadata
+    from logto.OidcCore import OidcCore
 
     def oidc_core() -> Any:
         base = "https://logto.example/oidc"
