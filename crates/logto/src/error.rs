@@ -58,6 +58,18 @@ pub enum LogtoError {
     /// An access token could not be decoded or failed verification.
     #[error("invalid access token: {0}")]
     InvalidAccessToken(#[source] TokenError),
+    /// A back-channel logout token failed verification, or was seen before (a replay).
+    #[error("invalid logout token: {0}")]
+    InvalidLogoutToken(#[source] TokenError),
+    /// The identity server does not let this app use a grant (for example token exchange on an
+    /// app without it enabled).
+    #[error("the app may not use the `{grant_type}` grant: {description}")]
+    GrantNotAllowed {
+        /// The grant type.
+        grant_type: &'static str,
+        /// What the server said.
+        description: String,
+    },
     /// The userinfo response is about another user than the ID token.
     #[error("the userinfo `sub` does not match the ID token's `sub`")]
     UserInfoSubjectMismatch,
@@ -193,9 +205,11 @@ impl LogtoError {
             Self::NotAuthenticated => ErrorKind::NotAuthenticated,
             Self::SignInRequired { .. } => ErrorKind::SignInRequired,
             Self::Callback(_) => ErrorKind::Callback,
-            Self::InvalidIdToken(_) | Self::InvalidAccessToken(_) | Self::UserInfoSubjectMismatch => {
-                ErrorKind::InvalidToken
-            }
+            Self::InvalidIdToken(_)
+            | Self::InvalidAccessToken(_)
+            | Self::InvalidLogoutToken(_)
+            | Self::UserInfoSubjectMismatch => ErrorKind::InvalidToken,
+            Self::GrantNotAllowed { .. } => ErrorKind::Config,
             Self::Organization { .. } => ErrorKind::Organization,
             Self::Server(_) => ErrorKind::Server,
             Self::Network { .. } | Self::Timeout { .. } => ErrorKind::Network,
@@ -270,6 +284,8 @@ impl LogtoError {
             },
             ErrorKind::NotAuthenticated | ErrorKind::SignInRequired => 401,
             ErrorKind::Organization => 403,
+            // The back-channel logout endpoint answers 400 to a token it refuses (§2.8).
+            ErrorKind::InvalidToken if matches!(self, Self::InvalidLogoutToken(_)) => 400,
             ErrorKind::Network if self.is_timeout() => 504,
             ErrorKind::Server if !self.is_upstream_failure() => 400,
             ErrorKind::Network | ErrorKind::Server | ErrorKind::InvalidResponse | ErrorKind::InvalidToken => {
@@ -507,6 +523,9 @@ pub enum TokenError {
     /// The JWKS could not be fetched or read.
     #[error("the signing keys are unavailable: {0}")]
     KeysUnavailable(String),
+    /// The token was seen before (its `jti`): a replay.
+    #[error("the token was already used")]
+    Replayed,
 }
 
 /// A failure of a [`Storage`](crate::Storage) implementation.

@@ -66,6 +66,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+mod machine;
 pub mod manual;
 pub mod models;
 pub mod oidc;
@@ -75,8 +76,8 @@ mod target;
 pub mod verifier;
 
 pub use client::{
-    DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoClientBuilder, Prompt,
-    SignInOptions,
+    ContextOptions, DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoClientBuilder,
+    LogtoContext, Prompt, SignInOptions,
 };
 pub use config::{DEFAULT_SCOPES, LogtoConfig};
 pub use error::{
@@ -84,10 +85,11 @@ pub use error::{
     StorageError, TokenError,
 };
 pub use http::{HttpOptions, MAX_RESPONSE_BYTES};
+pub use machine::{MachineClient, SubjectTokenType, TokenExchange};
 pub use models::{
-    AccessTokenClaims, Audience, IdTokenClaims, NumericDate, ORGANIZATION_URN_PREFIX, ProviderMetadata,
-    ReservedResource, TokenResponse, UserIdentity, UserInfoResponse, UserInfoScope, build_organization_urn,
-    organization_id_from_urn,
+    AccessTokenClaims, Audience, BACKCHANNEL_LOGOUT_EVENT, IdTokenClaims, LogoutTokenClaims, NumericDate,
+    ORGANIZATION_URN_PREFIX, ProviderMetadata, ReservedResource, TokenResponse, UserIdentity,
+    UserInfoResponse, UserInfoScope, build_organization_urn, organization_id_from_urn,
 };
 pub use oidc::{Callback, CallbackParams, Issuer, OidcCore};
 pub use secret::{AccessToken, AppSecret, CodeVerifier, IdToken, RefreshToken, State};

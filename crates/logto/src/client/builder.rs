@@ -38,6 +38,7 @@ pub struct LogtoClientBuilder {
     metadata: Option<ProviderMetadata>,
     coordinator: Option<Arc<dyn Coordinator>>,
     refresh_policy: RefreshPolicy,
+    backchannel_logout: bool,
 }
 
 impl fmt::Debug for LogtoClientBuilder {
@@ -59,7 +60,22 @@ impl LogtoClientBuilder {
             metadata: None,
             coordinator: None,
             refresh_policy: RefreshPolicy::default(),
+            backchannel_logout: false,
         }
+    }
+
+    /// Honour back-channel logouts: sessions ended by
+    /// [`handle_backchannel_logout`](LogtoClient::handle_backchannel_logout) are signed out by
+    /// [`signed_in_claims`](LogtoClient::signed_in_claims) (one coordinator lookup per call; with
+    /// Redis, one round trip). Off by default.
+    ///
+    /// ```
+    /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app")).backchannel_logout(true);
+    /// assert!(builder.build().is_ok());
+    /// ```
+    pub fn backchannel_logout(mut self, honour: bool) -> Self {
+        self.backchannel_logout = honour;
+        self
     }
 
     /// Where refreshes are coordinated (default: a [`LocalCoordinator`] of this client and its
@@ -248,6 +264,7 @@ impl LogtoClientBuilder {
             oidc,
             coordinator: self.coordinator.unwrap_or_else(|| Arc::new(LocalCoordinator::new())),
             refresh_policy: self.refresh_policy,
+            backchannel_logout: self.backchannel_logout,
         };
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));
         Ok(LogtoClient { shared: Arc::new(shared), storage })

@@ -2,8 +2,10 @@
 //! over a shared core (HTTP pool, discovery, keys, refresh coordination). Each flow lives in the
 //! file named after it.
 
+mod backchannel;
 mod builder;
 pub(crate) mod callback;
+mod context;
 mod refresh;
 mod sign_in;
 mod sign_in_options;
@@ -13,6 +15,7 @@ mod tokens;
 mod user_info;
 
 pub use builder::LogtoClientBuilder;
+pub use context::{ContextOptions, LogtoContext};
 pub use sign_in_options::{DirectSignIn, FirstScreen, Identifier, InteractionMode, Prompt, SignInOptions};
 
 use crate::config::LogtoConfig;
@@ -37,6 +40,7 @@ struct Shared {
     oidc: tokio::sync::OnceCell<OidcCore>,
     coordinator: Arc<dyn Coordinator>,
     refresh_policy: RefreshPolicy,
+    backchannel_logout: bool,
 }
 
 /// The Logto client of one user (one storage).

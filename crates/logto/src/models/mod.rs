@@ -8,7 +8,7 @@ mod scope;
 mod token_response;
 mod userinfo;
 
-pub use claims::{AccessTokenClaims, Audience, IdTokenClaims};
+pub use claims::{AccessTokenClaims, Audience, BACKCHANNEL_LOGOUT_EVENT, IdTokenClaims, LogoutTokenClaims};
 pub use metadata::ProviderMetadata;
 pub use numeric_date::NumericDate;
 pub use scope::{

@@ -8,7 +8,10 @@ use super::pkce;
 use super::verify::{DEFAULT_LEEWAY, Expected, verify_jwt};
 use crate::error::{LogtoError, Result, ServerError, TokenError};
 use crate::http::{ClientAuth, Http};
-use crate::models::{AccessTokenClaims, IdTokenClaims, ProviderMetadata, TokenResponse, UserInfoResponse};
+use crate::machine::TokenExchange;
+use crate::models::{
+    AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, ProviderMetadata, TokenResponse, UserInfoResponse,
+};
 use crate::secret::{AppSecret, CodeVerifier, RefreshToken};
 use crate::target::TokenTarget;
 use std::sync::Arc;
@@ -19,6 +22,9 @@ use tracing::Instrument;
 /// (OpenID Connect Core §3.1.3.7 (10)): the code lives 60 s at Logto, so a token older than
 /// this did not come from this exchange.
 const MAX_ID_TOKEN_AGE_AT_EXCHANGE: i64 = 10 * 60;
+
+/// How old a logout token may be: Logto's live 2 minutes; a replayed old one is refused.
+const MAX_LOGOUT_TOKEN_AGE: i64 = 10 * 60;
 
 /// The JSON claims of a userinfo answer.
 pub(crate) type Claims = serde_json::Map<String, serde_json::Value>;
@@ -375,6 +381,108 @@ impl OidcCore {
             endpoint: self.inner.metadata.jwks_uri.clone(),
             reason: e.to_string(),
         })
+    }
+
+    /// The client-credentials grant (machine to machine): an access token for `target` (an API
+    /// resource, an organization, or a resource in an organization) with `scopes`.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// use logto::{AppSecret, TokenTarget};
+    /// let secret = AppSecret::from("m2m-secret");
+    /// let tokens = core.fetch_token_by_client_credentials("m2m-app", &secret, &TokenTarget::resource("https://api.example.com"), &["read:data".into()]).await?;
+    /// # let _ = tokens; Ok(()) }
+    /// ```
+    pub async fn fetch_token_by_client_credentials(
+        &self,
+        client_id: &str,
+        client_secret: &AppSecret,
+        target: &TokenTarget,
+        scopes: &[String],
+    ) -> Result<TokenResponse> {
+        if *target == TokenTarget::UserInfo {
+            return Err(LogtoError::InvalidConfig(
+                "a machine-to-machine token is for an API resource or an organization".into(),
+            ));
+        }
+        let scope = scopes.join(" ");
+        let mut params = vec![("grant_type", "client_credentials")];
+        params.extend(target.token_params());
+        if !scope.is_empty() {
+            params.push(("scope", &scope));
+        }
+        let auth = ClientAuth::new(client_id, Some(client_secret));
+        let span = tracing::debug_span!("logto.token", grant = "client_credentials", target = %target);
+        self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params).instrument(span).await
+    }
+
+    /// Logto's token exchange (RFC 8693): `request`'s subject token for an access token.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// use logto::{AppSecret, SubjectTokenType, TokenExchange};
+    /// let request = TokenExchange::new("pat_...", SubjectTokenType::PersonalAccessToken).target("https://api.example.com");
+    /// let tokens = core.exchange_token("app-id", Some(&AppSecret::from("secret")), &request).await?;
+    /// # let _ = tokens; Ok(()) }
+    /// ```
+    pub async fn exchange_token(
+        &self,
+        client_id: &str,
+        client_secret: Option<&AppSecret>,
+        request: &TokenExchange,
+    ) -> Result<TokenResponse> {
+        let scope = request.scopes.join(" ");
+        let mut params = vec![
+            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+            ("subject_token", request.subject_token.secret()),
+            ("subject_token_type", request.subject_token_type.as_str()),
+        ];
+        if let Some((actor, kind)) = &request.actor_token {
+            params.push(("actor_token", actor.secret()));
+            params.push(("actor_token_type", kind.as_str()));
+        }
+        params.extend(request.target.token_params());
+        if !scope.is_empty() {
+            params.push(("scope", &scope));
+        }
+        let auth = ClientAuth::new(client_id, client_secret);
+        let span = tracing::debug_span!("logto.token", grant = "token_exchange", target = %request.target);
+        self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params).instrument(span).await
+    }
+
+    /// Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6):
+    /// signature, `iss`, `aud` (the client id), `iat` (recent), `exp` when present, the
+    /// back-channel `events` member, `sub` or `sid`, no `nonce`, and `typ` `logout+jwt` when set.
+    /// Replays (the same `jti`) are the caller's to refuse.
+    ///
+    /// ```no_run
+    /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
+    /// let claims = core.verify_logout_token("eyJ...", "app-id").await?;
+    /// println!("end the sessions of {:?} / {:?}", claims.sub, claims.sid);
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify_logout_token(
+        &self,
+        logout_token: &str,
+        client_id: &str,
+    ) -> Result<LogoutTokenClaims> {
+        let expected = Expected {
+            issuer: &self.inner.metadata.issuer,
+            audience: client_id,
+            leeway_seconds: self.inner.leeway.as_secs() as i64,
+            require_sub: false,
+            authorized_party: None,
+            // Back-Channel Logout §2.4 recommends `logout+jwt`; an untyped token is told apart from
+            // an ID token by its `events` claim and the absence of `nonce` (checked below).
+            types: Some(&["logout+jwt", "application/logout+jwt", ""]),
+            max_age_seconds: Some(MAX_LOGOUT_TOKEN_AGE),
+        };
+        let claims: LogoutTokenClaims =
+            verify_jwt(&self.inner.jwks, &self.inner.http, logout_token, &expected)
+                .await
+                .map_err(LogtoError::InvalidLogoutToken)?;
+        claims.check().map_err(LogtoError::InvalidLogoutToken)?;
+        Ok(claims)
     }
 
     /// Revokes a refresh token (RFC 7009). Returns an error only if the server refused or was

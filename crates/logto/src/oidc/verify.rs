@@ -29,7 +29,8 @@ pub(crate) struct Expected<'a> {
     pub(crate) require_sub: bool,
     /// The `azp` must be this client when present (ID tokens).
     pub(crate) authorized_party: Option<&'a str>,
-    /// Accepted `typ` header values (case-insensitive), or any when `None`.
+    /// Accepted `typ` header values (case-insensitive), or any when `None`; `""` in the list
+    /// accepts a token without `typ`.
     pub(crate) types: Option<&'a [&'a str]>,
     /// How long ago `iat` may be (beyond the leeway), or unbounded when `None`.
     pub(crate) max_age_seconds: Option<i64>,
@@ -102,7 +103,7 @@ pub(crate) async fn verify_jwt<T: DeserializeOwned>(
     let jws = Jws::parse(token)?;
     if let Some(types) = expected.types {
         let typ = jws.header.typ.as_deref();
-        if !typ.is_some_and(|typ| types.iter().any(|t| t.eq_ignore_ascii_case(typ))) {
+        if !typ.map_or(types.contains(&""), |typ| types.iter().any(|t| t.eq_ignore_ascii_case(typ))) {
             return Err(TokenError::WrongType(typ.map(str::to_owned)));
         }
     }

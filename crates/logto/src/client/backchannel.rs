@@ -1,0 +1,91 @@
+//! Back-channel logout (OpenID Connect Back-Channel Logout 1.0): a verified logout token ends the
+//! sessions it names, in every app instance that shares the coordinator, the next time they are
+//! used.
+
+use super::LogtoClient;
+use crate::coordination::LeaseToken;
+use crate::error::{LogtoError, Result, TokenError};
+use crate::models::{IdTokenClaims, LogoutTokenClaims};
+use aws_lc_rs::digest;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// How long an ended session is remembered: as long as a Logto refresh token lives, the longest a
+/// session could still be used.
+const ENDED_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
+/// How long a logout token's `jti` is remembered against replays (well past its short lifetime).
+const REPLAY_MEMORY: Duration = Duration::from_secs(24 * 3600);
+
+fn hashed(kind: &str, value: &str) -> String {
+    let hash = digest::digest(&digest::SHA256, value.as_bytes());
+    let mut key = format!("logto:backchannel:{kind}:");
+    for byte in hash.as_ref() {
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
+}
+
+impl LogtoClient {
+    /// Handles the `logout_token` of a back-channel logout request: verifies it (signature,
+    /// issuer, audience, age, event, no nonce; a replayed `jti` is refused), then records that the
+    /// session it names (`sid`), or every session of its user (`sub` alone), has ended. Each such
+    /// session is signed out locally the next time [`signed_in_claims`](Self::signed_in_claims)
+    /// or [`context`](Self::context) sees it, in every instance sharing the coordinator. Answer
+    /// the request 200 on success and 400 on [`LogtoError::InvalidLogoutToken`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: logto::LogtoClient, logout_token: &str) -> logto::Result<()> {
+    /// let ended = client.handle_backchannel_logout(logout_token).await?;
+    /// println!("ended the sessions of {:?}", ended.sub);
+    /// # Ok(()) }
+    /// ```
+    pub async fn handle_backchannel_logout(&self, logout_token: &str) -> Result<LogoutTokenClaims> {
+        let core = self.oidc_core().await?;
+        let claims = core.verify_logout_token(logout_token, &self.shared.config.app_id).await?;
+        let coordinator = &self.shared.coordinator;
+        let jti = claims.jti.as_deref().unwrap_or_default();
+        let first_time = coordinator
+            .try_lease(
+                &hashed("jti", &format!("{}|{jti}", claims.iss)),
+                &LeaseToken::generate(),
+                REPLAY_MEMORY,
+            )
+            .await?;
+        if !first_time {
+            return Err(LogtoError::InvalidLogoutToken(TokenError::Replayed));
+        }
+        let at = claims.iat.seconds().to_string();
+        match (&claims.sid, &claims.sub) {
+            (Some(sid), _) if !sid.is_empty() => {
+                coordinator.publish(&hashed("sid", sid), at.as_bytes(), ENDED_MEMORY).await?
+            }
+            (_, Some(sub)) => coordinator.publish(&hashed("sub", sub), at.as_bytes(), ENDED_MEMORY).await?,
+            _ => {}
+        }
+        tracing::info!(sid = claims.sid.is_some(), "back-channel logout recorded");
+        Ok(claims)
+    }
+
+    /// Whether a back-channel logout ended the session of `claims` (its `sid`, or its user after
+    /// it signed in).
+    pub(super) async fn ended_by_backchannel_logout(&self, claims: &IdTokenClaims) -> Result<bool> {
+        let coordinator = &self.shared.coordinator;
+        if let Some(sid) = &claims.sid
+            && coordinator.published(&hashed("sid", sid)).await?.is_some()
+        {
+            return Ok(true);
+        }
+        let Some(ended_at) = coordinator.published(&hashed("sub", &claims.sub)).await? else {
+            return Ok(false);
+        };
+        let ended_at: i64 =
+            std::str::from_utf8(&ended_at).ok().and_then(|at| at.parse().ok()).unwrap_or(i64::MAX);
+        // A sign-in after the logout is a new session.
+        let signed_in_at = claims
+            .extra
+            .get("auth_time")
+            .and_then(serde_json::Value::as_f64)
+            .map_or(claims.iat.seconds(), |at| at as i64);
+        Ok(signed_in_at <= ended_at)
+    }
+}
