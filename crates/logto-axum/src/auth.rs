@@ -5,7 +5,7 @@ use crate::error::AuthError;
 use crate::settings::{AuthSettings, is_local_path};
 use crate::storage::SessionStorage;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -97,7 +97,11 @@ impl LogtoAuth {
 
     /// The sign-in, sign-up, callback and sign-out routes. Sign-out answers POST (from a form
     /// of this site: a cross-site request is refused), and GET too when
-    /// [`AuthSettings::sign_out_on_get`](crate::AuthSettings::sign_out_on_get) is on.
+    /// [`AuthSettings::sign_out_on_get`](crate::AuthSettings::sign_out_on_get) is on. When the
+    /// client honours back-channel logouts
+    /// ([`LogtoClientBuilder::backchannel_logout`](logto::LogtoClientBuilder::backchannel_logout)),
+    /// the back-channel logout route too (Logto posts there; answered 200, or 400 for a token it
+    /// refuses).
     pub fn routes<S>(&self) -> Router<S>
     where
         S: Clone + Send + Sync + 'static,
@@ -105,12 +109,15 @@ impl LogtoAuth {
         let settings = self.settings();
         let sign_out_route =
             if settings.sign_out_on_get { get(sign_out).post(sign_out) } else { post(sign_out) };
-        Router::new()
+        let mut router = Router::new()
             .route(&settings.sign_in_path, get(sign_in))
             .route(&settings.sign_up_path, get(sign_up))
             .route(&settings.callback_path, get(callback))
-            .route(&settings.sign_out_path, sign_out_route)
-            .with_state(self.clone())
+            .route(&settings.sign_out_path, sign_out_route);
+        if self.client().honours_backchannel_logout() {
+            router = router.route(&settings.backchannel_logout_path, post(backchannel_logout));
+        }
+        router.with_state(self.clone())
     }
 
     /// Starts a sign-in for `session` and returns the identity server URL to redirect to.
@@ -221,5 +228,23 @@ async fn sign_out(State(auth): State<LogtoAuth>, session: Session, headers: Head
     match auth.sign_out(session).await {
         Ok(url) => found(&url),
         Err(error) => error.into_response(),
+    }
+}
+
+/// The form Logto posts to the back-channel logout route.
+#[derive(Debug, Deserialize)]
+struct LogoutForm {
+    logout_token: String,
+}
+
+async fn backchannel_logout(State(auth): State<LogtoAuth>, Form(form): Form<LogoutForm>) -> Response {
+    match auth.client().handle_backchannel_logout(&form.logout_token).await {
+        // Back-Channel Logout §2.8: 200, and no caching.
+        Ok(_) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response(),
+        Err(error) => {
+            let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            tracing::info!(%error, "refused a back-channel logout");
+            (status, [(header::CACHE_CONTROL, "no-store")], error.to_string()).into_response()
+        }
     }
 }

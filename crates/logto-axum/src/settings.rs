@@ -32,6 +32,10 @@ pub struct AuthSettings {
     pub callback_path: String,
     /// The sign-out route (default `/sign-out`).
     pub sign_out_path: String,
+    /// The back-channel logout route (default `/backchannel-logout`), mounted when the client
+    /// honours back-channel logouts; register `base_url + backchannel_logout_path` as the app's
+    /// back-channel logout URI in Logto.
+    pub backchannel_logout_path: String,
     /// Where the browser goes after signing in (default `/`), unless the sign-in request named a
     /// local `return_to` path.
     pub post_sign_in_redirect: String,
@@ -54,6 +58,7 @@ impl AuthSettings {
             sign_up_path: "/sign-up".into(),
             callback_path: "/callback".into(),
             sign_out_path: "/sign-out".into(),
+            backchannel_logout_path: "/backchannel-logout".into(),
             post_sign_in_redirect: "/".into(),
             post_sign_out_redirect: "/".into(),
             sign_out_on_get: false,
@@ -87,6 +92,12 @@ impl AuthSettings {
     /// Sets the sign-out path.
     pub fn sign_out_path(mut self, path: impl Into<String>) -> Self {
         self.sign_out_path = path.into();
+        self
+    }
+
+    /// Sets the back-channel logout path.
+    pub fn backchannel_logout_path(mut self, path: impl Into<String>) -> Self {
+        self.backchannel_logout_path = path.into();
         self
     }
 
@@ -126,7 +137,13 @@ impl AuthSettings {
                 self.base_url
             )));
         }
-        for path in [&self.sign_in_path, &self.sign_up_path, &self.callback_path, &self.sign_out_path] {
+        for path in [
+            &self.sign_in_path,
+            &self.sign_up_path,
+            &self.callback_path,
+            &self.sign_out_path,
+            &self.backchannel_logout_path,
+        ] {
             if !path.starts_with('/') {
                 return Err(LogtoError::InvalidConfig(format!("route path `{path}` must start with `/`")));
             }

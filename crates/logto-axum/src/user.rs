@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use logto::{AccessToken, IdTokenClaims, LogtoClient, LogtoError, TokenTarget, UserInfoResponse};
+use logto::{AccessToken, IdTokenClaims, LogtoClient, TokenTarget, UserInfoResponse};
 use std::fmt;
 use std::marker::PhantomData;
 use tower_sessions::Session;
@@ -180,14 +180,12 @@ fn session_client(parts: &Parts) -> Result<(LogtoAuth, LogtoClient), AuthRejecti
 
 async fn signed_in<R>(parts: &Parts) -> Result<Option<SignedInUser<R>>, AuthRejection> {
     let (_, client) = session_client(parts)?;
-    match client.get_id_token_claims().await {
-        Ok(claims) => Ok(Some(SignedInUser { claims, client, behaviour: PhantomData })),
+    // The core decides what "signed in" means for a request: an ID token stored, not ended by a
+    // back-channel logout, renewed when expired.
+    match client.signed_in_claims().await {
+        Ok(Some(claims)) => Ok(Some(SignedInUser { claims, client, behaviour: PhantomData })),
+        Ok(None) => Ok(None),
         Err(error) if error.is_sign_in_required() => Ok(None),
-        Err(LogtoError::InvalidIdToken(error)) => {
-            // An unreadable stored token is as good as none: let the user sign in again.
-            tracing::warn!(%error, "ignoring an unreadable ID token in the session");
-            Ok(None)
-        }
         Err(error) => Err(AuthRejection::Failed(AuthError(error))),
     }
 }

@@ -2,9 +2,9 @@
 
 mod common;
 
-use common::{browser, location, query_param, set_cookies, sign_in, start_app};
+use common::{browser, location, query_param, set_cookies, sign_in, sign_in_with, start_app, start_app_with};
 use logto_axum::tower_sessions::MemoryStore;
-use logto_test_idp::{TestIdp, demo_user};
+use logto_test_idp::{TestIdp, clients, demo_user};
 
 #[tokio::test]
 async fn sign_in_callback_protected_and_userinfo() {
@@ -249,4 +249,40 @@ async fn a_cross_site_sign_out_is_refused_and_get_is_a_switch() {
 
     let with_get = start_app(&idp, MemoryStore::default(), |s| s.sign_out_on_get(true)).await;
     assert_eq!(browser.get(format!("{with_get}/sign-out")).send().await.unwrap().status(), 302);
+}
+
+/// Logto ends the session at its side (the user signs out of another app): it posts a logout
+/// token to the app, and the app's session is signed out on its next request.
+#[tokio::test]
+async fn a_backchannel_logout_from_logto_signs_the_session_out() {
+    let idp = TestIdp::start().await;
+    let base = start_app_with(&idp, MemoryStore::default(), |c| c.backchannel_logout(true), |s| s).await;
+    idp.set_backchannel_logout_uri(clients::CONFIDENTIAL_ID, &format!("{base}/backchannel-logout")).await;
+    let (at_idp, browser) = (idp.browser(), browser());
+    assert_eq!(sign_in_with(&at_idp, &browser, &format!("{base}/sign-in")).await.status(), 302);
+    assert_eq!(
+        browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(),
+        demo_user::SUB
+    );
+
+    // Logto's own sign-out of the user's session, not through this app.
+    at_idp
+        .try_logout(&format!("{}/session/end?client_id={}", idp.issuer(), clients::CONFIDENTIAL_ID))
+        .await
+        .ok();
+    let delivered = idp.backchannel_logouts().await;
+    assert!(delivered.iter().any(|d| d.ok), "Logto delivered the logout token: {delivered:?}");
+    assert_eq!(
+        browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap(),
+        "anonymous"
+    );
+
+    // A forged logout token is refused with 400.
+    let forged = reqwest::Client::new()
+        .post(format!("{base}/backchannel-logout"))
+        .form(&[("logout_token", "eyJhbGciOiJFUzM4NCJ9.e30.c2ln")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
 }

@@ -71,9 +71,19 @@ pub async fn start_app<Store: SessionStore + Clone>(
     store: Store,
     customize: impl FnOnce(AuthSettings) -> AuthSettings,
 ) -> String {
+    start_app_with(idp, store, |builder| builder, customize).await
+}
+
+/// [`start_app`] with a customized client.
+pub async fn start_app_with<Store: SessionStore + Clone>(
+    idp: &TestIdp,
+    store: Store,
+    client: impl FnOnce(logto::LogtoClientBuilder) -> logto::LogtoClientBuilder,
+    customize: impl FnOnce(AuthSettings) -> AuthSettings,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
-    let client = LogtoClient::builder(logto_config(idp)).build().expect("client");
+    let client = client(LogtoClient::builder(logto_config(idp))).build().expect("client");
     let auth = LogtoAuth::new(client, customize(AuthSettings::new(&base))).expect("auth");
     let app = Router::new()
         .route("/protected", get(protected))
@@ -89,8 +99,17 @@ pub async fn start_app<Store: SessionStore + Clone>(
 
 /// Signs the demo user in through the app's routes; returns the callback's answer.
 pub async fn sign_in(idp: &TestIdp, browser: &reqwest::Client, sign_in_url: &str) -> reqwest::Response {
+    sign_in_with(&idp.browser(), browser, sign_in_url).await
+}
+
+/// [`sign_in`] through a browser session at the identity server that outlives the sign-in.
+pub async fn sign_in_with(
+    at_idp: &logto_test_idp::IdpBrowser,
+    browser: &reqwest::Client,
+    sign_in_url: &str,
+) -> reqwest::Response {
     let start = browser.get(sign_in_url).send().await.expect("GET sign-in");
     assert_eq!(start.status(), 302, "sign-in answers a redirect");
-    let callback = idp.login(&location(&start)).await;
+    let callback = at_idp.login(&location(&start)).await;
     browser.get(&callback).send().await.expect("GET callback")
 }

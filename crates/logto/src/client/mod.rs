@@ -123,6 +123,12 @@ impl LogtoClient {
         &self.shared.issuer
     }
 
+    /// Whether this client honours back-channel logouts
+    /// ([`LogtoClientBuilder::backchannel_logout`]).
+    pub fn honours_backchannel_logout(&self) -> bool {
+        self.shared.backchannel_logout
+    }
+
     /// The storage of this client.
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.storage
