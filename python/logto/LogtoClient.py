@@ -11,10 +11,13 @@ with plain (blocking) methods.
 
 from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+import json
+
+from . import _core
 from ._bridge import AwaitableIdTokenClaims, ClientBase, resourceValue
-from .models.oidc import AccessTokenClaims, ReservedResource, UserInfoScope
+from .models.oidc import AccessTokenClaims, IdTokenClaims, ReservedResource, UserInfoScope
 from .models.response import UserInfoResponse
 from .OidcCore import OidcCore
 from .Storage import Storage
@@ -79,6 +82,13 @@ class LogtoConfig(BaseModel):
     timeout: Optional[float] = None
     """The timeout of each request to Logto in seconds (default 10)."""
 
+    backchannelLogout: bool = False
+    """
+    Honour Logto's back-channel logouts: a session ended at Logto (its `sid`, or all of a user's
+    sessions) is signed out on its next request (`getContext`, `getSignedInClaims`, the framework
+    integrations). Register the integration's back-channel logout URI in Logto.
+    """
+
     redisUrl: Optional[str] = None
     """
     A Redis URL (`redis://host:6379/0`) shared by every instance of the app: refreshes of one
@@ -124,6 +134,23 @@ class AccessTokenMap(BaseModel):
     """
 
     x: Dict[str, AccessToken]
+
+
+class LogtoContext(BaseModel):
+    """A request's view of the session (`getContext`); `repr` shows no token."""
+
+    isAuthenticated: bool = False
+    """Whether a user is signed in (not ended by a back-channel logout, ID token fresh)."""
+    claims: Optional[IdTokenClaims] = None
+    """The ID token's claims."""
+    accessToken: Optional[str] = Field(default=None, repr=False)
+    """The access token asked for."""
+    scopes: List[str] = []
+    """Its scopes (empty for an opaque token)."""
+    userInfo: Optional[UserInfoResponse] = None
+    """The userinfo claims, when asked for."""
+    organizationTokens: Dict[str, str] = Field(default={}, repr=False)
+    """A token per organization of the user, when asked for."""
 
 
 InteractionMode = Literal["signIn", "signUp"]
@@ -270,6 +297,47 @@ class LogtoClient(ClientBase):
         """
         return UserInfoResponse.model_validate_json(await self._run(self._core.fetch_user_info))
 
+    async def getSignedInClaims(self) -> Optional[IdTokenClaims]:
+        """
+        The signed-in user's ID-token claims, or None. Unlike `isAuthenticated()` (an ID token is
+        stored), this is what a page should check: a session ended by a back-channel logout, or
+        whose grant is gone, is signed out; an expired ID token is renewed.
+        """
+        raw = await self._run(self._core.signed_in_claims)
+        return None if raw is None else IdTokenClaims.model_validate_json(raw)
+
+    async def getContext(
+        self,
+        fetchUserInfo: bool = False,
+        resource: Optional[str] = None,
+        organizationId: Optional[str] = None,
+        getOrganizationTokens: bool = False,
+    ) -> LogtoContext:
+        """
+        The request's view of the session in one call (like Logto's Node SDK `getContext`): the
+        sign-in state and claims (as `getSignedInClaims`), and optionally an access token for
+        `resource`/`organizationId` with its scopes, the user info, and a token per organization.
+        Nobody signed in is not an error: `isAuthenticated` is False.
+        """
+        raw = await self._run(
+            self._core.context,
+            fetch_user_info=fetchUserInfo,
+            resource=None if resource is None else resourceValue(resource),
+            organization_id=organizationId,
+            organization_tokens=getOrganizationTokens,
+        )
+        return LogtoContext.model_validate_json(raw)
+
+    async def handleBackchannelLogout(self, logoutToken: str) -> Dict[str, Optional[str]]:
+        """
+        Handles the `logout_token` Logto posted to the back-channel logout URI: verified (signature,
+        issuer, audience, age, event; a replay is refused), the session it names is signed out on
+        its next request. Returns its `sub` and `sid`. Answer 200, or 400 on `LogtoInvalidLogoutToken`.
+        """
+        pending = self._core.handle_backchannel_logout(logoutToken)
+        outcome = pending if type(pending) is _core.Outcome else await pending
+        return json.loads(self._settle(outcome))  # type: ignore[no-any-return]
+
     def withStorage(self, storage: Storage) -> "LogtoClient":
         """A client for another user's storage (a request's session) sharing this client's core."""
         return type(self)(self.config, storage)
@@ -282,5 +350,6 @@ __all__ = [
     "AccessTokenMap",
     "InteractionMode",
     "LogtoClient",
+    "LogtoContext",
     "AwaitableIdTokenClaims",
 ]

@@ -18,6 +18,10 @@ Logto) is a `LogtoNotAuthenticated`.
 """
 
 from ._core import (
+    LogtoCoordinationError,
+    LogtoGrantNotAllowed,
+    LogtoInvalidLogoutToken,
+    LogtoBearerError,
     LogtoCallbackError,
     LogtoCallbackRefused,
     LogtoConfigError,
@@ -44,6 +48,10 @@ from ._core import (
 )
 
 __all__ = [
+    "LogtoCoordinationError",
+    "LogtoGrantNotAllowed",
+    "LogtoInvalidLogoutToken",
+    "LogtoBearerError",
     "LogtoException",
     "LogtoCallbackError",
     "LogtoCallbackRefused",

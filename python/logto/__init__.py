@@ -7,14 +7,17 @@ the `logto` Rust crate off the event loop. As in the official package, `logto.Oi
 submodule (`from logto.OidcCore import OidcCore`).
 """
 
+from .api import AccessTokenVerifier
 from .LogtoClient import (
     AccessToken,
     AccessTokenMap,
     InteractionMode,
     LogtoClient,
     LogtoConfig,
+    LogtoContext,
     SignInSession,
 )
+from .machine import MachineClient
 from .LogtoException import LogtoException
 from .models.oidc import (
     AccessTokenClaims,
@@ -47,4 +50,7 @@ __all__ = [
     "TokenResponse",
     "UserInfoResponse",
     "UserIdentity",
+    "LogtoContext",
+    "AccessTokenVerifier",
+    "MachineClient",
 ]

@@ -67,6 +67,7 @@ def coreFor(config: Any) -> "_core.CoreClient":
         bool(getattr(config, "strictCallbackOrigin", False)),
         getattr(config, "timeout", None),
         getattr(config, "redisUrl", None),
+        bool(getattr(config, "backchannelLogout", False)),
     )
     core = _CORES.get(key)
     if core is not None:
@@ -83,6 +84,7 @@ def coreFor(config: Any) -> "_core.CoreClient":
                 strict_callback_origin=key[6],
                 timeout=key[7],
                 redis_url=key[8],
+                backchannel_logout=key[9],
             )
             _CORES[key] = core
     return core

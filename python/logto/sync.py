@@ -15,13 +15,16 @@ url = client.signIn(redirectUri="https://your-app.example/callback")
 ```
 """
 
-from typing import Any, Mapping, Optional, Sequence, Tuple, Union
+import json
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from ._bridge import AwaitableIdTokenClaims, ClientBase, resourceValue
-from .LogtoClient import InteractionMode, LogtoConfig
+from .LogtoClient import InteractionMode, LogtoConfig, LogtoContext
 from .LogtoException import LogtoConfigError
-from .models.oidc import AccessTokenClaims
+from .models.oidc import AccessTokenClaims, IdTokenClaims
 from .models.response import UserInfoResponse
+from .machine import IMPERSONATION_TOKEN_TYPE, _MachineBase
+from .models.response import TokenResponse
 from .OidcCore import OidcCore
 from .Storage import Storage
 
@@ -91,9 +94,68 @@ class LogtoClient(ClientBase):
         """Fetches the user's claims from the userinfo endpoint."""
         return UserInfoResponse.model_validate_json(self._runBlocking(self._core.fetch_user_info))
 
+    def getSignedInClaims(self) -> Optional[IdTokenClaims]:
+        """The signed-in user's claims, or None (see `logto.LogtoClient.getSignedInClaims`)."""
+        raw = self._runBlocking(self._core.signed_in_claims)
+        return None if raw is None else IdTokenClaims.model_validate_json(raw)
+
+    def getContext(
+        self,
+        fetchUserInfo: bool = False,
+        resource: Optional[str] = None,
+        organizationId: Optional[str] = None,
+        getOrganizationTokens: bool = False,
+    ) -> LogtoContext:
+        """The request's view of the session in one call (see `logto.LogtoClient.getContext`)."""
+        raw = self._runBlocking(
+            self._core.context,
+            fetch_user_info=fetchUserInfo,
+            resource=None if resource is None else resourceValue(resource),
+            organization_id=organizationId,
+            organization_tokens=getOrganizationTokens,
+        )
+        return LogtoContext.model_validate_json(raw)
+
+    def handleBackchannelLogout(self, logoutToken: str) -> Dict[str, Optional[str]]:
+        """Handles a back-channel logout token (see `logto.LogtoClient.handleBackchannelLogout`)."""
+        return json.loads(self._settle(self._core.handle_backchannel_logout(logoutToken, blocking=True)))  # type: ignore[no-any-return]
+
     def withStorage(self, storage: Storage) -> "LogtoClient":
         """A client for another user's storage (a request's session) sharing this client's core."""
         return type(self)(self.config, storage)
 
 
-__all__ = ["LogtoClient", "LogtoConfig", "AwaitableIdTokenClaims"]
+class MachineClient(_MachineBase):
+    """A machine-to-machine app with plain methods (see `logto.machine.MachineClient`)."""
+
+    def getToken(
+        self, resource: Optional[str] = None, organizationId: Optional[str] = None, scopes: Optional[Sequence[str]] = None
+    ) -> str:
+        """An access token for `resource` and/or `organizationId`."""
+        return self._core.get_token(resource, organizationId, list(scopes) if scopes else None, blocking=True)  # type: ignore[no-any-return]
+
+    def exchangeToken(
+        self,
+        subjectToken: str,
+        subjectTokenType: str = IMPERSONATION_TOKEN_TYPE,
+        resource: Optional[str] = None,
+        organizationId: Optional[str] = None,
+        scopes: Optional[Sequence[str]] = None,
+        actorToken: Optional[str] = None,
+        actorTokenType: Optional[str] = None,
+    ) -> TokenResponse:
+        """Exchanges a subject token for an access token."""
+        raw = self._core.exchange_token(
+            subjectToken,
+            subjectTokenType,
+            resource,
+            organizationId,
+            list(scopes) if scopes else None,
+            actorToken,
+            actorTokenType,
+            blocking=True,
+        )
+        return TokenResponse.model_validate_json(raw)
+
+
+__all__ = ["LogtoClient", "LogtoConfig", "LogtoContext", "MachineClient", "AwaitableIdTokenClaims"]

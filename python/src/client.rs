@@ -154,7 +154,7 @@ fn parse<T>(value: &str, parse: fn(&str) -> Option<T>, what: &str) -> PyResult<T
 #[pymethods]
 impl CoreClient {
     #[new]
-    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None, redis_url=None))]
+    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None, redis_url=None, backchannel_logout=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         endpoint: String,
@@ -166,6 +166,7 @@ impl CoreClient {
         strict_callback_origin: bool,
         timeout: Option<f64>,
         redis_url: Option<String>,
+        backchannel_logout: bool,
     ) -> PyResult<Self> {
         let mut config = LogtoConfig::new(endpoint, app_id)
             .with_scopes(scopes)
@@ -177,7 +178,8 @@ impl CoreClient {
         // Every call binds its own snapshot; this storage is never used.
         let mut builder = LogtoClient::builder(config)
             .storage(Arc::new(MemoryStorage::new()))
-            .strict_callback_origin(strict_callback_origin);
+            .strict_callback_origin(strict_callback_origin)
+            .backchannel_logout(backchannel_logout);
         if let Some(seconds) = timeout {
             let timeout = Duration::try_from_secs_f64(seconds)
                 .map_err(|_| invalid_argument(format!("timeout {seconds} is not a number of seconds")))?;
@@ -186,9 +188,10 @@ impl CoreClient {
         if let Some(url) = redis_url {
             // Refreshes are coordinated with every app instance on this Redis.
             let runtime = pyo3_async_runtimes::tokio::get_runtime();
-            let coordinator = runtime
-                .block_on(logto_redis::RedisCoordinator::connect(&url))
-                .map_err(|e| invalid_argument(format!("cannot connect to Redis at the configured URL: {e}")))?;
+            let coordinator =
+                runtime.block_on(logto_redis::RedisCoordinator::connect(&url)).map_err(|e| {
+                    invalid_argument(format!("cannot connect to Redis at the configured URL: {e}"))
+                })?;
             builder = builder.coordinator(Arc::new(coordinator));
         }
         Ok(Self { client: builder.build().map_err(to_py_err)? })
@@ -316,6 +319,83 @@ impl CoreClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, snapshot, blocking, |client| async move {
             client.fetch_user_info_text().await.map(|(_, text)| text)
+        })
+    }
+
+    /// The ID token's claims (JSON text) when the request is signed in (not ended by a
+    /// back-channel logout, the ID token renewed when expired), else `None`.
+    #[pyo3(signature = (snapshot, *, blocking=false))]
+    fn signed_in_claims<'py>(
+        &self,
+        py: Python<'py>,
+        snapshot: &Snapshot,
+        blocking: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, snapshot, blocking, |client| async move {
+            match client.signed_in_claims().await? {
+                Some(_) => {
+                    let token = client.get_id_token().await?.ok_or(LogtoError::NotAuthenticated)?;
+                    raw_claims(token.secret(), OidcCore::decode_id_token).map(Some)
+                }
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// The request's context (JSON text): `isAuthenticated`, `claims`, `accessToken`, `scopes`,
+    /// `userInfo`, `organizationTokens`.
+    #[pyo3(signature = (snapshot, *, fetch_user_info=false, resource=None, organization_id=None, organization_tokens=false, blocking=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn context<'py>(
+        &self,
+        py: Python<'py>,
+        snapshot: &Snapshot,
+        fetch_user_info: bool,
+        resource: Option<String>,
+        organization_id: Option<String>,
+        organization_tokens: bool,
+        blocking: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        // User info is fetched here as text (not by the core's context) to keep the claims as sent.
+        let mut options = logto::ContextOptions::default().organization_tokens(organization_tokens);
+        if resource.is_some() || organization_id.is_some() {
+            options = options.access_token(target(resource.as_deref().unwrap_or_default(), organization_id));
+        }
+        self.run(py, snapshot, blocking, |client| async move {
+            let context = client.context(&options).await?;
+            let (mut claims, mut user_info) = ("null".to_owned(), "null".to_owned());
+            if context.is_authenticated {
+                if let Some(token) = client.get_id_token().await? {
+                    claims = logto::oidc::jwt_payload_text(token.secret()).map_err(LogtoError::InvalidIdToken)?;
+                }
+                if fetch_user_info {
+                    user_info = client.fetch_user_info_text().await?.1;
+                }
+            }
+            let to_json = |value: serde_json::Value| value.to_string();
+            let organization_tokens: std::collections::BTreeMap<String, String> =
+                context.organization_tokens.into_iter().map(|(id, token)| (id, token.into_secret())).collect();
+            Ok(format!(
+                r#"{{"isAuthenticated":{},"claims":{claims},"accessToken":{},"scopes":{},"userInfo":{user_info},"organizationTokens":{}}}"#,
+                context.is_authenticated,
+                to_json(serde_json::json!(context.access_token.map(logto::AccessToken::into_secret))),
+                to_json(serde_json::json!(context.scopes)),
+                to_json(serde_json::json!(organization_tokens)),
+            ))
+        })
+    }
+
+    /// Handles a back-channel logout token; the ended session's `sub` and `sid` (JSON text).
+    #[pyo3(signature = (logout_token, *, blocking=false))]
+    fn handle_backchannel_logout<'py>(
+        &self,
+        py: Python<'py>,
+        logout_token: String,
+        blocking: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, &Snapshot::default(), blocking, |client| async move {
+            let claims = client.handle_backchannel_logout(&logout_token).await?;
+            Ok(serde_json::json!({"sub": claims.sub, "sid": claims.sid}).to_string())
         })
     }
 

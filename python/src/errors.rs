@@ -4,6 +4,7 @@
 //! This is the one place where core errors become exceptions; the framework integrations read
 //! `kind` and `http_status` instead of deciding again.
 
+use logto::verifier::BearerError;
 use logto::{CallbackError, ErrorKind, LogtoError, OrganizationError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -53,6 +54,10 @@ kinds! {
     LogtoConfigError(LogtoException): "The configuration (or an argument) is unusable.",
     LogtoReservedParameter(LogtoConfigError): "A sign-in extra parameter would override one the SDK controls.",
     LogtoStorageError(LogtoException): "The storage failed, or a stored value is unreadable.",
+    LogtoBearerError(LogtoException): "An API request's bearer token was refused (`status` 401/403/503, `error`, `error_description`, `www_authenticate`, `scope`).",
+    LogtoInvalidLogoutToken(LogtoException): "A back-channel logout token was refused (forged, stale, replayed): answer 400.",
+    LogtoGrantNotAllowed(LogtoConfigError): "The app may not use this grant (for example token exchange is not enabled for it).",
+    LogtoCoordinationError(LogtoException): "The refresh coordination store (Redis) failed or was too slow; no token request was made.",
 }
 
 /// The snake-case name of an error kind (the `kind` attribute of every exception).
@@ -68,6 +73,7 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::InvalidResponse => "invalid_response",
         ErrorKind::Config => "config",
         ErrorKind::Storage => "storage",
+        ErrorKind::Coordination => "coordination",
         _ => "internal",
     }
 }
@@ -100,6 +106,9 @@ pub(crate) fn to_py_err(error: LogtoError) -> PyErr {
         LogtoError::DiscoveryIssuerMismatch { .. } => LogtoIssuerMismatch::new_err(message),
         LogtoError::InvalidIdToken(_) => LogtoInvalidIdToken::new_err(message),
         LogtoError::InvalidAccessToken(_) => LogtoInvalidAccessToken::new_err(message),
+        LogtoError::InvalidLogoutToken(_) => LogtoInvalidLogoutToken::new_err(message),
+        LogtoError::GrantNotAllowed { .. } => LogtoGrantNotAllowed::new_err(message),
+        LogtoError::Coordination(_) => LogtoCoordinationError::new_err(message),
         LogtoError::UserInfoSubjectMismatch => LogtoUserInfoSubjectMismatch::new_err(message),
         LogtoError::Organization { reason: OrganizationError::ScopeNotConfigured, .. } => {
             LogtoOrganizationsScopeMissing::new_err(message)
@@ -148,6 +157,29 @@ pub(crate) fn invalid_argument(message: impl Into<String>) -> PyErr {
         let value = err.value(py);
         let _ = value.setattr("kind", "config");
         let _ = value.setattr("http_status", 500u16);
+    });
+    err
+}
+
+/// A refused bearer token as a `LogtoBearerError`, with what an API answers: the status, the
+/// RFC 6750 challenge (without realm: the integration adds its own) and a fixed description.
+pub(crate) fn bearer_error(error: BearerError) -> PyErr {
+    let description = error.description().into_owned();
+    let err = LogtoBearerError::new_err(description.clone());
+    Python::attach(|py| {
+        let value = err.value(py);
+        let _ = value.setattr("kind", "invalid_token");
+        let _ = value.setattr("status", error.status());
+        let _ = value.setattr("http_status", error.status());
+        let _ = value.setattr("error", error.error_code());
+        let _ = value.setattr("oauth_error", error.error_code());
+        let _ = value.setattr("error_description", description);
+        let _ = value.setattr("www_authenticate", error.www_authenticate(None));
+        let scope = match &error {
+            BearerError::InsufficientScope(scope) => Some(scope.clone()),
+            _ => None,
+        };
+        let _ = value.setattr("scope", scope);
     });
     err
 }

@@ -5,6 +5,7 @@
 //! models from them), core errors into `LogtoException` subclasses. It never calls the user's
 //! Python storage: see [`snapshot`].
 
+mod backends;
 mod client;
 mod errors;
 mod oidc;
@@ -19,6 +20,8 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::Outcome>()?;
     module.add_class::<snapshot::Snapshot>()?;
     module.add_class::<oidc::CoreOidc>()?;
+    module.add_class::<backends::CoreVerifier>()?;
+    module.add_class::<backends::CoreMachine>()?;
     module.add("ORGANIZATION_URN_PREFIX", logto::ORGANIZATION_URN_PREFIX)?;
     module.add_function(wrap_pyfunction!(build_organization_urn, module)?)?;
     errors::register(module)?;
