@@ -340,7 +340,7 @@ class LogtoClient(ClientBase):
 
     def withStorage(self, storage: Storage) -> "LogtoClient":
         """A client for another user's storage (a request's session) sharing this client's core."""
-        return type(self)(self.config, storage)
+        return self._bound(storage)
 
 
 __all__ = [

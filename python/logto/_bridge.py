@@ -141,6 +141,16 @@ class ClientBase:
         self._asyncStorage = isAsyncStorage(self._storage)
         self._core = coreFor(config)
 
+    def _bound(self, storage: Storage) -> Any:
+        """This client's configuration and core bound to another storage: no configuration
+        lookup, so binding a client to each request's session costs next to nothing."""
+        client = object.__new__(type(self))
+        client.config = self.config
+        client._core = self._core
+        client._storage = storage
+        client._asyncStorage = isAsyncStorage(storage)
+        return client
+
     # -- the snapshot in, the change log out -----------------------------------------------------
 
     def _snapshot(self) -> "_core.Snapshot":

@@ -122,7 +122,10 @@ class LogtoClient(ClientBase):
 
     def withStorage(self, storage: Storage) -> "LogtoClient":
         """A client for another user's storage (a request's session) sharing this client's core."""
-        return type(self)(self.config, storage)
+        client = self._bound(storage)
+        if client._asyncStorage:
+            raise LogtoConfigError("logto.sync.LogtoClient needs a storage with plain methods, not async ones")
+        return client
 
 
 class MachineClient(_MachineBase):

@@ -213,3 +213,48 @@ def sample_app(idp):
 
     app.config["TESTING"] = True
     return app
+
+
+class RedisServer:
+    """A `redis-server` on a free port, without persistence, for the server-side session tests."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is missing (scripts/install-system-deps.sh installs it)")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        import redis
+
+        self.client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("redis-server did not start")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer()
+    try:
+        yield server
+    finally:
+        server.stop()

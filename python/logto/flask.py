@@ -1,0 +1,243 @@
+"""
+`logto.flask`: Logto for Flask, in one extension object (`pip install "logto[flask]"`).
+
+```python
+from flask import Flask, g
+from logto.flask import LogtoFlask
+
+app = Flask(__name__)
+logto = LogtoFlask(app, endpoint="https://tenant.logto.app", appId="...", appSecret="...",
+                   baseUrl="https://app.example.com", redisUrl="redis://localhost:6379/0")
+
+@app.route("/")
+@logto.authenticated(shouldRedirect=True)
+def home():
+    return f"Hello {g.user.name}"            # g.user: the ID-token claims (or userinfo)
+
+@app.route("/orders")
+@logto.authenticated(shouldRedirect=True)
+async def orders():                          # async views too (flask[async])
+    token = await logto.asyncClient.getAccessToken("https://api.example.com")
+    ...
+```
+
+It gives the app:
+- `/sign-in`, `/sign-up` (both take `?return_to=/local/path`), `/callback` and `/sign-out`
+  (POST from a form of this site; GET too with `signOutOnGet=True`);
+- server-side sessions: `flask.session` lives in Redis (`redisUrl`) or, for development, in
+  memory; the cookie (HttpOnly, SameSite=Lax, Secure on https) holds only an opaque id, renewed
+  at sign-in;
+- `logto.client` / `logto.asyncClient`: the process's client bound to the request's session;
+- `@logto.authenticated(shouldRedirect=..., fetchUserInfo=...)`, the guide's decorator, for
+  sync and async views.
+
+Settings come from keyword arguments, a `WebSettings`, or `app.config["LOGTO"]` (a dict).
+"""
+
+import inspect
+from functools import wraps
+from typing import Any, Callable, Optional
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, request, session
+from flask.sessions import SessionInterface, SessionMixin
+
+from . import sync as _sync
+from .LogtoClient import LogtoClient
+from .LogtoException import LogtoConfigError, LogtoException
+from .models.oidc import IdTokenClaims
+from .web import LogtoWeb, ServerSession, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+
+__all__ = ["LogtoFlask", "ServerSessionInterface", "FlaskServerSession"]
+
+
+class FlaskServerSession(ServerSession, SessionMixin):  # type: ignore[misc]
+    """`flask.session` with server-side storage."""
+
+
+class ServerSessionInterface(SessionInterface):
+    """Flask sessions kept in a `SessionStore`; the cookie carries only the session id."""
+
+    def __init__(self, manager: SessionManager) -> None:
+        manager.sessionClass = FlaskServerSession
+        self.manager = manager
+
+    def open_session(self, app: Flask, request: Any) -> FlaskServerSession:
+        return self.manager.open(request.cookies.get(self.manager.settings.cookieName))  # type: ignore[return-value]
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        name = self.manager.settings.cookieName
+        hadCookie = name in request.cookies
+        if hadCookie:
+            response.vary.add("Cookie")
+        update = self.manager.save(session, hadCookie)
+        if update is None:
+            return
+        attributes = self.manager.cookieAttributes()
+        if update.value is None:
+            response.delete_cookie(name, **attributes)
+        else:
+            response.set_cookie(name, update.value, max_age=update.maxAge, **attributes)
+            response.vary.add("Cookie")
+
+
+class LogtoFlask:
+    """The Logto extension of a Flask app (see the module's documentation)."""
+
+    def __init__(
+        self,
+        app: Optional[Flask] = None,
+        settings: Optional[WebSettings] = None,
+        *,
+        store: Optional[SessionStore] = None,
+        **options: Any,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._options = options
+        self.web: Optional[LogtoWeb] = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Adds the routes and the server-side sessions to `app`."""
+        settings = self._settings
+        if settings is None:
+            values = dict(app.config.get("LOGTO") or {})
+            values.update(self._options)
+            settings = WebSettings.fromMapping(values)
+        elif self._options:
+            raise LogtoConfigError("give either settings or keyword options, not both")
+        self.web = LogtoWeb(settings)
+        store = self._store if self._store is not None else storeFor(settings.redisUrl)
+        app.session_interface = ServerSessionInterface(SessionManager(store, settings))
+        app.register_blueprint(self._blueprint(settings))
+        app.register_error_handler(LogtoException, self._handleError)
+        app.extensions["logto"] = self
+
+    def _handleError(self, error: LogtoException) -> Any:
+        """A `LogtoException` a view let through: a session that ended at Logto sends the
+        browser to sign in again (the core has already cleared it), anything else is answered
+        with the status the error carries."""
+        return self._failed(error, shouldRedirect=request.method == "GET")
+
+    @property
+    def settings(self) -> WebSettings:
+        return self._web().settings
+
+    def _web(self) -> LogtoWeb:
+        if self.web is None:
+            raise LogtoConfigError("LogtoFlask is not initialized: call init_app(app)")
+        return self.web
+
+    # -- the request's client -----------------------------------------------------------------
+
+    @property
+    def client(self) -> _sync.LogtoClient:
+        """The plain client bound to this request's session (for sync views)."""
+        client = g.get("_logto_client")
+        if client is None:
+            client = g._logto_client = self._web().syncClientFor(session)
+        return client  # type: ignore[no-any-return]
+
+    @property
+    def asyncClient(self) -> LogtoClient:
+        """The async client bound to this request's session (for async views)."""
+        client = g.get("_logto_async_client")
+        if client is None:
+            client = g._logto_async_client = self._web().clientFor(session)
+        return client  # type: ignore[no-any-return]
+
+    def isAuthenticated(self) -> bool:
+        """Whether someone is signed in in this request's session (no network)."""
+        return self._web().isAuthenticated(session)
+
+    def claims(self) -> Optional[IdTokenClaims]:
+        """The signed-in user's ID-token claims, or None."""
+        return self._web().claims(session)
+
+    # -- the decorator ------------------------------------------------------------------------
+
+    def authenticated(self, shouldRedirect: bool = False, fetchUserInfo: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """
+        Lets only signed-in users in: `g.user` is their ID-token claims (or, with
+        `fetchUserInfo`, their userinfo). Others are redirected to sign-in (and come back here)
+        with `shouldRedirect`, else answered 401. A session that ended at Logto (refresh token
+        refused) counts as signed out. Works on sync and async views.
+        """
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            if inspect.iscoroutinefunction(view):
+
+                @wraps(view)
+                async def asyncWrapper(*args: Any, **kwargs: Any) -> Any:
+                    web = self._web()
+                    if not web.isAuthenticated(session):
+                        return self._signedOut(shouldRedirect)
+                    try:
+                        g.user = await self.asyncClient.fetchUserInfo() if fetchUserInfo else self.client.getIdTokenClaims()
+                    except LogtoException as error:
+                        return self._failed(error, shouldRedirect)
+                    return await view(*args, **kwargs)
+
+                return asyncWrapper
+
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                web = self._web()
+                if not web.isAuthenticated(session):
+                    return self._signedOut(shouldRedirect)
+                try:
+                    g.user = self.client.fetchUserInfo() if fetchUserInfo else self.client.getIdTokenClaims()
+                except LogtoException as error:
+                    return self._failed(error, shouldRedirect)
+                return view(*args, **kwargs)
+
+            return wrapper
+
+        return decorator
+
+    def _signedOut(self, shouldRedirect: bool) -> Any:
+        if shouldRedirect:
+            path = request.full_path if request.query_string else request.path
+            return redirect(self._web().signInTarget(path))
+        return jsonify({"error": "Not authenticated"}), 401
+
+    def _failed(self, error: LogtoException, shouldRedirect: bool) -> Any:
+        if isSignedOut(error):
+            return self._signedOut(shouldRedirect)
+        page = errorPage(error)
+        return Response(page.html, page.status, mimetype="text/html")
+
+    # -- the routes ---------------------------------------------------------------------------
+
+    def _blueprint(self, settings: WebSettings) -> Blueprint:
+        blueprint = Blueprint("logto", __name__)
+
+        def answer(step: Callable[[], str]) -> Any:
+            try:
+                return redirect(step())
+            except LogtoException as error:
+                page = errorPage(error)
+                return Response(page.html, page.status, mimetype="text/html")
+
+        def signIn() -> Any:
+            return answer(lambda: self._web().startSignInSync(session, request.args.get("return_to")))
+
+        def signUp() -> Any:
+            return answer(lambda: self._web().startSignInSync(session, request.args.get("return_to"), "register"))
+
+        def callback() -> Any:
+            return answer(lambda: self._web().finishSignInSync(session, request.query_string.decode("latin-1")))
+
+        def signOut() -> Any:
+            if not self._web().sameOrigin(request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site")):
+                current_app.logger.info("logto: refused a cross-site sign-out request")
+                return Response("cross-site sign-out refused", 403, mimetype="text/plain")
+            return answer(lambda: self._web().signOutSync(session))
+
+        blueprint.add_url_rule(settings.signInPath, "sign_in", signIn, methods=["GET"])
+        blueprint.add_url_rule(settings.signUpPath, "sign_up", signUp, methods=["GET"])
+        blueprint.add_url_rule(settings.callbackPath, "callback", callback, methods=["GET"])
+        methods = ["GET", "POST"] if settings.signOutOnGet else ["POST"]
+        blueprint.add_url_rule(settings.signOutPath, "sign_out", signOut, methods=methods)
+        return blueprint

@@ -1,0 +1,23 @@
+"""Return-to targets: where the callback may send the browser after sign-in.
+
+Only a local path of this app is accepted (`/x?y`); `//host`, `/\\host`, absolute URLs and
+anything with a control character (which browsers strip, turning `/\\t/host` into `//host`)
+are refused, so a sign-in link can never become an open redirect.
+"""
+
+from typing import Optional
+
+
+def isLocalPath(target: Optional[str]) -> bool:
+    """Whether `target` is a path on this app's origin."""
+    if not target or not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
+        return False
+    return not any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in target)
+
+
+def localPathOr(target: Optional[str], default: str) -> str:
+    """`target` when it is a local path, else `default`."""
+    return target if isLocalPath(target) else default  # type: ignore[return-value]
+
+
+__all__ = ["isLocalPath", "localPathOr"]

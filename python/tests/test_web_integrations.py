@@ -1,0 +1,284 @@
+"""`logto.flask`, `logto.django` and `logto.fastapi` through their samples and each framework's
+own test client, against the test identity server, with sessions in a real Redis.
+
+Each test runs once per framework: the sign-in walk, the session cookie (opaque id, no token,
+HttpOnly, SameSite=Lax, renewed at sign-in), two tabs signing in at once, return-to, sign-out
+rules, a grant revoked at the server and callback errors."""
+
+import json
+from typing import Any, Dict
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from conftest import API_RESOURCE, CONFIDENTIAL_ID, CONFIDENTIAL_SECRET, DEMO_SUB, free_port
+from webapps import COOKIE, Browser, DjangoBrowser, FastApiBrowser, FlaskBrowser, parseSetCookie
+
+FRAMEWORKS = ["flask", "fastapi", "django"]
+
+
+def build(framework: str, idp: Any, **settings: Any) -> Browser:
+    options: Dict[str, Any] = {
+        "endpoint": idp.endpoint,
+        "appId": CONFIDENTIAL_ID,
+        "appSecret": CONFIDENTIAL_SECRET,
+        "baseUrl": f"http://127.0.0.1:{free_port()}",
+    }
+    options.update(settings)
+    if framework == "flask":
+        from samples.flask_app import create_app
+
+        app = create_app(**options)
+        app.config["TESTING"] = True
+        return FlaskBrowser(app, options["baseUrl"])
+    if framework == "fastapi":
+        from samples.fastapi_app import create_app as create_fastapi
+
+        return FastApiBrowser(create_fastapi(**options), options["baseUrl"])
+    from samples.django_app import configure
+
+    configure(**options)
+    return DjangoBrowser(None, options["baseUrl"])
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request):
+    return request.param
+
+
+@pytest.fixture
+def make(framework, idp, redis_server):
+    def factory(**settings: Any) -> Browser:
+        settings.setdefault("redisUrl", redis_server.url)
+        return build(framework, idp, **settings)
+
+    return factory
+
+
+def sign_in(browser: Browser, idp: Any, path: str = "/sign-in") -> str:
+    """Signs in through `path`; returns where the callback sent the browser."""
+    start = browser.get(path)
+    assert start.status == 302, start.text
+    callback = browser.get(browser.local(idp.login(start.location)))
+    assert callback.status == 302, callback.text
+    return callback.location
+
+
+def same_origin(browser: Browser) -> Dict[str, str]:
+    return {"Origin": browser.baseUrl}
+
+
+def test_sign_in_walk(make, idp, redis_server):
+    browser = make()
+    home = browser.get("/")
+    assert home.status == 200 and "Not authenticated" in home.text
+    assert browser.cookie() is None, "a visitor who stored nothing gets no session"
+
+    # A protected page sends a signed-out visitor to sign-in, and back afterwards.
+    protected = browser.get("/protected?tab=claims")
+    assert protected.status == 302 and protected.location.startswith("/sign-in?return_to=")
+    start = browser.get(protected.location)
+    assert start.status == 302 and start.location.startswith(idp.endpoint + "/oidc/auth?")
+    query = parse_qs(urlsplit(start.location).query)
+    assert query["redirect_uri"] == [browser.baseUrl + "/callback"]
+    before = browser.cookie()
+    assert before is not None
+    # While the sign-in is in progress, the session is short-lived.
+    assert 0 < redis_server.client.ttl("logto:session:" + before) <= 600 if browser.framework != "django" else True
+
+    callback = browser.get(browser.local(idp.login(start.location)))
+    assert callback.status == 302 and callback.location == "/protected?tab=claims"
+    after = browser.cookie()
+    assert after and after != before, "the session id is renewed at sign-in"
+
+    page = browser.get("/protected")
+    assert page.status == 200 and DEMO_SUB in page.text and "demo@example.com" in page.text
+    home = browser.get("/")
+    assert "Signed in as" in home.text and "Demo User" in home.text
+
+    userinfo = browser.get("/protected/userinfo")
+    assert userinfo.status == 200 and '&quot;plan&quot;: &quot;pro&quot;' in userinfo.text and "gh-123" in userinfo.text
+
+    organizations = browser.get("/protected/organizations")
+    assert organizations.status == 200
+    assert "org-acme" in organizations.text and "urn:logto:organization:org-acme" in organizations.text
+
+    sign_out = browser.post("/sign-out", same_origin(browser))
+    assert sign_out.status == 302 and sign_out.location.startswith(idp.endpoint + "/oidc/session/end")
+    assert idp.logout(sign_out.location) == browser.baseUrl + "/"
+    assert browser.cookie() is None
+    assert "Not authenticated" in browser.get("/").text
+    assert browser.get("/protected").status == 302
+
+
+def test_cookie_holds_only_an_opaque_id(make, idp, redis_server):
+    browser = make()
+    headers = []
+    start = browser.get("/sign-in")
+    headers += start.setCookies
+    callback = browser.get(browser.local(idp.login(start.location)))
+    headers += callback.setCookies
+    headers += browser.get("/protected/organizations").setCookies
+    assert headers, "the session cookie was set"
+    for header in headers:
+        cookie = parseSetCookie(header)
+        for name, morsel in cookie.items():
+            assert "eyJ" not in morsel.value and len(morsel.value) < 100, f"{name} carries data"
+            assert morsel["httponly"], header
+            assert morsel["samesite"].lower() == "lax", header
+            assert not morsel["secure"], "http base URL: not Secure"
+    session_id = browser.cookie()
+    # The tokens are on the server.
+    if browser.framework != "django":
+        record = json.loads(redis_server.client.get("logto:session:" + session_id))
+        assert record["d"]["logto.idToken"].startswith("eyJ") and record["d"]["logto.refreshToken"]
+    else:
+        from django.contrib.sessions.backends.cache import KEY_PREFIX
+
+        assert any(key.decode().endswith(KEY_PREFIX + session_id) for key in redis_server.client.keys("*"))
+
+
+def test_secure_cookie_on_https(make, idp):
+    browser = make(baseUrl=f"https://127.0.0.1:{free_port()}")
+    start = browser.get("/sign-in")
+    assert start.status == 302
+    morsel = next(iter(parseSetCookie(start.setCookies[-1]).values()))
+    assert morsel["secure"], "https base URL: Secure cookie"
+
+
+def test_two_tabs_sign_in_at_once(make, idp):
+    browser = make()
+    first = browser.get("/sign-in?return_to=/protected")
+    second = browser.get("/sign-in?return_to=/protected/organizations")
+    assert first.status == second.status == 302
+    first_callback = idp.login(first.location)
+    second_callback = idp.login(second.location)
+    # The later sign-in finishes first; the earlier one still succeeds afterwards.
+    done = browser.get(browser.local(second_callback))
+    assert done.status == 302 and done.location == "/protected/organizations"
+    done = browser.get(browser.local(first_callback))
+    assert done.status == 302 and done.location == "/protected", done.text
+    assert DEMO_SUB in browser.get("/protected").text
+
+
+def test_callback_after_signed_in_elsewhere_goes_on(make, idp):
+    browser = make()
+    first = browser.get("/sign-in")
+    callback = idp.login(first.location)
+    assert browser.get(browser.local(callback)).status == 302
+    again = browser.get(browser.local(callback))  # a reload of the callback page
+    assert again.status == 302 and again.location == "/"
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/protected/userinfo?x=1", "/protected/userinfo?x=1"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/%09/evil.example", "/%09/evil.example"),
+    ],
+)
+def test_return_to_is_local_only(make, idp, target, expected):
+    from urllib.parse import quote
+
+    browser = make()
+    assert sign_in(browser, idp, "/sign-in?return_to=" + quote(target, safe="")) == expected
+
+
+def test_return_to_with_a_control_character_is_refused(make, idp):
+    browser = make()
+    assert sign_in(browser, idp, "/sign-in?return_to=/%09/evil.example") == "/"
+    assert sign_in(browser.fresh(), idp, "/sign-in?return_to=%2F%0D%0ALocation:x") == "/"
+
+
+def test_sign_up_opens_the_register_screen(make, idp):
+    browser = make()
+    start = browser.get("/sign-up")
+    assert start.status == 302
+    assert parse_qs(urlsplit(start.location).query)["first_screen"] == ["register"]
+
+
+def test_sign_out_is_post_from_this_site(make, idp):
+    browser = make()
+    sign_in(browser, idp)
+    assert browser.get("/sign-out").status == 405
+    refused = browser.post("/sign-out", {"Origin": "https://evil.example"})
+    assert refused.status == 403
+    assert browser.post("/sign-out", {"Sec-Fetch-Site": "cross-site"}).status == 403
+    assert "Signed in as" in browser.get("/").text, "a refused sign-out leaves the session alone"
+    assert browser.post("/sign-out", {"Sec-Fetch-Site": "same-origin"}).status == 302
+    assert "Not authenticated" in browser.get("/").text
+
+
+def test_sign_out_on_get_when_allowed(make, idp):
+    browser = make(signOutOnGet=True)
+    sign_in(browser, idp)
+    answer = browser.get("/sign-out")
+    assert answer.status == 302 and answer.location.startswith(idp.endpoint)
+    assert "Not authenticated" in browser.get("/").text
+
+
+def test_revoked_grant_signs_the_user_out(make, idp):
+    browser = make()
+    sign_in(browser, idp)
+    assert requests.post(f"{idp.endpoint}/__test/revoke-grants", params={"sub": DEMO_SUB}, timeout=10).json()["revoked"] >= 1
+    # The organization tokens need a refresh, which the server refuses: signed out, not an error.
+    page = browser.get("/protected/organizations")
+    assert page.status == 302 and page.location.startswith("/sign-in"), page.text
+    assert "Not authenticated" in browser.get("/").text
+    assert browser.get("/protected").status == 302, "no loop: the session stays signed out"
+    # Signing in again works.
+    assert sign_in(browser, idp) == "/"
+    assert DEMO_SUB in browser.get("/protected").text
+
+
+def test_forged_callback_is_a_400_page(make, idp):
+    browser = make()
+    browser.get("/sign-in")
+    answer = browser.get("/callback?code=abc&state=forged")
+    assert answer.status == 400 and "auth-error" in answer.text
+    assert "Not authenticated" in browser.get("/").text
+
+
+def test_denied_sign_in_is_a_403_page(make, idp):
+    browser = make()
+    start = browser.get("/sign-in")
+    state = parse_qs(urlsplit(start.location).query)["state"][0]
+    answer = browser.get(f"/callback?error=access_denied&state={state}&iss={idp.issuer}")
+    assert answer.status == 403 and "access_denied" in answer.text
+
+
+def test_unauthenticated_api_answers_401(make, idp):
+    browser = make()
+    assert browser.get("/api/data").status == 401
+
+
+def test_api_call_with_an_access_token(framework, idp, redis_server):
+    """The API page calls the sample's API over HTTP with the user's access token."""
+    from webapps import Served
+
+    api_browser = build(framework, idp, redisUrl=redis_server.url)
+    served = Served(api_browser.app if framework != "django" else _django_wsgi(), asgi=framework == "fastapi")
+    try:
+        import os
+
+        os.environ["API_URL"] = served.url + "/api/data"
+        browser = build(framework, idp, redisUrl=redis_server.url)
+        sign_in(browser, idp)
+        page = browser.get("/protected/api")
+        assert page.status == 200 and "HTTP 200" in page.text, page.text
+        assert "hello from the API" in page.text and DEMO_SUB in page.text and API_RESOURCE in page.text
+        # The API refuses a token for another audience (the ID token).
+        assert requests.get(served.url + "/api/data", headers={"Authorization": "Bearer x.y.z"}, timeout=10).status_code == 401
+    finally:
+        os.environ.pop("API_URL", None)
+        served.stop()
+
+
+def _django_wsgi():
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()

@@ -1,0 +1,163 @@
+"""The three framework samples behind one small browser interface, each driven by its framework's
+own test client (Flask's `test_client()`, Django's `Client`, FastAPI's `TestClient`), so the
+integration tests are written once and run for every framework."""
+
+import threading
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import urlsplit
+
+from conftest import CONFIDENTIAL_ID, CONFIDENTIAL_SECRET, free_port
+
+COOKIE = "logto_session"
+
+
+@dataclass
+class Answer:
+    status: int
+    location: Optional[str]
+    text: str
+    setCookies: List[str] = field(default_factory=list)
+
+
+class Browser:
+    """One browser (one cookie jar) on one app."""
+
+    framework = ""
+
+    def __init__(self, app: Any, baseUrl: str) -> None:
+        self.app = app
+        self.baseUrl = baseUrl
+
+    def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        raise NotImplementedError
+
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        raise NotImplementedError
+
+    def cookie(self) -> Optional[str]:
+        raise NotImplementedError
+
+    def fresh(self) -> "Browser":
+        return type(self)(self.app, self.baseUrl)
+
+    def local(self, url: str) -> str:
+        """The path + query of an absolute URL of this app."""
+        assert url.startswith(self.baseUrl), url
+        return url[len(self.baseUrl) :] or "/"
+
+
+class FlaskBrowser(Browser):
+    framework = "flask"
+
+    def __init__(self, app: Any, baseUrl: str) -> None:
+        super().__init__(app, baseUrl)
+        self.client = app.test_client()
+
+    def _answer(self, response: Any) -> Answer:
+        return Answer(response.status_code, response.headers.get("Location"), response.get_data(as_text=True), response.headers.getlist("Set-Cookie"))
+
+    def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.get(path, base_url=self.baseUrl, headers=headers or {}))
+
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.post(path, base_url=self.baseUrl, headers=headers or {}))
+
+    def cookie(self) -> Optional[str]:
+        cookie = self.client.get_cookie(COOKIE, domain=urlsplit(self.baseUrl).hostname)
+        return None if cookie is None else cookie.value
+
+
+class FastApiBrowser(Browser):
+    framework = "fastapi"
+
+    def __init__(self, app: Any, baseUrl: str) -> None:
+        super().__init__(app, baseUrl)
+        from fastapi.testclient import TestClient
+
+        self.client = TestClient(app, base_url=baseUrl, follow_redirects=False)
+
+    def _answer(self, response: Any) -> Answer:
+        return Answer(response.status_code, response.headers.get("location"), response.text, response.headers.get_list("set-cookie"))
+
+    def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.get(path, headers=headers or {}))
+
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.post(path, headers=headers or {}))
+
+    def cookie(self) -> Optional[str]:
+        return self.client.cookies.get(COOKIE)
+
+
+class DjangoBrowser(Browser):
+    framework = "django"
+
+    def __init__(self, app: Any, baseUrl: str) -> None:
+        super().__init__(app, baseUrl)
+        from django.test import Client
+
+        parts = urlsplit(baseUrl)
+        self.client = Client(SERVER_NAME=parts.hostname, SERVER_PORT=str(parts.port or 80), HTTP_HOST=parts.netloc)
+
+    def _answer(self, response: Any) -> Answer:
+        cookies = [morsel.OutputString() for morsel in response.cookies.values()]
+        text = response.content.decode() if hasattr(response, "content") else ""
+        return Answer(response.status_code, response.get("Location"), text, cookies)
+
+    def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.get(path, headers=headers or {}))
+
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.post(path, headers=headers or {}))
+
+    def cookie(self) -> Optional[str]:
+        from django.conf import settings
+
+        morsel = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        return None if morsel is None or not morsel.value else morsel.value
+
+
+def parseSetCookie(header: str) -> SimpleCookie:
+    cookie: SimpleCookie = SimpleCookie()
+    cookie.load(header)
+    return cookie
+
+
+class Served:
+    """A WSGI or ASGI app served on a free port in a thread (for the sample's own API)."""
+
+    def __init__(self, app: Any, asgi: bool = False) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        if asgi:
+            import uvicorn
+
+            self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+            self.thread = threading.Thread(target=self.server.run, daemon=True)
+            self.thread.start()
+            import time
+
+            while not self.server.started:
+                time.sleep(0.02)
+            self.stop: Callable[[], None] = lambda: setattr(self.server, "should_exit", True)
+        else:
+            from werkzeug.serving import make_server
+
+            self.wsgi = make_server("127.0.0.1", self.port, app, threaded=True)
+            self.thread = threading.Thread(target=self.wsgi.serve_forever, daemon=True)
+            self.thread.start()
+            self.stop = self.wsgi.shutdown
+
+
+def sampleEnvironment(idp: Any, baseUrl: str, apiUrl: Optional[str] = None) -> Dict[str, str]:
+    env = {
+        "LOGTO_ENDPOINT": idp.endpoint,
+        "LOGTO_APP_ID": CONFIDENTIAL_ID,
+        "LOGTO_APP_SECRET": CONFIDENTIAL_SECRET,
+        "APP_BASE_URL": baseUrl,
+    }
+    if apiUrl:
+        env["API_URL"] = apiUrl
+    return env
