@@ -1,0 +1,230 @@
+"""
+`logto.fastapi`: Logto for FastAPI and Starlette (`pip install "logto[fastapi]"`).
+
+```python
+from fastapi import Depends, FastAPI
+from logto import IdTokenClaims, LogtoClient
+from logto.fastapi import LogtoFastAPI
+
+app = FastAPI()
+logto = LogtoFastAPI(endpoint="https://tenant.logto.app", appId="...", appSecret="...",
+                     baseUrl="https://app.example.com", redisUrl="redis://localhost:6379/0")
+logto.init_app(app)   # server-side sessions, the four routes, signed-out handling
+
+@app.get("/")
+async def home(user: IdTokenClaims = Depends(logto.requireUser())):
+    return {"hello": user.sub}
+
+@app.get("/orders")
+async def orders(user=Depends(logto.requireUser(redirect=False)), client: LogtoClient = Depends(logto.client)):
+    token = await client.getAccessToken("https://api.example.com")
+    ...
+```
+
+It gives the app:
+- `ServerSessionMiddleware`: `request.session` lives in Redis (`redisUrl`) or, for development,
+  in memory; the cookie (HttpOnly, SameSite=Lax, Secure on https) holds only an opaque id,
+  renewed at sign-in. (Starlette's own `SessionMiddleware` keeps the data in a signed cookie the
+  browser can read: not for tokens.)
+- `logto.router`: `/sign-in`, `/sign-up` (both take `?return_to=/local/path`), `/callback`,
+  `/sign-out` (POST from this site; GET too with `signOutOnGet=True`).
+- `logto.requireUser(redirect=True, fetchUserInfo=False)`: a dependency giving the signed-in
+  user's ID-token claims (or userinfo); others are redirected to sign-in, or get 401.
+- `logto.client`: a dependency giving the async client bound to the request's session.
+"""
+
+from typing import Any, Awaitable, Callable, List, Optional, Tuple
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .LogtoClient import LogtoClient
+from .LogtoException import LogtoConfigError, LogtoException
+from .web import LogtoWeb, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+
+__all__ = ["LogtoFastAPI", "ServerSessionMiddleware", "SignInRedirect"]
+
+
+class ServerSessionMiddleware:
+    """ASGI middleware: `scope["session"]` (Starlette's `request.session`) kept in a
+    `SessionStore`; the cookie carries only the session id."""
+
+    def __init__(self, app: ASGIApp, manager: SessionManager) -> None:
+        self.app = app
+        self.manager = manager
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        name = self.manager.settings.cookieName
+        cookie = _cookie(scope, name)
+        session = await self.manager.openAsync(cookie)
+        scope["session"] = session
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+
+        async def sendWithCookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                update = await self.manager.saveAsync(session, cookie is not None)
+                headers: List[Tuple[bytes, bytes]] = list(message.get("headers", []))
+                if update is not None:
+                    headers.append((b"set-cookie", self._setCookie(name, update.value, update.maxAge).encode("latin-1")))
+                if cookie is not None or update is not None:
+                    headers.append((b"vary", b"Cookie"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, sendWithCookie)
+
+    def _setCookie(self, name: str, value: Optional[str], maxAge: int) -> str:
+        settings = self.manager.settings
+        parts = [f"{name}={value or ''}", f"Path={settings.cookiePath}"]
+        if value is None:
+            parts.append("Max-Age=0")
+            parts.append("Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+        else:
+            parts.append(f"Max-Age={maxAge}")
+        if settings.cookieDomain:
+            parts.append(f"Domain={settings.cookieDomain}")
+        parts.append("HttpOnly")
+        parts.append("SameSite=Lax")
+        if settings.cookieSecure:
+            parts.append("Secure")
+        return "; ".join(parts)
+
+
+def _cookie(scope: Scope, name: str) -> Optional[str]:
+    from http.cookies import SimpleCookie
+
+    for key, value in scope.get("headers", ()):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is no session
+                continue
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+class SignInRedirect(Exception):
+    """Raised by `requireUser(redirect=True)` for a signed-out visitor; answered with a redirect
+    to the sign-in route (which comes back to `location`'s page afterwards)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+class LogtoFastAPI:
+    """The Logto integration of a FastAPI (or Starlette) app (see the module's documentation)."""
+
+    def __init__(self, settings: Optional[WebSettings] = None, *, store: Optional[SessionStore] = None, **options: Any) -> None:
+        if settings is None:
+            settings = WebSettings.fromMapping(options)
+        elif options:
+            raise LogtoConfigError("give either settings or keyword options, not both")
+        self.web = LogtoWeb(settings)
+        self.settings = settings
+        self.sessions = SessionManager(store if store is not None else storeFor(settings.redisUrl), settings)
+        self.router = self._router()
+
+    def init_app(self, app: FastAPI) -> None:
+        """Adds the session middleware, the routes and the handlers of signed-out failures."""
+        app.add_middleware(ServerSessionMiddleware, manager=self.sessions)
+        app.include_router(self.router)
+        app.add_exception_handler(SignInRedirect, _redirectHandler)  # type: ignore[arg-type]
+        app.add_exception_handler(LogtoException, self._errorHandler)  # type: ignore[arg-type]
+
+    # -- dependencies -------------------------------------------------------------------------
+
+    def client(self, request: Request) -> LogtoClient:
+        """Dependency: the async client bound to the request's session."""
+        return self.web.clientFor(_session(request))
+
+    def requireUser(self, redirect: bool = True, fetchUserInfo: bool = False) -> Callable[[Request], Awaitable[Any]]:
+        """Dependency: the signed-in user's ID-token claims (or userinfo with `fetchUserInfo`).
+        A signed-out visitor (or one whose session ended at Logto) is redirected to sign-in
+        with `redirect`, else answered 401."""
+
+        async def dependency(request: Request) -> Any:
+            session = _session(request)
+            if not self.web.isAuthenticated(session):
+                raise self._signedOut(request, redirect)
+            try:
+                if fetchUserInfo:
+                    return await self.web.clientFor(session).fetchUserInfo()
+                return self.web.syncClientFor(session).getIdTokenClaims()
+            except LogtoException as error:
+                if isSignedOut(error):
+                    raise self._signedOut(request, redirect) from error
+                raise
+
+        return dependency
+
+    def currentUser(self, request: Request) -> Any:
+        """Dependency: the signed-in user's ID-token claims, or None."""
+        return self.web.claims(_session(request))
+
+    def _signedOut(self, request: Request, redirect: bool) -> Exception:
+        if redirect:
+            path = request.url.path + ("?" + request.url.query if request.url.query else "")
+            return SignInRedirect(self.web.signInTarget(path))
+        return HTTPException(401, "Not authenticated")
+
+    async def _errorHandler(self, request: Request, error: LogtoException) -> Response:
+        if isSignedOut(error):
+            if request.method == "GET":
+                return _redirectHandler(request, self._signedOut(request, True))  # type: ignore[arg-type]
+            return JSONResponse({"detail": "Not authenticated"}, 401)
+        page = errorPage(error)
+        return HTMLResponse(page.html, page.status)
+
+    # -- routes -------------------------------------------------------------------------------
+
+    def _router(self) -> APIRouter:
+        router = APIRouter()
+        web, settings = self.web, self.settings
+
+        async def answer(step: Callable[[], Awaitable[str]]) -> Response:
+            try:
+                return RedirectResponse(await step(), 302)
+            except LogtoException as error:
+                page = errorPage(error)
+                return HTMLResponse(page.html, page.status)
+
+        async def signIn(request: Request) -> Response:
+            return await answer(lambda: web.startSignIn(_session(request), request.query_params.get("return_to")))
+
+        async def signUp(request: Request) -> Response:
+            return await answer(lambda: web.startSignIn(_session(request), request.query_params.get("return_to"), "register"))
+
+        async def callback(request: Request) -> Response:
+            return await answer(lambda: web.finishSignIn(_session(request), request.url.query))
+
+        async def signOut(request: Request) -> Response:
+            if not web.sameOrigin(request.headers.get("origin"), request.headers.get("sec-fetch-site")):
+                return PlainTextResponse("cross-site sign-out refused", 403)
+            return await answer(lambda: web.signOut(_session(request)))
+
+        router.add_api_route(settings.signInPath, signIn, methods=["GET"], include_in_schema=False)
+        router.add_api_route(settings.signUpPath, signUp, methods=["GET"], include_in_schema=False)
+        router.add_api_route(settings.callbackPath, callback, methods=["GET"], include_in_schema=False)
+        methods = ["GET", "POST"] if settings.signOutOnGet else ["POST"]
+        router.add_api_route(settings.signOutPath, signOut, methods=methods, include_in_schema=False)
+        return router
+
+
+def _session(request: Request) -> Any:
+    session = request.scope.get("session")
+    if session is None or not hasattr(session, "renew"):
+        raise LogtoConfigError("logto.fastapi needs its ServerSessionMiddleware: call logto.init_app(app)")
+    return session
+
+
+def _redirectHandler(request: Request, error: SignInRedirect) -> Response:
+    return RedirectResponse(error.location, 302)
