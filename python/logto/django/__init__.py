@@ -1,0 +1,200 @@
+"""
+`logto.django`: Logto for Django (`pip install "logto[django]"`).
+
+```python
+# settings.py
+INSTALLED_APPS = [..., "django.contrib.sessions", "logto.django"]
+MIDDLEWARE = [..., "django.contrib.sessions.middleware.SessionMiddleware", "logto.django.LogtoMiddleware"]
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"      # with a Redis cache; or db
+LOGTO = {
+    "ENDPOINT": "https://tenant.logto.app",
+    "APP_ID": "...",
+    "APP_SECRET": "...",
+    "BASE_URL": "https://app.example.com",
+}
+
+# urls.py
+urlpatterns = [path("", include("logto.django.urls")), ...]   # /sign-in /sign-up /callback /sign-out
+
+# views.py
+from logto.django import logto_required
+
+@logto_required
+def profile(request):
+    return HttpResponse(f"Hello {request.user_claims.name}")
+
+@logto_required(redirect=False, fetch_user_info=True)
+async def api(request):
+    token = await request.logto.async_client.getAccessToken("https://api.example.com")
+    ...
+```
+
+The tokens live in Django's session framework under the project's `SESSION_ENGINE` (the
+signed-cookie engine is refused: it would send tokens to the browser); the session key is
+cycled at sign-in and sign-in sessions expire after `SIGN_IN_LIFETIME` seconds.
+`LogtoMiddleware` puts `request.logto` (the client bound to the session, and helpers, lazily) and
+`request.user_claims` (the ID-token claims, or None) on every request, and turns a session
+that ended at Logto into a redirect to sign-in.
+"""
+
+import inspect
+from functools import wraps
+from typing import Any, Callable, Optional
+
+from ..LogtoException import LogtoException
+from ..web import errorPage, isSignedOut
+
+__all__ = ["LogtoMiddleware", "RequestLogto", "logto_required"]
+
+
+class RequestLogto:
+    """`request.logto`: the process's client bound to this request's session."""
+
+    def __init__(self, request: Any) -> None:
+        from .integration import DjangoSession, web
+
+        self._request = request
+        self._web = web()
+        self._session = DjangoSession(request.session)
+        self._client: Any = None
+        self._asyncClient: Any = None
+
+    @property
+    def client(self) -> Any:
+        """The plain `logto.sync.LogtoClient` (sync views)."""
+        if self._client is None:
+            self._client = self._web.syncClientFor(self._session)
+        return self._client
+
+    @property
+    def async_client(self) -> Any:
+        """The async `logto.LogtoClient` (async views)."""
+        if self._asyncClient is None:
+            self._asyncClient = self._web.clientFor(self._session)
+        return self._asyncClient
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self._web.isAuthenticated(self._session)
+
+    @property
+    def claims(self) -> Any:
+        """The ID-token claims of the signed-in user, or None."""
+        return self._web.claims(self._session)
+
+    def sign_in_url(self, return_to: Optional[str] = None) -> str:
+        """The sign-in route, coming back to `return_to` (default: this request's page)."""
+        return self._web.signInTarget(return_to if return_to is not None else self._request.get_full_path())
+
+
+class LogtoMiddleware:
+    """Sets `request.logto` and `request.user_claims`, and answers a `LogtoException`
+    a view lets through: a session that ended at Logto goes to sign-in, others get the status
+    the error carries. Works under WSGI and ASGI. Place it after `SessionMiddleware`."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[..., Any]) -> None:
+        self.get_response = get_response
+        self.is_async = inspect.iscoroutinefunction(get_response)
+        if self.is_async:
+            from asgiref.sync import markcoroutinefunction
+
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        _attach(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request: Any) -> Any:
+        # Load the session before any async code reads it (a db engine must not be read on the loop).
+        await request.session.aitems()
+        _attach(request)
+        return await self.get_response(request)
+
+    def process_exception(self, request: Any, exception: Exception) -> Any:
+        if isinstance(exception, LogtoException):
+            return _failure(request, exception, redirect=request.method == "GET")
+        return None
+
+
+def _attach(request: Any) -> None:
+    from django.utils.functional import SimpleLazyObject
+
+    request.logto = SimpleLazyObject(lambda: RequestLogto(request))
+    # None must stay `None` (a lazy object never is): read the session only when the browser has one.
+    from django.conf import settings
+
+    request.user_claims = request.logto.claims if settings.SESSION_COOKIE_NAME in request.COOKIES else None
+
+
+def _logto(request: Any) -> RequestLogto:
+    logto = getattr(request, "logto", None)
+    if logto is None:
+        _attach(request)
+    return request.logto  # type: ignore[no-any-return]
+
+
+def _signedOut(request: Any, redirect: bool) -> Any:
+    from django.http import HttpResponseRedirect, JsonResponse
+
+    if redirect:
+        return HttpResponseRedirect(_logto(request).sign_in_url())
+    return JsonResponse({"error": "Not authenticated"}, status=401)
+
+
+def _failure(request: Any, error: LogtoException, redirect: bool) -> Any:
+    from django.http import HttpResponse
+
+    if isSignedOut(error):
+        return _signedOut(request, redirect)
+    page = errorPage(error)
+    return HttpResponse(page.html, status=page.status, content_type="text/html; charset=utf-8")
+
+
+def logto_required(view: Optional[Callable[..., Any]] = None, *, redirect: bool = True, fetch_user_info: bool = False) -> Any:
+    """
+    Lets only signed-in users into a view (sync or async): `request.user_claims` holds their
+    ID-token claims, and with `fetch_user_info` `request.user_info` their userinfo. Others are
+    redirected to sign-in (and come back) with `redirect`, else answered 401. A session that
+    ended at Logto counts as signed out. Use bare (`@logto_required`) or with arguments.
+    """
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(view):
+
+            @wraps(view)
+            async def asyncWrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+                await request.session.aitems()  # loaded off the loop's way once
+                logto = _logto(request)
+                if not logto.is_authenticated:
+                    return _signedOut(request, redirect)
+                try:
+                    request.user_claims = logto.claims
+                    if fetch_user_info:
+                        request.user_info = await logto.async_client.fetchUserInfo()
+                except LogtoException as error:
+                    return _failure(request, error, redirect)
+                return await view(request, *args, **kwargs)
+
+            return asyncWrapper
+
+        @wraps(view)
+        def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+            logto = _logto(request)
+            if not logto.is_authenticated:
+                return _signedOut(request, redirect)
+            try:
+                request.user_claims = logto.claims
+                if fetch_user_info:
+                    request.user_info = logto.client.fetchUserInfo()
+            except LogtoException as error:
+                return _failure(request, error, redirect)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
