@@ -28,6 +28,9 @@ npm ci --prefix testing/browser --no-audit --no-fund --loglevel=error
 cargo build -p axum-sample --locked
 node testing/browser/e2e.mjs
 
+step "browser walks of the Python samples (Flask, Django, FastAPI; headless Chromium)"
+node testing/browser/python-samples.mjs
+
 step "fuzz smoke run"
 fuzz/smoke.sh
 

@@ -1,0 +1,209 @@
+// Headless Chromium walks each Python framework sample (python/samples: flask, django, fastapi)
+// against the local test identity server, with sessions in a real Redis: not signed in -> sign in
+// at the identity server's page -> claims and userinfo shown -> organizations -> an API call
+// with an access token -> sign out. Screenshots go to test-output/browser/python-<framework>-*.png.
+//
+// Usage: node python-samples.mjs [flask django fastapi]
+//   PYTHON (default python/.venv/bin/python, with the logto package built), CHROMIUM
+//   (default /usr/bin/chromium), REDIS_SERVER (default redis-server on the PATH).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const shots = join(root, 'test-output', 'browser');
+const python = process.env.PYTHON || join(root, 'python', '.venv', 'bin', 'python');
+const USERNAME = 'demo';
+const PASSWORD = 'Demo-Passw0rd!';
+const STEP_TIMEOUT = 20_000;
+const FRAMEWORKS = process.argv.slice(2).length ? process.argv.slice(2) : ['flask', 'django', 'fastapi'];
+
+const children = [];
+const dirs = [];
+function cleanup() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
+process.on('SIGINT', () => { cleanup(); process.exit(130); });
+process.on('SIGTERM', () => { cleanup(); process.exit(143); });
+
+function freePort() {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+async function startIdp() {
+  const idpDir = join(root, 'testing', 'idp');
+  if (!existsSync(join(idpDir, 'node_modules', 'oidc-provider'))) {
+    const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: idpDir, stdio: 'inherit' });
+    if (npm.status !== 0) throw new Error('npm ci in testing/idp failed');
+  }
+  const child = spawn('node', ['server.mjs', '--port', '0', '--host', '127.0.0.1'], { cwd: idpDir, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const line = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error('the test identity server did not start within 60 s')), 60_000);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the test identity server exited with ${code}`)); });
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (first) => { clearTimeout(timer); resolvePromise(first); lines.on('line', () => {}); });
+  });
+  return JSON.parse(line).endpoint.replace(/\/$/, '');
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(process.env.REDIS_SERVER || 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.push(child);
+  await waitFor(async () => {
+    // A raw PING over TCP: resolves when Redis answers +PONG.
+    const { connect } = await import('node:net');
+    return new Promise((ok) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.on('data', (data) => { socket.destroy(); ok(data.toString().startsWith('+PONG')); });
+      socket.on('error', () => ok(false));
+    });
+  }, 'redis-server');
+  return `redis://127.0.0.1:${port}/0`;
+}
+
+async function waitFor(probe, name, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not start within ${timeout / 1000} s`);
+}
+
+async function startSample(framework, endpoint, redisUrl) {
+  const port = await freePort();
+  const appUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    LOGTO_ENDPOINT: endpoint,
+    LOGTO_APP_ID: 'confidential-app',
+    LOGTO_APP_SECRET: 'confidential-secret',
+    APP_BASE_URL: appUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    REDIS_URL: redisUrl,
+  };
+  const child = spawn(python, ['-m', `samples.${framework}_app`], { cwd: join(root, 'python'), env, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitFor(async () => (await fetch(`${appUrl}/`)).status === 200, `the ${framework} sample`);
+  return { appUrl, child };
+}
+
+const results = [];
+async function step(framework, name, file, page, body) {
+  const label = `${framework}: ${name}`;
+  try {
+    await body();
+    results.push({ label, ok: true });
+    console.log(`PASS ${label}`);
+  } catch (error) {
+    results.push({ label, ok: false });
+    console.log(`FAIL ${label}: ${error.message.split('\n')[0]}`);
+  }
+  await page.screenshot({ path: join(shots, `python-${framework}-${file}`), fullPage: true }).catch(() => {});
+}
+
+async function expectText(page, selector, pattern) {
+  const text = await page.locator(selector).first().textContent({ timeout: STEP_TIMEOUT });
+  if (!pattern.test(text ?? '')) throw new Error(`${selector} is ${JSON.stringify(text?.slice(0, 200))}, expected ${pattern}`);
+}
+
+async function walk(framework, endpoint, redisUrl) {
+  const { appUrl, child } = await startSample(framework, endpoint, redisUrl);
+  const userDataDir = mkdtempSync(join(tmpdir(), `logto-${framework}-chromium-`));
+  dirs.push(userDataDir);
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(STEP_TIMEOUT);
+    console.log(`${framework} sample at ${appUrl}`);
+
+    await step(framework, 'not signed in at first', '1-not-signed-in.png', page, async () => {
+      await page.goto(`${appUrl}/`);
+      await expectText(page, '#status', /Not authenticated/);
+    });
+    await step(framework, 'sign in leads to the identity server page', '2-identity-server-sign-in.png', page, async () => {
+      await page.click('#sign-in');
+      await page.waitForURL((url) => url.href.startsWith(`${endpoint}/interaction/`));
+      await page.locator('input[name="username"]').waitFor();
+    });
+    await step(framework, "back on the app with the user's claims", '3-signed-in.png', page, async () => {
+      await page.fill('input[name="username"]', USERNAME);
+      await page.fill('input[name="password"]', PASSWORD);
+      await page.click('button[type="submit"]');
+      await page.waitForURL(`${appUrl}/`);
+      await expectText(page, '#status', /Signed in as/);
+      await expectText(page, '#user-name', /Demo User/);
+      await expectText(page, '#user-sub', /u_demo_0001/);
+      const cookies = await context.cookies(appUrl);
+      const session = cookies.find((cookie) => cookie.name === 'logto_session');
+      if (!session || !session.httpOnly || session.sameSite !== 'Lax') throw new Error('no HttpOnly SameSite=Lax session cookie');
+      if (cookies.some((cookie) => cookie.value.includes('eyJ'))) throw new Error('a cookie carries a token');
+    });
+    await step(framework, 'user info', '4-userinfo.png', page, async () => {
+      await page.click('#nav-userinfo');
+      await expectText(page, '#userinfo', /demo@example\.com/);
+      await expectText(page, '#userinfo', /gh-123/);
+    });
+    await step(framework, 'organizations', '5-organizations.png', page, async () => {
+      await page.click('#nav-organizations');
+      await expectText(page, '#organizations', /org-acme/);
+      await expectText(page, '#organizations', /urn:logto:organization:org-acme/);
+    });
+    await step(framework, 'API call with an access token', '6-api-call.png', page, async () => {
+      await page.click('#nav-api');
+      await expectText(page, '#api-status', /HTTP 200/);
+      await expectText(page, '#api-result', /hello from the API/);
+    });
+    await step(framework, 'sign out leaves the user signed out', '7-signed-out.png', page, async () => {
+      await page.click('#sign-out');
+      await page.waitForURL(`${appUrl}/`);
+      await expectText(page, '#status', /Not authenticated/);
+      await page.goto(`${appUrl}/protected`);
+      await page.waitForURL((url) => url.href.startsWith(`${endpoint}/`));
+    });
+  } finally {
+    await context.close().catch(() => {});
+    child.kill('SIGTERM');
+  }
+}
+
+const STEPS = 7;
+let fatal;
+try {
+  mkdirSync(shots, { recursive: true });
+  const endpoint = await startIdp();
+  const redisUrl = await startRedis();
+  for (const framework of FRAMEWORKS) await walk(framework, endpoint, redisUrl);
+} catch (error) {
+  fatal = error;
+  console.log(`FAIL setup: ${error.message}`);
+} finally {
+  cleanup();
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed + (fatal ? 1 : 0);
+console.log(`screenshots in ${shots}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed === STEPS * FRAMEWORKS.length ? 0 : 1);
