@@ -34,6 +34,12 @@ OPERATIONS = [
     ("verify_id_token", "ID-token verification (`verifyIdToken`)"),
     ("fetch_user_info", "`fetchUserInfo`"),
 ]
+# The signed-in page of each framework (bench/web_pages.py): official glued by hand vs ours.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from web_pages import FRAMEWORK_ROWS  # noqa: E402
+
+OPERATIONS += FRAMEWORK_ROWS
 
 
 # -- worker: one side, in its own process --------------------------------------------------------
@@ -44,7 +50,7 @@ def server_requests(endpoint: str) -> int:
         return json.load(response)["count"]
 
 
-async def worker(endpoint: str, scale: float) -> Dict[str, dict]:
+async def worker(endpoint: str, scale: float, side: str, redis_url: str) -> Dict[str, dict]:
     sys.path.insert(0, str(PYTHON_DIR / "tests"))
     from conftest import TestIdp  # the scripted browser login
 
@@ -112,6 +118,11 @@ async def worker(endpoint: str, scale: float) -> Dict[str, dict]:
 
     await measure("verify_id_token", 1000, verify)
     await measure("fetch_user_info", 200, client.fetchUserInfo)
+
+    import web_pages
+
+    web_pages.COUNT = lambda: server_requests(endpoint)
+    results.update(await asyncio.to_thread(web_pages.web_worker, endpoint, side, scale, redis_url))
     return results
 
 
@@ -128,12 +139,12 @@ def ensure_official() -> None:
     )
 
 
-def run_side(side: str, endpoint: str, scale: float) -> Dict[str, dict]:
+def run_side(side: str, endpoint: str, scale: float, redis_url: str) -> Dict[str, dict]:
     env = dict(os.environ)
     if side == "official":
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(OFFICIAL_DIR), env.get("PYTHONPATH")]))
     output = subprocess.run(
-        [sys.executable, __file__, "--worker", endpoint, "--scale", str(scale)],
+        [sys.executable, __file__, "--worker", endpoint, "--scale", str(scale), "--side", side, "--redis", redis_url],
         env=env, check=True, capture_output=True, text=True,
     ).stdout
     results = json.loads(output.strip().splitlines()[-1])
@@ -166,28 +177,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worker", metavar="ENDPOINT", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
+    parser.add_argument("--side", default="ours", help=argparse.SUPPRESS)
+    parser.add_argument("--redis", default="", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="a tenth of the iterations")
     parser.add_argument("--rounds", type=int, default=2, help="runs per side, alternating (best kept)")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(asyncio.run(worker(args.worker, args.scale))))
+        print(json.dumps(asyncio.run(worker(args.worker, args.scale, args.side, args.redis))))
         return
 
     sys.path.insert(0, str(PYTHON_DIR / "tests"))
-    from conftest import TestIdp
+    from conftest import RedisServer, TestIdp
 
     ensure_official()
     scale = 0.1 if args.quick else 1.0
     idp = TestIdp(preload=str(BENCH / "request_counter.cjs"))
+    redis_server = RedisServer()
     runs: Dict[str, List[Dict[str, dict]]] = {"official": [], "ours": []}
     try:
         # Alternate the sides so neither always meets a fresher server; keep each side's best.
         for _ in range(args.rounds):
             for side in ("official", "ours"):
-                runs[side].append(run_side(side, idp.endpoint, scale))
+                runs[side].append(run_side(side, idp.endpoint, scale, redis_server.url))
     finally:
         idp.stop()
+        redis_server.stop()
     official, ours = (best(runs[side]) for side in ("official", "ours"))
     result = table(ours, official)
     print(result)

@@ -97,17 +97,14 @@ class ServerSessionMiddleware:
 
 
 def _cookie(scope: Scope, name: str) -> Optional[str]:
-    from http.cookies import SimpleCookie
-
+    """The value of cookie `name` in the request's `Cookie` headers (the first one)."""
+    prefix = name.encode("latin-1") + b"="
     for key, value in scope.get("headers", ()):
         if key == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header is no session
-                continue
-            if name in jar:
-                return jar[name].value
+            for part in value.split(b";"):
+                part = part.strip()
+                if part.startswith(prefix):
+                    return part[len(prefix) :].strip(b'"').decode("latin-1")
     return None
 
 
@@ -142,8 +139,9 @@ class LogtoFastAPI:
 
     # -- dependencies -------------------------------------------------------------------------
 
-    def client(self, request: Request) -> LogtoClient:
-        """Dependency: the async client bound to the request's session."""
+    async def client(self, request: Request) -> LogtoClient:
+        """Dependency: the async client bound to the request's session. (An `async def`:
+        FastAPI runs plain dependencies in a thread pool, which costs more than the call.)"""
         return self.web.clientFor(_session(request))
 
     def requireUser(self, redirect: bool = True, fetchUserInfo: bool = False) -> Callable[[Request], Awaitable[Any]]:
@@ -166,7 +164,7 @@ class LogtoFastAPI:
 
         return dependency
 
-    def currentUser(self, request: Request) -> Any:
+    async def currentUser(self, request: Request) -> Any:
         """Dependency: the signed-in user's ID-token claims, or None."""
         return self.web.claims(_session(request))
 

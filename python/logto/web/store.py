@@ -158,18 +158,27 @@ class RedisSessionStore(SessionStore):
         await _callAsync(self._async().delete, self._prefix + sessionId)
 
 
+def storageError(error: Exception) -> LogtoStorageError:
+    """A store failure as the SDK's storage error (kind `storage`, answered 500)."""
+    failure = LogtoStorageError(f"session store: {type(error).__name__}: {error}")
+    failure.kind = "storage"
+    failure.http_status = 500
+    failure.oauth_error = None
+    return failure
+
+
 def _call(method: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return method(*args, **kwargs)
     except Exception as error:
-        raise LogtoStorageError(f"session store: {type(error).__name__}: {error}") from error
+        raise storageError(error) from error
 
 
 async def _callAsync(method: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return await method(*args, **kwargs)
     except Exception as error:
-        raise LogtoStorageError(f"session store: {type(error).__name__}: {error}") from error
+        raise storageError(error) from error
 
 
 def _decode(raw: Optional[bytes]) -> Optional[Record]:

@@ -1,0 +1,232 @@
+"""The framework-agnostic pieces of `logto.web`: settings, return-to validation, the server-side
+session life cycle (ids, lifetimes, deletion), the stores (memory and a real Redis), the
+per-state sign-in storage and error answers."""
+
+import json
+import time
+
+import pytest
+
+from logto import LogtoException
+from logto.LogtoException import LogtoConfigError
+from logto.web import (
+    MemorySessionStore,
+    RedisSessionStore,
+    ServerSession,
+    SessionManager,
+    SessionStorage,
+    WebSettings,
+    errorPage,
+    isLocalPath,
+    isSignedOut,
+)
+from logto.web.storage import MAX_PENDING_SIGN_INS, SIGN_INS, PendingSignIns
+
+
+def settings(**overrides):
+    values = {"endpoint": "https://tenant.logto.app", "appId": "app", "appSecret": "s3cret", "baseUrl": "https://app.example.com/"}
+    values.update(overrides)
+    return WebSettings(**values)
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+
+def test_settings_keys_in_any_case_and_typos_refused():
+    parsed = WebSettings.fromMapping({"ENDPOINT": "https://t.logto.app", "APP_ID": "a", "app_secret": "s", "baseUrl": "http://x:1"})
+    assert (parsed.appId, parsed.appSecret, parsed.baseUrl) == ("a", "s", "http://x:1")
+    with pytest.raises(LogtoConfigError, match="unknown Logto setting 'APP_SECRETT'"):
+        WebSettings.fromMapping({"ENDPOINT": "https://t", "APP_ID": "a", "APP_SECRETT": "s"})
+    with pytest.raises(LogtoConfigError, match="'appId' is missing"):
+        WebSettings.fromMapping({"endpoint": "https://t"})
+
+
+def test_settings_derive_redirect_uri_origin_and_secure_cookie():
+    current = settings()
+    assert current.redirectUri == "https://app.example.com/callback"
+    assert current.origin == "https://app.example.com"
+    assert current.cookieSecure is True
+    assert settings(baseUrl="http://127.0.0.1:5000").cookieSecure is False
+    assert settings(baseUrl="http://127.0.0.1:5000", cookieSecure=True).cookieSecure is True
+    assert current.absolute("/") == "https://app.example.com/" and current.absolute("https://x/y") == "https://x/y"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"baseUrl": "app.example.com"}, {"baseUrl": "https://app.example.com/?x=1"}, {"callbackPath": "callback"}, {"postSignInRedirect": "//evil"}],
+)
+def test_bad_settings_fail_at_start(overrides):
+    with pytest.raises(LogtoConfigError):
+        settings(**overrides)
+
+
+def test_settings_repr_hides_the_secret_and_the_redis_url():
+    text = repr(settings(redisUrl="redis://:hunter2@redis:6379/0"))
+    assert "s3cret" not in text and "hunter2" not in text
+
+
+# -- return-to ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["/", "/protected?x=1#frag", "/a/b", "/%2F%2Fevil"])
+def test_local_paths_are_accepted(target):
+    assert isLocalPath(target)
+
+
+@pytest.mark.parametrize(
+    "target", [None, "", "protected", "//evil.example", "/\\evil.example", "https://evil.example/", "/\t/evil", "/a\nb", "/a\x7fb", "/\x85x"]
+)
+def test_anything_else_is_refused(target):
+    assert not isLocalPath(target)
+
+
+# -- server-side sessions -----------------------------------------------------------------------
+
+
+def test_session_life_cycle_in_memory():
+    store = MemorySessionStore(quiet=True)
+    manager = SessionManager(store, settings(sessionLifetime=3600, signInLifetime=60))
+
+    visitor = manager.open(None)
+    assert manager.save(visitor, hadCookie=False) is None and len(store) == 0, "nothing stored for a visitor"
+
+    session = manager.open(None)
+    session["logto.signIns"] = {"s": {}}
+    session.setLifetime(60)
+    cookie = manager.save(session, hadCookie=False)
+    assert cookie.value and cookie.maxAge == 60 and len(cookie.value) == 43
+
+    again = manager.open(cookie.value)
+    assert again["logto.signIns"] == {"s": {}} and again.lifetime == 60
+    assert manager.save(again, hadCookie=True) is None, "an unchanged session is not written"
+
+    again["logto.idToken"] = "eyJ..."
+    again.renew()
+    again.setLifetime(None)
+    renewed = manager.save(again, hadCookie=True)
+    assert renewed.value != cookie.value and renewed.maxAge == 3600
+    assert manager.open(cookie.value).new, "the old id is gone"
+    assert manager.open(renewed.value)["logto.idToken"] == "eyJ..."
+
+    ended = manager.open(renewed.value)
+    ended.end()
+    assert manager.save(ended, hadCookie=True).value is None and len(store) == 0
+
+
+def test_unknown_or_forged_cookies_are_dropped():
+    store = MemorySessionStore(quiet=True)
+    manager = SessionManager(store, settings())
+    for cookie in ["x" * 43, "not an id", "../../etc", "a" * 200]:
+        session = manager.open(cookie)
+        assert session.new and not session
+        update = manager.save(session, hadCookie=True)
+        assert update is not None and update.value is None, "a stale cookie is removed"
+
+
+def test_memory_store_expires_and_bounds_entries():
+    store = MemorySessionStore(maxEntries=3, quiet=True)
+    store.save("a", {"d": {}}, ttl=1)
+    assert store.load("a") == {"d": {}}
+    store._entries["a"] = (time.monotonic() - 1, store._entries["a"][1])
+    assert store.load("a") is None
+    for key in "bcde":
+        store.save(key, {"d": {"k": key}}, ttl=60)
+    assert len(store) == 3 and store.load("b") is None and store.load("e") == {"d": {"k": "e"}}
+
+
+def test_memory_store_says_it_is_for_development(caplog):
+    with caplog.at_level("WARNING", logger="logto.web"):
+        MemorySessionStore()
+    assert "development only" in caplog.text
+
+
+def test_redis_store_keeps_json_with_a_ttl(redis_server):
+    store = RedisSessionStore(redis_server.url, prefix="test:")
+    store.save("abc", {"d": {"logto.idToken": "t"}, "t": None}, ttl=120)
+    raw = redis_server.client.get("test:abc")
+    assert json.loads(raw) == {"d": {"logto.idToken": "t"}, "t": None}
+    assert 100 < redis_server.client.ttl("test:abc") <= 120
+    assert store.load("abc")["d"]["logto.idToken"] == "t"
+    redis_server.client.set("test:bad", b"\x80not json")
+    assert store.load("bad") is None
+    store.delete("abc")
+    assert store.load("abc") is None
+
+
+def test_redis_store_async(redis_server):
+    import asyncio
+
+    store = RedisSessionStore(redis_server.url, prefix="test-async:")
+
+    async def run():
+        await store.saveAsync("id", {"d": {"k": "v"}}, ttl=60)
+        assert (await store.loadAsync("id"))["d"] == {"k": "v"}
+        await store.deleteAsync("id")
+        assert await store.loadAsync("id") is None
+
+    asyncio.run(run())
+    asyncio.run(run())  # another event loop: another connection pool
+
+
+def test_redis_store_failure_is_a_storage_error():
+    store = RedisSessionStore("redis://127.0.0.1:1/0")
+    with pytest.raises(LogtoException) as caught:
+        store.load("x")
+    assert caught.value.kind == "storage"
+
+
+# -- per-state sign-ins -------------------------------------------------------------------------
+
+
+def test_sign_ins_are_kept_per_state_and_bounded():
+    session = ServerSession()
+    for index in range(MAX_PENDING_SIGN_INS + 2):
+        PendingSignIns.keep(session, f"state-{index}", f'{{"state":"state-{index}"}}', None, lifetime=600)
+    assert len(session[SIGN_INS]) == MAX_PENDING_SIGN_INS
+    assert "state-0" not in session[SIGN_INS] and f"state-{MAX_PENDING_SIGN_INS + 1}" in session[SIGN_INS]
+
+    storage = SessionStorage(session, state="state-3")
+    assert storage.get("signInSession") == '{"state":"state-3"}'
+    storage.delete("signInSession")
+    assert "state-3" not in session[SIGN_INS] and "state-4" in session[SIGN_INS]
+    assert SessionStorage(session, state="forged").get("signInSession") is None
+    assert SessionStorage(session).get("signInSession") is None
+
+
+def test_expired_sign_ins_are_not_used():
+    session = ServerSession()
+    PendingSignIns.keep(session, "old", "{}", None, lifetime=600)
+    session[SIGN_INS]["old"]["t"] -= 601
+    assert SessionStorage(session, state="old", signInLifetime=600).get("signInSession") is None
+
+
+def test_tokens_live_under_a_prefix_and_the_session_notices_changes():
+    session = ServerSession()
+    storage = SessionStorage(session)
+    storage.set("idToken", "t")
+    assert session == {"logto.idToken": "t"} and session.modified
+    session.modified = False
+    storage.set("idToken", "t")
+    assert not session.modified, "an unchanged value is not a change"
+    storage.delete("idToken")
+    assert session == {} and session.modified
+    assert "secret-token" not in repr(ServerSession(data={"logto.idToken": "secret-token"}))
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def test_error_answers_take_the_exception_status():
+    from logto.LogtoException import LogtoNetworkError, LogtoSignInRequired, LogtoStateMismatch
+
+    for cls, status in [(LogtoStateMismatch, 400), (LogtoNetworkError, 502)]:
+        error = cls.__new__(cls)
+        Exception.__init__(error, "http://10.0.0.1:6379/internal failed")
+        error.http_status = status
+        error.kind = "callback" if status == 400 else "network"
+        page = errorPage(error)
+        assert page.status == status
+        assert ("10.0.0.1" in page.html) == (status < 500), "server-side details stay in the log"
+    signed_out = LogtoSignInRequired.__new__(LogtoSignInRequired)
+    signed_out.kind = "sign_in_required"
+    assert isSignedOut(signed_out) and not isSignedOut(ValueError())
