@@ -282,3 +282,66 @@ def _django_wsgi():
     from django.core.wsgi import get_wsgi_application
 
     return get_wsgi_application()
+
+
+@pytest.mark.parametrize("framework", ["flask", "fastapi"])
+def test_app_instances_share_sessions_on_one_redis(framework, idp, redis_server):
+    """Two instances of the app (as behind a load balancer) on one Redis: a session started on
+    one is signed in on the other, and a sign-out on the other ends it for both."""
+    base = f"http://127.0.0.1:{free_port()}"
+    first = build(framework, idp, redisUrl=redis_server.url, baseUrl=base)
+    second = build(framework, idp, redisUrl=redis_server.url, baseUrl=base)
+    start = first.get("/sign-in")
+    second.setCookie(first.cookie())
+    done = second.get(second.local(idp.login(start.location)))  # the callback lands on the other instance
+    assert done.status == 302 and done.location == "/", done.text
+    first.setCookie(second.cookie())
+    assert DEMO_SUB in first.get("/protected").text
+    assert second.post("/sign-out", same_origin(second)).status == 302
+    assert first.get("/protected").status == 302
+
+
+def test_many_threads_share_one_client(idp, redis_server):
+    """The Flask sample served by a threaded server: several users' requests at once, each
+    answered with its own session (one client per process, bound per request)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webapps import Served
+
+    import re
+
+    port = free_port()
+    browser = build("flask", idp, redisUrl=redis_server.url, baseUrl=f"http://127.0.0.1:{port}")
+    served = Served(browser.app, port=port)
+    try:
+        users = []
+        for _ in range(4):
+            session = requests.Session()
+            start = session.get(served.url + "/sign-in", allow_redirects=False)
+            callback = idp.login(start.headers["location"])
+            assert session.get(callback, allow_redirects=False).status_code == 302
+            users.append(session)
+
+        def visit(session):
+            page = session.get(served.url + "/protected/organizations", timeout=30)
+            return page.status_code, bool(re.search("org-acme", page.text))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(visit, users * 6))
+        assert answers == [(200, True)] * len(answers)
+    finally:
+        served.stop()
+
+
+def test_django_refuses_the_signed_cookie_session_engine(idp, redis_server):
+    from django.core.exceptions import ImproperlyConfigured
+    from django.test import override_settings
+
+    build("django", idp, redisUrl=redis_server.url)
+    from logto.django.integration import checkSettings, web
+
+    assert not [message for message in checkSettings() if message.is_serious()]
+    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies", LOGTO={"endpoint": idp.endpoint, "appId": "a"}):
+        assert "logto.E001" in [message.id for message in checkSettings()]
+        with pytest.raises(ImproperlyConfigured, match="signed_cookies"):
+            web()

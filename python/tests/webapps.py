@@ -39,6 +39,9 @@ class Browser:
     def cookie(self) -> Optional[str]:
         raise NotImplementedError
 
+    def setCookie(self, value: str) -> None:
+        raise NotImplementedError
+
     def fresh(self) -> "Browser":
         return type(self)(self.app, self.baseUrl)
 
@@ -68,6 +71,9 @@ class FlaskBrowser(Browser):
         cookie = self.client.get_cookie(COOKIE, domain=urlsplit(self.baseUrl).hostname)
         return None if cookie is None else cookie.value
 
+    def setCookie(self, value: str) -> None:
+        self.client.set_cookie(COOKIE, value, domain=urlsplit(self.baseUrl).hostname)
+
 
 class FastApiBrowser(Browser):
     framework = "fastapi"
@@ -89,6 +95,10 @@ class FastApiBrowser(Browser):
 
     def cookie(self) -> Optional[str]:
         return self.client.cookies.get(COOKIE)
+
+    def setCookie(self, value: str) -> None:
+        self.client.cookies.delete(COOKIE)
+        self.client.cookies.set(COOKIE, value, domain=urlsplit(self.baseUrl).hostname)
 
 
 class DjangoBrowser(Browser):
@@ -128,8 +138,8 @@ def parseSetCookie(header: str) -> SimpleCookie:
 class Served:
     """A WSGI or ASGI app served on a free port in a thread (for the sample's own API)."""
 
-    def __init__(self, app: Any, asgi: bool = False) -> None:
-        self.port = free_port()
+    def __init__(self, app: Any, asgi: bool = False, port: int = 0) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         if asgi:
             import uvicorn
