@@ -345,3 +345,10 @@ def test_django_refuses_the_signed_cookie_session_engine(idp, redis_server):
         assert "logto.E001" in [message.id for message in checkSettings()]
         with pytest.raises(ImproperlyConfigured, match="signed_cookies"):
             web()
+
+
+def test_sign_out_without_a_session_is_harmless(make, idp):
+    browser = make()
+    answer = browser.post("/sign-out", same_origin(browser))
+    assert answer.status == 302 and answer.location.startswith(idp.endpoint + "/oidc/session/end")
+    assert browser.cookie() is None
