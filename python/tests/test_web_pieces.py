@@ -230,3 +230,101 @@ def test_error_answers_take_the_exception_status():
     signed_out = LogtoSignInRequired.__new__(LogtoSignInRequired)
     signed_out.kind = "sign_in_required"
     assert isSignedOut(signed_out) and not isSignedOut(ValueError())
+
+
+# -- the lean async Redis client ------------------------------------------------------------------
+
+
+def test_lean_async_redis_commands_pipelining_and_errors(redis_server):
+    import asyncio
+
+    from logto.web.redis_async import LeanAsyncRedis, RedisReplyError
+
+    async def run():
+        client = LeanAsyncRedis(redis_server.url.replace("/0", "/3"))
+        await client.set("lean:k", "v" * 5000, ex=60)
+        assert await client.get("lean:k") == b"v" * 5000
+        assert await client.get("lean:missing") is None
+        # Many coroutines at once on one connection: each gets its own reply.
+        await asyncio.gather(*(client.set(f"lean:{i}", str(i), ex=60) for i in range(200)))
+        values = await asyncio.gather(*(client.get(f"lean:{i}") for i in range(200)))
+        assert values == [str(i).encode() for i in range(200)]
+        with pytest.raises(RedisReplyError):
+            await client.execute("NOSUCHCOMMAND")
+        assert await client.get("lean:1") == b"1", "an error reply keeps the connection in order"
+        # The server drops the connection: the next command connects again.
+        redis_server.client.execute_command("CLIENT", "KILL", "TYPE", "normal")  # every other client
+        await asyncio.sleep(0.05)
+        assert await client.get("lean:2") == b"2"
+        redis_server.client.execute_command("CLIENT", "KILL", "TYPE", "normal")
+        assert await client.get("lean:3") == b"3", "a connection found dead on use is replaced once"
+        await client.delete("lean:k")
+        assert await client.get("lean:k") is None
+        await client.close()
+
+    asyncio.run(run())
+    import redis
+
+    assert redis_server.client.get("lean:1") is None, "db 3 was used, not db 0"
+
+    assert redis.Redis.from_url(redis_server.url.replace("/0", "/3")).get("lean:1") == b"1"
+
+
+def test_lean_async_redis_authenticates(tmp_path):
+    import asyncio
+    import subprocess
+
+    from conftest import free_port
+    from logto.web.redis_async import LeanAsyncRedis
+
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--requirepass", "p@ss word"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        probe = redis.Redis(port=port, password="p@ss word")
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                probe.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+
+        async def run(url):
+            client = LeanAsyncRedis(url)
+            await client.set("k", "v", ex=10)
+            return await client.get("k")
+
+        assert asyncio.run(run(f"redis://:p%40ss%20word@127.0.0.1:{port}/0")) == b"v"
+        with pytest.raises(Exception, match="(?i)auth|pass"):
+            asyncio.run(run(f"redis://:wrong@127.0.0.1:{port}/0"))
+    finally:
+        server.terminate()
+        server.wait(timeout=5)
+
+
+def test_lean_async_redis_times_out_and_fails_when_down():
+    import asyncio
+    import socket
+
+    from logto.web.redis_async import LeanAsyncRedis
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    try:
+        client = LeanAsyncRedis(f"redis://127.0.0.1:{silent.getsockname()[1]}/0", timeout=0.3)
+        with pytest.raises(TimeoutError):
+            asyncio.run(client.get("k"))
+    finally:
+        silent.close()
+    from conftest import free_port
+
+    with pytest.raises(OSError):
+        asyncio.run(LeanAsyncRedis(f"redis://127.0.0.1:{free_port()}/0").get("k"))
+    assert not LeanAsyncRedis.supports("unix:///tmp/redis.sock") and not LeanAsyncRedis.supports("redis://h/0?ssl_cert_reqs=none")

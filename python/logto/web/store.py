@@ -126,17 +126,15 @@ class RedisSessionStore(SessionStore):
         self._prefix = prefix
 
     def _async(self) -> Any:
-        # A redis.asyncio client belongs to the event loop it first ran on: keep one per loop.
+        # An async connection belongs to the event loop it first ran on: keep one per loop.
         if self._asyncClient is not None:
             return self._asyncClient
-        import redis.asyncio
-
         loop = id(asyncio.get_running_loop())
         client = self._asyncClients.get(loop)
         if client is None:
             if self._url is None:
                 raise LogtoConfigError("RedisSessionStore: pass asyncClient (or a URL) for async use")
-            client = self._asyncClients[loop] = redis.asyncio.Redis.from_url(self._url)
+            client = self._asyncClients[loop] = _asyncClientFor(self._url)
         return client
 
     def load(self, sessionId: str) -> Optional[Record]:
@@ -165,6 +163,21 @@ def storageError(error: Exception) -> LogtoStorageError:
     failure.http_status = 500
     failure.oauth_error = None
     return failure
+
+
+def _asyncClientFor(url: str) -> Any:
+    """The lean pipelined client (`redis_async`) where it understands the URL and hiredis is
+    installed; `redis.asyncio` otherwise."""
+    try:
+        from .redis_async import LeanAsyncRedis
+
+        if LeanAsyncRedis.supports(url):
+            return LeanAsyncRedis(url)
+    except ImportError:  # no hiredis
+        pass
+    import redis.asyncio
+
+    return redis.asyncio.Redis.from_url(url)
 
 
 def _call(method: Any, *args: Any, **kwargs: Any) -> Any:
