@@ -4,7 +4,9 @@ Both packages are imported as `logto`, so each side runs in its own subprocess: 
 virtualenv (maturin develop), the official one from `bench/.official` (installed there with
 `pip install --target`) put first on PYTHONPATH. Both run the same code, written against the
 official API, against the same test identity server, which is preloaded with a request counter
-so the round trips of each operation are counted on the server.
+so the round trips of each operation are counted on the server. It also times a signed-in page
+in Flask, Django and FastAPI (`web_pages.py`): the official package glued in by hand against our
+framework integrations, with Redis (started here) for the server-side sessions.
 
     python/.venv/bin/python python/bench/compare.py [--quick] [--markdown python/BENCHMARKS.md]
 """
@@ -24,6 +26,7 @@ BENCH = Path(__file__).resolve().parent
 PYTHON_DIR = BENCH.parent
 OFFICIAL_DIR = BENCH / ".official"
 OFFICIAL_VERSION = "0.2.1"
+STARSESSIONS_VERSION = "2.2.1"
 REDIRECT_URI = "http://127.0.0.1:5999/callback"
 APP_ID, APP_SECRET = "confidential-app", "confidential-secret"
 
@@ -37,7 +40,7 @@ OPERATIONS = [
 # The signed-in page of each framework (bench/web_pages.py): official glued by hand vs ours.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from web_pages import FRAMEWORK_ROWS  # noqa: E402
+from web_pages import FRAMEWORK_ROWS, REFERENCE_ROWS  # noqa: E402
 
 OPERATIONS += FRAMEWORK_ROWS
 
@@ -130,23 +133,32 @@ async def worker(endpoint: str, scale: float, side: str, redis_url: str) -> Dict
 
 
 def ensure_official() -> None:
-    if (OFFICIAL_DIR / f"logto-{OFFICIAL_VERSION}.dist-info").is_dir():
-        return
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--target", str(OFFICIAL_DIR), f"logto=={OFFICIAL_VERSION}"],
-        check=True,
-    )
+    if not (OFFICIAL_DIR / f"logto-{OFFICIAL_VERSION}.dist-info").is_dir():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--target", str(OFFICIAL_DIR), f"logto=={OFFICIAL_VERSION}"],
+            check=True,
+        )
+    # The official side's server-side FastAPI sessions (starlette and redis come from the venv).
+    if not (OFFICIAL_DIR / f"starsessions-{STARSESSIONS_VERSION}.dist-info").is_dir():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+             "--target", str(OFFICIAL_DIR), f"starsessions=={STARSESSIONS_VERSION}"],
+            check=True,
+        )
 
 
 def run_side(side: str, endpoint: str, scale: float, redis_url: str) -> Dict[str, dict]:
     env = dict(os.environ)
     if side == "official":
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(OFFICIAL_DIR), env.get("PYTHONPATH")]))
-    output = subprocess.run(
+    worker = subprocess.run(
         [sys.executable, __file__, "--worker", endpoint, "--scale", str(scale), "--side", side, "--redis", redis_url],
-        env=env, check=True, capture_output=True, text=True,
-    ).stdout
+        env=env, capture_output=True, text=True,
+    )
+    if worker.returncode != 0:
+        raise RuntimeError(f"the {side} worker failed:\n{worker.stderr[-4000:]}")
+    output = worker.stdout
     results = json.loads(output.strip().splitlines()[-1])
     location = results.pop("_package")["file"]
     expected_official = side == "official"
@@ -156,15 +168,15 @@ def run_side(side: str, endpoint: str, scale: float, redis_url: str) -> Dict[str
 
 
 def best(runs: List[Dict[str, dict]]) -> Dict[str, dict]:
-    return {key: min((run[key] for run in runs), key=lambda r: r["mean_us"]) for key, _ in OPERATIONS}
+    return {key: min((run[key] for run in runs), key=lambda r: r["mean_us"]) for key, _ in OPERATIONS + REFERENCE_ROWS}
 
 
-def table(ours: Dict[str, dict], official: Dict[str, dict]) -> str:
+def table(ours: Dict[str, dict], official: Dict[str, dict], rows=OPERATIONS) -> str:
     lines = [
         "| operation | official 0.2.1 (µs) | ours (µs) | speed-up | round trips official → ours |",
         "|---|---:|---:|---:|---|",
     ]
-    for key, label in OPERATIONS:
+    for key, label in rows:
         a, b = official[key], ours[key]
         lines.append(
             f"| {label} | {a['mean_us']:,.0f} | {b['mean_us']:,.1f} | {a['mean_us'] / b['mean_us']:,.1f}× "
@@ -205,8 +217,11 @@ def main() -> None:
         redis_server.stop()
     official, ours = (best(runs[side]) for side in ("official", "ours"))
     result = table(ours, official)
+    reference = table(ours, official, REFERENCE_ROWS)
     print(result)
-    for key, label in OPERATIONS:
+    print()
+    print(reference)
+    for key, label in OPERATIONS + REFERENCE_ROWS:
         print(f"{key}: {official[key]['iterations']} iterations per side")
     if args.markdown:
         args.markdown.write_text(
@@ -216,6 +231,19 @@ def main() -> None:
             "server. The same script, written against the official API, runs on both sides; the sides run\n"
             f"alternately, {args.rounds} times each, and the best mean of each side is kept.\n\n"
             f"{result}\n\n"
+            "The signed-in page rows (`python/bench/web_pages.py`) time one request through the framework's\n"
+            "own test client (FastAPI: httpx's ASGI transport in one event loop) of a page that calls\n"
+            "`isAuthenticated`, `getIdTokenClaims` and a cached `getAccessToken`: the official package glued\n"
+            "in by hand (a `Storage` over the framework's session, `async_to_sync` in Django, async views\n"
+            "where it needs them) against `logto.flask` / `logto.django` / `logto.fastapi` with the tokens\n"
+            "server-side in Redis (one GET per request). Flask's official side keeps the tokens in Flask's\n"
+            "signed cookie, as its guide does; Django's and FastAPI's sides use the same Redis-backed\n"
+            "sessions (Django's cache engine; `starsessions` 2.2.1 with `redis.asyncio` for the official\n"
+            "FastAPI side).\n\n"
+            "Not the same setup on both sides, so shown apart: against Starlette's own `SessionMiddleware`,\n"
+            "which keeps the session (the tokens) in a signed cookie the browser can read, our Redis\n"
+            "round trip is the difference:\n\n"
+            f"{reference}\n\n"
             "Reproduce: `python/scripts/test.sh` (builds the package), then\n"
             "`python/.venv/bin/python python/bench/compare.py --markdown python/BENCHMARKS.md`.\n"
         )
