@@ -65,6 +65,15 @@ def sign_in(browser: Browser, idp: Any, path: str = "/sign-in") -> str:
     return callback.location
 
 
+def max_age(headers) -> int:
+    """The Max-Age of the session cookie among `Set-Cookie` headers."""
+    for header in headers:
+        for name, morsel in parseSetCookie(header).items():
+            if name == COOKIE:
+                return int(morsel["max-age"])
+    raise AssertionError(f"no session cookie in {headers}")
+
+
 def same_origin(browser: Browser) -> Dict[str, str]:
     return {"Origin": browser.baseUrl}
 
@@ -84,13 +93,19 @@ def test_sign_in_walk(make, idp, redis_server):
     assert query["redirect_uri"] == [browser.baseUrl + "/callback"]
     before = browser.cookie()
     assert before is not None
-    # While the sign-in is in progress, the session is short-lived.
-    assert 0 < redis_server.client.ttl("logto:session:" + before) <= 600 if browser.framework != "django" else True
+    # While the sign-in is in progress, the session is short-lived: cookie and server record.
+    assert 0 < max_age(start.setCookies) <= 600
+    if browser.framework != "django":
+        assert 0 < redis_server.client.ttl("logto:session:" + before) <= 600
 
     callback = browser.get(browser.local(idp.login(start.location)))
     assert callback.status == 302 and callback.location == "/protected?tab=claims"
     after = browser.cookie()
     assert after and after != before, "the session id is renewed at sign-in"
+    assert max_age(callback.setCookies) >= 7 * 24 * 3600, "a signed-in session gets the full lifetime"
+    if browser.framework != "django":
+        assert redis_server.client.ttl("logto:session:" + after) > 600
+        assert not redis_server.client.exists("logto:session:" + before), "the old id is gone"
 
     page = browser.get("/protected")
     assert page.status == 200 and DEMO_SUB in page.text and "demo@example.com" in page.text
