@@ -1,7 +1,7 @@
 // Headless Chromium walks each Python framework sample (python/samples: flask, django, fastapi)
 // against the local test identity server, with sessions in a real Redis: not signed in -> sign in
 // at the identity server's page -> claims and userinfo shown -> organizations -> an API call
-// with an access token -> sign out. Screenshots go to test-output/browser/python-<framework>-*.png.
+// with an access token -> sign out; then two tabs signing in at once. Screenshots go to test-output/browser/python-<framework>-*.png.
 //
 // Usage: node python-samples.mjs [flask django fastapi]
 //   PYTHON (default python/.venv/bin/python, with the logto package built), CHROMIUM
@@ -183,13 +183,40 @@ async function walk(framework, endpoint, redisUrl) {
       await page.goto(`${appUrl}/protected`);
       await page.waitForURL((url) => url.href.startsWith(`${endpoint}/`));
     });
+    await step(framework, 'two tabs signing in at once both succeed', '8-two-tabs.png', page, async () => {
+      // Both tabs start a sign-in before either finishes. The identity server keeps one login
+      // form per browser, so the first tab's form is dead once the second one opens; that tab
+      // then reloads its authorization request, which the identity server answers from its
+      // new session: the app must still know the first tab's sign-in and complete it.
+      const second = await context.newPage();
+      second.setDefaultTimeout(STEP_TIMEOUT);
+      try {
+        let firstAuthorization;
+        page.on('request', (request) => {
+          if (!firstAuthorization && request.url().startsWith(`${endpoint}/oidc/auth?`)) firstAuthorization = request.url();
+        });
+        await page.goto(`${appUrl}/sign-in?return_to=/protected`);
+        await second.goto(`${appUrl}/sign-in?return_to=/protected/organizations`);
+        await second.fill('input[name="username"]', USERNAME);
+        await second.fill('input[name="password"]', PASSWORD);
+        await second.click('button[type="submit"]');
+        await second.waitForURL(`${appUrl}/protected/organizations`);
+        await expectText(second, '#organizations', /org-acme/);
+        if (!firstAuthorization) throw new Error('the first tab never reached the identity server');
+        await page.goto(firstAuthorization);
+        await page.waitForURL(`${appUrl}/protected`);
+        await expectText(page, '#claims', /u_demo_0001/);
+      } finally {
+        await second.close().catch(() => {});
+      }
+    });
   } finally {
     await context.close().catch(() => {});
     child.kill('SIGTERM');
   }
 }
 
-const STEPS = 7;
+const STEPS = 8;
 let fatal;
 try {
   mkdirSync(shots, { recursive: true });
