@@ -62,8 +62,9 @@ class WebSettings:
     signOutOnGet: bool = False
     """Also sign out on GET (any link or image could then sign the user out); POST only by default."""
     redisUrl: Optional[str] = field(default=None, repr=False)
-    """Redis for the server-side sessions (`redis://host:6379/0`); unset: an in-memory store that
-    suits development only (it says so in the log)."""
+    """Redis for the server-side sessions and for coordinating refreshes across the app's
+    instances (`redis://host:6379/0`); unset: an in-memory store that suits development only (it
+    says so in the log), and refreshes coordinated within the process."""
     cookieName: str = "logto_session"
     cookieSecure: Optional[bool] = None
     """`Secure` session cookie; default: on when `baseUrl` is https."""
@@ -134,6 +135,9 @@ class WebSettings:
             resources=list(self.resources),
             prompt=self.prompt,
             timeout=self.timeout,
+            # The same Redis coordinates refreshes across the app's instances (one token request
+            # per rotation), as it holds their sessions.
+            redisUrl=self.redisUrl,
         )
 
     @property
