@@ -31,9 +31,11 @@ It gives the app:
 - `logto.requireUser(redirect=True, fetchUserInfo=False)`: a dependency giving the signed-in
   user's ID-token claims (or userinfo); others are redirected to sign-in, or get 401.
 - `logto.client`: a dependency giving the async client bound to the request's session.
+- `logto.requireAccessToken(audience, scopes)`: a dependency for API routes giving the claims of
+  the request's bearer access token (refused: 401/403 with the `WWW-Authenticate` challenge).
 """
 
-from typing import Any, Awaitable, Callable, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, List, Optional, Sequence, Tuple
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -41,9 +43,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
+from .models.oidc import AccessTokenClaims
 from .web import LogtoWeb, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+from .web.bearer import bearerRefusal, verifierFor
 
-__all__ = ["LogtoFastAPI", "ServerSessionMiddleware", "SignInRedirect"]
+__all__ = ["LogtoFastAPI", "ServerSessionMiddleware", "SignInRedirect", "BearerRefused"]
 
 
 class ServerSessionMiddleware:
@@ -117,6 +121,15 @@ class SignInRedirect(Exception):
         self.location = location
 
 
+class BearerRefused(Exception):
+    """Raised by `requireAccessToken` for a refused token; answered with its status, its
+    `WWW-Authenticate` challenge and `{"error", "error_description"}` (as the other integrations)."""
+
+    def __init__(self, error: LogtoException) -> None:
+        super().__init__(str(error))
+        self.refusal = bearerRefusal(error)
+
+
 class LogtoFastAPI:
     """The Logto integration of a FastAPI (or Starlette) app (see the module's documentation)."""
 
@@ -135,6 +148,7 @@ class LogtoFastAPI:
         app.add_middleware(ServerSessionMiddleware, manager=self.sessions)
         app.include_router(self.router)
         app.add_exception_handler(SignInRedirect, _redirectHandler)  # type: ignore[arg-type]
+        app.add_exception_handler(BearerRefused, _bearerHandler)  # type: ignore[arg-type]
         app.add_exception_handler(LogtoException, self._errorHandler)  # type: ignore[arg-type]
 
     # -- dependencies -------------------------------------------------------------------------
@@ -167,6 +181,20 @@ class LogtoFastAPI:
     async def currentUser(self, request: Request) -> Any:
         """Dependency: the signed-in user's ID-token claims, or None."""
         return self.web.claims(_session(request))
+
+    def requireAccessToken(self, audience: str, scopes: Sequence[str] = ()) -> Callable[[Request], Awaitable[AccessTokenClaims]]:
+        """Dependency for API routes: the claims of the request's `Authorization: Bearer` access
+        token for `audience` with `scopes`; a refused token is answered 401/403 (503 when
+        Logto's keys cannot be fetched) with the RFC 6750 `WWW-Authenticate` challenge."""
+        verifier = verifierFor(self.settings.endpoint, audience, scopes)
+
+        async def dependency(request: Request) -> AccessTokenClaims:
+            try:
+                return await verifier.verifyHeaderAsync(request.headers.get("authorization"))
+            except LogtoException as error:
+                raise BearerRefused(error) from error
+
+        return dependency
 
     def _signedOut(self, request: Request, redirect: bool) -> Exception:
         if redirect:
@@ -222,6 +250,11 @@ def _session(request: Request) -> Any:
     if session is None or not hasattr(session, "renew"):
         raise LogtoConfigError("logto.fastapi needs its ServerSessionMiddleware: call logto.init_app(app)")
     return session
+
+
+def _bearerHandler(request: Request, error: BearerRefused) -> Response:
+    refusal = error.refusal
+    return JSONResponse(refusal.body, refusal.status, headers=refusal.headers)
 
 
 def _redirectHandler(request: Request, error: SignInRedirect) -> Response:

@@ -29,14 +29,15 @@ It gives the app:
   at sign-in;
 - `logto.client` / `logto.asyncClient`: the process's client bound to the request's session;
 - `@logto.authenticated(shouldRedirect=..., fetchUserInfo=...)`, the guide's decorator, for
-  sync and async views.
+  sync and async views;
+- `@logto.requireAccessToken(audience, scopes)` for API views (bearer access tokens).
 
 Settings come from keyword arguments, a `WebSettings`, or `app.config["LOGTO"]` (a dict).
 """
 
 import inspect
 from functools import wraps
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, request, session
 from flask.sessions import SessionInterface, SessionMixin
@@ -46,6 +47,7 @@ from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
 from .models.oidc import IdTokenClaims
 from .web import LogtoWeb, ServerSession, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+from .web.bearer import bearerRefusal, verifierFor
 
 __all__ = ["LogtoFlask", "ServerSessionInterface", "FlaskServerSession"]
 
@@ -78,6 +80,14 @@ class ServerSessionInterface(SessionInterface):
         else:
             response.set_cookie(name, update.value, max_age=update.maxAge, **attributes)
             response.vary.add("Cookie")
+
+
+def _bearerAnswer(error: LogtoException) -> Response:
+    refusal = bearerRefusal(error)
+    response = jsonify(refusal.body)
+    response.status_code = refusal.status
+    response.headers.update(refusal.headers)
+    return response
 
 
 class LogtoFlask:
@@ -207,6 +217,42 @@ class LogtoFlask:
             return self._signedOut(shouldRedirect)
         page = errorPage(error)
         return Response(page.html, page.status, mimetype="text/html")
+
+    # -- API protection -----------------------------------------------------------------------
+
+    def requireAccessToken(self, audience: str, scopes: Sequence[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """
+        Protects an API view: the request's `Authorization: Bearer` token must be a valid access
+        token of `audience` (an API resource indicator) with `scopes`; its claims are in
+        `g.access_token_claims`. Refused tokens get 401/403 (503 when Logto's keys cannot be
+        fetched) with the RFC 6750 `WWW-Authenticate` challenge. Sync and async views.
+        """
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            verifier = verifierFor(self.settings.endpoint, audience, scopes)
+            if inspect.iscoroutinefunction(view):
+
+                @wraps(view)
+                async def asyncWrapper(*args: Any, **kwargs: Any) -> Any:
+                    try:
+                        g.access_token_claims = await verifier.verifyHeaderAsync(request.headers.get("Authorization"))
+                    except LogtoException as error:
+                        return _bearerAnswer(error)
+                    return await view(*args, **kwargs)
+
+                return asyncWrapper
+
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    g.access_token_claims = verifier.verifyHeader(request.headers.get("Authorization"))
+                except LogtoException as error:
+                    return _bearerAnswer(error)
+                return view(*args, **kwargs)
+
+            return wrapper
+
+        return decorator
 
     # -- the routes ---------------------------------------------------------------------------
 

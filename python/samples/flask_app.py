@@ -8,7 +8,6 @@ Sessions live in Redis when REDIS_URL is set, else in memory (development). Behi
 proxy set APP_BASE_URL to the public URL; ProxyFix honours X-Forwarded-Proto/-Host.
 """
 
-import json
 import os
 from typing import Any
 
@@ -16,7 +15,6 @@ import requests
 from flask import Flask, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from logto import LogtoException
 from logto.flask import LogtoFlask
 from samples import pages
 
@@ -54,18 +52,11 @@ def create_app(**settings: Any) -> Flask:
         return pages.apiCall(pages.API_RESOURCE, response.status_code, response.text)
 
     @app.route("/api/data")
+    @logto.requireAccessToken(pages.API_RESOURCE, [pages.API_SCOPE])
     def api_data() -> Any:
-        # The API: a bearer token for API_RESOURCE, its signature, issuer, audience and expiry
-        # checked against Logto's keys.
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return jsonify(error="missing bearer token"), 401
-        try:
-            logto.client.getOidcCore().verifyIdToken(token, pages.API_RESOURCE)
-        except LogtoException as error:
-            return jsonify(error=str(error)), 401
-        claims = json.loads(logto.client.getOidcCore().decodeAccessToken(token).model_dump_json(exclude_unset=True))
-        return jsonify(data="hello from the API", sub=claims.get("sub"), aud=claims.get("aud"))
+        # The API: a bearer access token for API_RESOURCE with `read:data`, verified by the core.
+        claims = g.access_token_claims
+        return jsonify(data="hello from the API", sub=claims.sub, aud=claims.aud, scope=claims.scope)
 
     return app
 

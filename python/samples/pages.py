@@ -9,7 +9,10 @@ from typing import Any, Iterable, Optional
 from logto import UserInfoScope
 
 API_RESOURCE = os.environ.get("LOGTO_API_RESOURCE", "https://api.example.com")
+API_SCOPE = "read:data"
+"""The scope the sample's API (`/api/data`) requires of the access token."""
 SCOPES = [
+    API_SCOPE,
     UserInfoScope.email,
     UserInfoScope.phone,
     UserInfoScope.customData,

@@ -268,7 +268,10 @@ def test_denied_sign_in_is_a_403_page(make, idp):
 
 def test_unauthenticated_api_answers_401(make, idp):
     browser = make()
-    assert browser.get("/api/data").status == 401
+    missing = browser.get("/api/data")
+    assert missing.status == 401 and "error" not in json.loads(missing.text), "no token: no error code (RFC 6750 3.1)"
+    forged = browser.get("/api/data", {"Authorization": "Bearer not.a.token"})
+    assert forged.status == 401 and json.loads(forged.text)["error"] == "invalid_token"
 
 
 def test_api_call_with_an_access_token(framework, idp, redis_server):
@@ -286,8 +289,29 @@ def test_api_call_with_an_access_token(framework, idp, redis_server):
         page = browser.get("/protected/api")
         assert page.status == 200 and "HTTP 200" in page.text, page.text
         assert "hello from the API" in page.text and DEMO_SUB in page.text and API_RESOURCE in page.text
-        # The API refuses a token for another audience (the ID token).
-        assert requests.get(served.url + "/api/data", headers={"Authorization": "Bearer x.y.z"}, timeout=10).status_code == 401
+        assert "read:data" in page.text
+
+        # The API refuses what is not an access token for it with `read:data`, with the challenge.
+        from logto import LogtoConfig
+        from logto.sync import LogtoClient
+
+        def token_for(scopes):
+            client = LogtoClient(
+                LogtoConfig(endpoint=idp.endpoint, appId=CONFIDENTIAL_ID, appSecret=CONFIDENTIAL_SECRET, scopes=scopes, resources=[API_RESOURCE])
+            )
+            client.handleSignInCallback(idp.login(client.signIn(f"http://127.0.0.1:{free_port()}/callback")))
+            return client
+
+        def call(token):
+            return requests.get(served.url + "/api/data", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+        without_scope = token_for([])
+        answer = call(without_scope.getAccessToken(API_RESOURCE))
+        assert answer.status_code == 403 and answer.json()["error"] == "insufficient_scope"
+        assert 'error="insufficient_scope"' in answer.headers["WWW-Authenticate"]
+        answer = call(without_scope.getIdToken())
+        assert answer.status_code == 401 and answer.headers["WWW-Authenticate"].startswith("Bearer")
+        assert call(token_for(["read:data"]).getAccessToken(API_RESOURCE)).status_code == 200
     finally:
         os.environ.pop("API_URL", None)
         served.stop()

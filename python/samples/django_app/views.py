@@ -1,12 +1,9 @@
 """The sample's pages: the same as the Flask and FastAPI samples'."""
 
-import json
-
 import requests
 from django.http import HttpResponse, JsonResponse
 
-from logto import LogtoException
-from logto.django import logto_required
+from logto.django import access_token_required, logto_required
 from samples import pages
 
 
@@ -40,18 +37,8 @@ def protected_api(request):
     return HttpResponse(pages.apiCall(pages.API_RESOURCE, response.status_code, response.text))
 
 
+@access_token_required(pages.API_RESOURCE, [pages.API_SCOPE])
 def api_data(request):
-    # The API: a bearer token for API_RESOURCE, its signature, issuer, audience and expiry
-    # checked against Logto's keys.
-    from logto.django.integration import web
-
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return JsonResponse({"error": "missing bearer token"}, status=401)
-    core = web().syncClient.getOidcCore()
-    try:
-        core.verifyIdToken(token, pages.API_RESOURCE)
-    except LogtoException as error:
-        return JsonResponse({"error": str(error)}, status=401)
-    claims = json.loads(core.decodeAccessToken(token).model_dump_json(exclude_unset=True))
-    return JsonResponse({"data": "hello from the API", "sub": claims.get("sub"), "aud": claims.get("aud")})
+    # The API: a bearer access token for API_RESOURCE with `read:data`, verified by the core.
+    claims = request.access_token_claims
+    return JsonResponse({"data": "hello from the API", "sub": claims.sub, "aud": claims.aud, "scope": claims.scope})
