@@ -259,7 +259,13 @@ class LogtoClient(ClientBase):
         With `organizationId`, the token is for the resource in that organization (or, with
         no resource, an organization token).
         """
-        return await self._run(self._core.get_access_token, resourceValue(resource), organizationId)
+        resource = resourceValue(resource)
+        # The hot path of every request: a valid cached token, read from the one stored value.
+        if not self._asyncStorage:
+            token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
+            if token is not None:
+                return token  # type: ignore[no-any-return]
+        return await self._run(self._core.get_access_token, resource, organizationId)
 
     async def getOrganizationToken(self, organizationId: str) -> Optional[str]:
         """

@@ -18,6 +18,7 @@ url = client.signIn(redirectUri="https://your-app.example/callback")
 import json
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
+from . import _core
 from ._bridge import AwaitableIdTokenClaims, ClientBase, resourceValue
 from .LogtoClient import InteractionMode, LogtoConfig, LogtoContext
 from .LogtoException import LogtoConfigError
@@ -74,7 +75,11 @@ class LogtoClient(ClientBase):
 
     def getAccessToken(self, resource: str = "", *, organizationId: Optional[str] = None) -> Optional[str]:
         """The access token for the resource, refreshed when needed; None when not signed in."""
-        return self._runBlocking(self._core.get_access_token, resourceValue(resource), organizationId)  # type: ignore[no-any-return]
+        resource = resourceValue(resource)
+        token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
+        if token is not None:
+            return token  # type: ignore[no-any-return]
+        return self._runBlocking(self._core.get_access_token, resource, organizationId)  # type: ignore[no-any-return]
 
     def getOrganizationToken(self, organizationId: str) -> Optional[str]:
         """The organization token, refreshed when needed; None when not signed in."""

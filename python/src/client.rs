@@ -292,6 +292,19 @@ impl CoreClient {
         })
     }
 
+    /// The session's cached access token for the target if it is valid (reading only the stored
+    /// access-token map), else `None`: the common case of `getAccessToken` without a full call.
+    #[staticmethod]
+    #[pyo3(signature = (stored_map, resource, organization_id=None))]
+    fn cached_access_token(
+        stored_map: Option<&str>,
+        resource: &str,
+        organization_id: Option<String>,
+    ) -> Option<String> {
+        LogtoClient::cached_access_token(stored_map, &target(resource, organization_id))
+            .map(logto::AccessToken::into_secret)
+    }
+
     /// The JSON text of the access token's claims, as the server wrote them.
     #[pyo3(signature = (snapshot, resource, organization_id=None, *, blocking=false))]
     fn get_access_token_claims<'py>(

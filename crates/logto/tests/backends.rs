@@ -240,3 +240,18 @@ async fn the_context_of_a_request_in_one_call() {
     );
     assert!(!format!("{context:?}").contains("eyJ"), "Debug shows no token");
 }
+
+/// A revoked grant: the userinfo endpoint refuses the cached token; the SDK refreshes once, the
+/// refresh is refused, and the session ends (not an error on every visit until the cached token
+/// expires).
+#[tokio::test]
+async fn user_info_after_a_revoked_grant_ends_the_session() {
+    let idp = TestIdp::start().await;
+    let (client, _) = client(confidential_config(&idp));
+    sign_in(&idp, &client).await;
+    assert!(client.fetch_user_info().await.is_ok());
+    idp.revoke_grants().await;
+    let error = client.fetch_user_info().await.unwrap_err();
+    assert!(matches!(error, LogtoError::SignInRequired { .. }), "{error:?}");
+    assert!(!client.is_authenticated().await.unwrap());
+}

@@ -73,6 +73,29 @@ impl AccessTokenMap {
     }
 }
 
+/// The access token for `target` in a stored `accessTokenMap` value (the official SDKs' format)
+/// while its cache entry is valid at `now` (seconds since the epoch); `None` when there is none,
+/// it expired, or the value is unreadable. For faces that answer the common case (a cached
+/// token) without a full core call; the decision is this crate's.
+pub(crate) fn valid_cached_token(stored: &str, target: &TokenTarget, now: i64) -> Option<AccessToken> {
+    use std::borrow::Cow;
+    #[derive(Deserialize)]
+    struct Entry<'a> {
+        #[serde(borrow)]
+        token: Cow<'a, str>,
+        #[serde(rename = "expiresAt")]
+        expires_at: f64,
+    }
+    #[derive(Deserialize)]
+    struct Map<'a> {
+        #[serde(borrow, default)]
+        x: HashMap<Cow<'a, str>, Entry<'a>>,
+    }
+    let map: Map<'_> = serde_json::from_str(stored).ok()?;
+    let entry = map.x.get(target.cache_key().as_ref())?;
+    (entry.expires_at > now as f64).then(|| AccessToken::new(entry.token.clone().into_owned()))
+}
+
 /// Reads a stored JSON value; an unreadable one is reported, never overwritten silently.
 pub(crate) fn parse_stored<T: DeserializeOwned>(key: PersistKey, value: &str) -> Result<T> {
     serde_json::from_str(value).map_err(|e| LogtoError::CorruptStorage {
@@ -123,6 +146,25 @@ mod tests {
             let error = parse_stored::<AccessTokenMap>(PersistKey::AccessTokenMap, value).unwrap_err();
             assert!(matches!(error, LogtoError::CorruptStorage { key: "accessTokenMap", .. }), "{value}");
         }
+    }
+
+    #[test]
+    fn reads_a_valid_cached_token_without_the_full_map() {
+        let stored = r#"{"x":{"":{"token":"u","expiresAt":100},"https://api":{"token":"a","expiresAt":50}}}"#;
+        assert_eq!(
+            valid_cached_token(stored, &TokenTarget::UserInfo, 99).map(AccessToken::into_secret).as_deref(),
+            Some("u")
+        );
+        assert!(valid_cached_token(stored, &TokenTarget::resource("https://api"), 50).is_none(), "expired");
+        assert!(valid_cached_token(stored, &TokenTarget::resource("https://other"), 0).is_none());
+        assert!(valid_cached_token("{", &TokenTarget::UserInfo, 0).is_none());
+        let escaped = r#"{"x":{"https:\/\/api":{"token":"ab","expiresAt":100}}}"#;
+        assert_eq!(
+            valid_cached_token(escaped, &TokenTarget::resource("https://api"), 0)
+                .map(AccessToken::into_secret)
+                .as_deref(),
+            Some("ab")
+        );
     }
 
     #[test]

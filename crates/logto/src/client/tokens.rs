@@ -86,6 +86,19 @@ impl LogtoClient {
         self.get_access_token_claims(TokenTarget::organization(organization_id)).await
     }
 
+    /// The access token for `target` if the session's cache holds a valid one, reading only the
+    /// stored access-token map (no refresh, no network). `stored_map` is the `accessTokenMap`
+    /// value as a face read it from its storage.
+    ///
+    /// ```
+    /// let stored = r#"{"x":{"https://api.example.com":{"token":"t","expiresAt":32503680000}}}"#;
+    /// let token = logto::LogtoClient::cached_access_token(Some(stored), &"https://api.example.com".into());
+    /// assert_eq!(token.unwrap().secret(), "t");
+    /// ```
+    pub fn cached_access_token(stored_map: Option<&str>, target: &TokenTarget) -> Option<AccessToken> {
+        super::stored::valid_cached_token(stored_map?, target, now_seconds())
+    }
+
     /// The stored access-token map; an unreadable one is only a cache, so it counts as empty.
     pub(super) async fn access_token_map(&self) -> Result<AccessTokenMap> {
         let Some(stored) = self.storage.get(PersistKey::AccessTokenMap).await? else {

@@ -99,7 +99,16 @@ impl LogtoClient {
         let subject = OidcCore::decode_id_token(&id_token)?.sub;
         let access_token = self.get_access_token(TokenTarget::UserInfo).await?;
         let core = self.oidc_core().await?;
-        let (info, text) = core.fetch_user_info_text(access_token.secret()).await?;
+        let (info, text) = match core.fetch_user_info_text(access_token.secret()).await {
+            // The cached token was refused (the grant was revoked, the token expired early):
+            // refresh once; a dead grant then ends the session instead of failing every visit.
+            Err(LogtoError::Server(server)) if server.status == 401 => {
+                tracing::info!("the userinfo endpoint refused the cached access token: refreshing it");
+                let fresh = self.refresh_access_token(&TokenTarget::UserInfo).await?;
+                core.fetch_user_info_text(fresh.secret()).await?
+            }
+            other => other?,
+        };
         // OpenID Connect Core §5.3.2: the answer must be about the signed-in user.
         if info.get("sub").and_then(|sub| sub.as_str()) != Some(subject.as_str()) {
             tracing::warn!("userinfo subject differs from the ID token's");
