@@ -433,6 +433,13 @@ impl CoreClient {
         pyo3_async_runtimes::tokio::future_into_py(py, async move { ready.await.map_err(to_py_err) })
     }
 
+    /// The ID token's claims (JSON text) when they answer `signed_in_claims` without I/O (not
+    /// expired, back-channel logouts not honoured), else `None`: then call `signed_in_claims`.
+    fn claims_without_io(&self, id_token: &str) -> Option<String> {
+        self.client.claims_without_io(id_token)?;
+        logto::oidc::jwt_payload_text(id_token).ok()
+    }
+
     /// Whether an ID token is stored.
     #[pyo3(signature = (id_token))]
     fn is_authenticated(&self, id_token: Option<String>) -> PyResult<bool> {
