@@ -2,6 +2,7 @@
 # Demo: the axum sample app signing in against the local Logto-like test identity server.
 #
 #   scripts/demo.sh                 # local identity server on IDP_PORT (default 3001), app on PORT (default 3000)
+#   scripts/demo.sh flask           # the same with the Python Flask sample (or django, fastapi) on PORT (default 5000)
 #   LOGTO_ENDPOINT=https://tenant.logto.app LOGTO_APP_ID=... LOGTO_APP_SECRET=... scripts/demo.sh
 #                                   # a real Logto tenant instead (no local server)
 #
@@ -10,6 +11,13 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+# `scripts/demo.sh flask|django|fastapi` runs that Python framework's sample instead.
+case "${1:-axum}" in
+  axum) ;;
+  flask|django|fastapi) exec python/scripts/sample.sh "$1" ;;
+  *) echo "usage: $0 [axum|flask|django|fastapi]" >&2; exit 2 ;;
+esac
 PORT="${PORT:-3000}"
 HOST="${HOST:-127.0.0.1}"
 IDP_PORT="${IDP_PORT:-3001}"
