@@ -89,6 +89,12 @@ class LogtoConfig(BaseModel):
     integrations). Register the integration's back-channel logout URI in Logto.
     """
 
+    leeway: Optional[float] = None
+    """
+    The clock leeway in seconds of the token time checks (`exp`, `iat`, `nbf`); default 60, at
+    most 300. An ID token within the leeway past its expiry still counts as fresh.
+    """
+
     redisUrl: Optional[str] = None
     """
     A Redis URL (`redis://host:6379/0`) shared by every instance of the app: refreshes of one

@@ -68,6 +68,7 @@ def coreFor(config: Any) -> "_core.CoreClient":
         getattr(config, "timeout", None),
         getattr(config, "redisUrl", None),
         bool(getattr(config, "backchannelLogout", False)),
+        getattr(config, "leeway", None),
     )
     core = _CORES.get(key)
     if core is not None:
@@ -85,6 +86,7 @@ def coreFor(config: Any) -> "_core.CoreClient":
                 timeout=key[7],
                 redis_url=key[8],
                 backchannel_logout=key[9],
+                leeway=key[10],
             )
             _CORES[key] = core
     return core

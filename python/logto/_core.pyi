@@ -41,6 +41,7 @@ class CoreClient:
         timeout: Optional[float] = None,
         redis_url: Optional[str] = None,
         backchannel_logout: bool = False,
+        leeway: Optional[float] = None,
     ) -> None: ...
     def sign_in(
         self,

@@ -154,7 +154,7 @@ fn parse<T>(value: &str, parse: fn(&str) -> Option<T>, what: &str) -> PyResult<T
 #[pymethods]
 impl CoreClient {
     #[new]
-    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None, redis_url=None, backchannel_logout=false))]
+    #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None, redis_url=None, backchannel_logout=false, leeway=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         endpoint: String,
@@ -167,6 +167,7 @@ impl CoreClient {
         timeout: Option<f64>,
         redis_url: Option<String>,
         backchannel_logout: bool,
+        leeway: Option<f64>,
     ) -> PyResult<Self> {
         let mut config = LogtoConfig::new(endpoint, app_id)
             .with_scopes(scopes)
@@ -184,6 +185,12 @@ impl CoreClient {
             let timeout = Duration::try_from_secs_f64(seconds)
                 .map_err(|_| invalid_argument(format!("timeout {seconds} is not a number of seconds")))?;
             builder = builder.timeout(timeout);
+        }
+        if let Some(seconds) = leeway {
+            // The core refuses a leeway beyond its maximum when building.
+            let leeway = Duration::try_from_secs_f64(seconds)
+                .map_err(|_| invalid_argument(format!("leeway {seconds} is not a number of seconds")))?;
+            builder = builder.leeway(leeway);
         }
         if let Some(url) = redis_url {
             // Refreshes are coordinated with every app instance on this Redis.
