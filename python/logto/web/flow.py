@@ -4,7 +4,11 @@ browser session, with one shared client per process bound to each request's sess
 A framework module only turns requests into these calls and the results into responses. The
 session it passes is a mutable mapping with three more methods (`WebSession`): `renew()` (new
 session id at sign-in), `setLifetime(seconds | None)` (short while a sign-in is in progress) and
-`end()` (sign-out).
+`end()` (sign-out), and optionally `tokensChanged()` (the refresh token rotated: save now).
+
+Whether a request is signed in is the core's decision (`claims` / `claimsAsync`): the ID token's
+claims without any I/O while it is fresh; else the core renews an expired ID token with the
+refresh token, signs out a session that Logto ended (back-channel logout) or whose grant is gone.
 """
 
 from typing import Any, MutableMapping, Optional, Tuple
@@ -12,8 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from .. import sync as _sync
 from ..LogtoClient import LogtoClient
-from ..LogtoException import LogtoSignInSessionMissing
+from ..LogtoException import LogtoException, LogtoSignInSessionMissing
 from ..models.oidc import IdTokenClaims
+from .backchannel import ACCEPTED, MISSING, NOT_ENABLED, BackchannelAnswer, refused
 from .returnto import localPathOr
 from .settings import WebSettings
 from .storage import PREFIX, PendingSignIns, SessionStorage
@@ -29,6 +34,10 @@ class WebSession(MutableMapping[str, Any]):
     def setLifetime(self, seconds: Optional[int]) -> None: ...
 
     def end(self) -> None: ...
+
+    def tokensChanged(self) -> None:
+        """The refresh token was rotated (or removed): the identity server consumed the old one.
+        A session whose framework may skip its save (an error page) saves itself here."""
 
 
 class LogtoWeb:
@@ -56,14 +65,61 @@ class LogtoWeb:
         return self.syncClient.withStorage(self.storageFor(session))
 
     def isAuthenticated(self, session: MutableMapping[str, Any]) -> bool:
-        """Whether the session holds an ID token (no network)."""
+        """Whether the session holds an ID token (no network). Not a sign-in check: the ID
+        token may have expired, or Logto may have ended the session; gate pages on `claims`."""
         return self.client._core.is_authenticated(session.get(PREFIX + "idToken"))
 
+    def _freshClaims(self, session: MutableMapping[str, Any]) -> Tuple[bool, Optional[IdTokenClaims]]:
+        """(answered, claims): the answer when it needs no I/O (nobody signed in, or a fresh ID
+        token while back-channel logouts are not honoured)."""
+        idToken = session.get(PREFIX + "idToken")
+        if not isinstance(idToken, str) or not idToken:
+            return True, None
+        raw = self.client._core.claims_without_io(idToken)
+        return (False, None) if raw is None else (True, IdTokenClaims.model_validate_json(raw))
+
     def claims(self, session: MutableMapping[str, Any]) -> Optional[IdTokenClaims]:
-        """The signed-in user's ID-token claims (verified at sign-in), or None."""
-        if not self.isAuthenticated(session):
-            return None
-        return self.syncClientFor(session).getIdTokenClaims()
+        """The signed-in user's ID-token claims, or None: a session Logto ended (back-channel
+        logout) or whose grant is gone is signed out; an expired ID token is renewed (network
+        only then). Raises on failures of Logto (502/504): answer them as errors."""
+        answered, claims = self._freshClaims(session)
+        if answered:
+            return claims
+        return self.syncClientFor(session).getSignedInClaims()
+
+    async def claimsAsync(self, session: MutableMapping[str, Any]) -> Optional[IdTokenClaims]:
+        """`claims` for async views."""
+        answered, claims = self._freshClaims(session)
+        if answered:
+            return claims
+        return await self.clientFor(session).getSignedInClaims()
+
+    # -- back-channel logout ------------------------------------------------------------------
+
+    async def backchannelLogout(self, logoutToken: Optional[str]) -> BackchannelAnswer:
+        """Handles Logto's back-channel logout request (its `logout_token` form field): the
+        answer to send (200, 400 for a refused token, 404 when the setting is off)."""
+        if not self.settings.backchannelLogout:
+            return NOT_ENABLED
+        if not logoutToken:
+            return MISSING
+        try:
+            await self.client.handleBackchannelLogout(logoutToken)
+        except LogtoException as error:
+            return refused(error)
+        return ACCEPTED
+
+    def backchannelLogoutSync(self, logoutToken: Optional[str]) -> BackchannelAnswer:
+        """`backchannelLogout` for sync views."""
+        if not self.settings.backchannelLogout:
+            return NOT_ENABLED
+        if not logoutToken:
+            return MISSING
+        try:
+            self.syncClient.handleBackchannelLogout(logoutToken)
+        except LogtoException as error:
+            return refused(error)
+        return ACCEPTED
 
     # -- sign-in ------------------------------------------------------------------------------
 

@@ -4,15 +4,21 @@
 The cookie carries only a random id (256 bits); the data lives in a `SessionStore`. A new id is
 issued when the session is renewed (at sign-in: no session fixation), and the record is deleted
 when the session ends or becomes empty. Nothing is written for a visitor who stored nothing.
+
+A save under the id the session was loaded with keeps the stored tokens when they are newer than
+the copy's (a concurrent request refreshed meanwhile: see `tokens`). When the refresh token
+changes, the session can be saved at once (`persist`): the identity server has consumed the old
+token, so the new one must survive a view that fails afterwards.
 """
 
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Type
+from typing import Any, Callable, Dict, Optional, Type
 
 from .settings import WebSettings
 from .store import Record, SessionStore
+from .tokens import holdsTokens, keepNewerTokens
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -40,6 +46,10 @@ class ServerSession(Dict[str, Any]):
         self.modified = False
         self.renewed = False
         self.ended = False
+        self.tokensDirty = False
+        """The refresh token changed since the session was last saved."""
+        self.whenTokensChange: Optional[Callable[[], None]] = None
+        """Called when the refresh token changes (a sync integration saves the session there)."""
 
     @property
     def new(self) -> bool:
@@ -55,6 +65,12 @@ class ServerSession(Dict[str, Any]):
         if self.lifetime != seconds:
             self.lifetime = seconds
             self.modified = True
+
+    def tokensChanged(self) -> None:
+        """The refresh token was written or removed (`SessionStorage` calls this)."""
+        self.tokensDirty = True
+        if self.whenTokensChange is not None:
+            self.whenTokensChange()
 
     def end(self) -> None:
         """Forgets everything: the record is deleted and the cookie removed."""
@@ -138,20 +154,60 @@ class SessionManager:
         return self._session(cookie, await self.store.loadAsync(cookie))  # type: ignore[arg-type]
 
     def save(self, session: ServerSession, hadCookie: bool) -> Optional[CookieUpdate]:
+        """Saves `session` at the end of a request; returns what to do with the cookie."""
         plan = self._plan(session, hadCookie)
         if plan.deleteId:
             self.store.delete(plan.deleteId)
         if plan.record is not None:
+            if plan.guarded:
+                plan.record = self._merged(plan.record, self.store.load(plan.newId))  # type: ignore[arg-type]
             self.store.save(plan.newId, plan.record, plan.ttl)  # type: ignore[arg-type]
+        session.tokensDirty = False
         return plan.cookie
 
     async def saveAsync(self, session: ServerSession, hadCookie: bool) -> Optional[CookieUpdate]:
+        """`save` for ASGI apps."""
         plan = self._plan(session, hadCookie)
         if plan.deleteId:
             await self.store.deleteAsync(plan.deleteId)
         if plan.record is not None:
+            if plan.guarded:
+                plan.record = self._merged(plan.record, await self.store.loadAsync(plan.newId))  # type: ignore[arg-type]
             await self.store.saveAsync(plan.newId, plan.record, plan.ttl)  # type: ignore[arg-type]
+        session.tokensDirty = False
         return plan.cookie
+
+    def persist(self, session: ServerSession) -> None:
+        """Saves `session` now, in the middle of its request, under the id it was loaded with
+        (the end of the request saves it again, with the cookie). A session without an id yet,
+        renewed or ended is left to the end of its request: its id is not settled."""
+        plan = self._persistPlan(session)
+        if plan is not None:
+            self.store.save(plan.newId, self._merged(plan.record, self.store.load(plan.newId)), plan.ttl)  # type: ignore[arg-type]
+            session.tokensDirty = False
+
+    async def persistAsync(self, session: ServerSession) -> None:
+        """`persist` for ASGI apps."""
+        plan = self._persistPlan(session)
+        if plan is not None:
+            stored = await self.store.loadAsync(plan.newId)  # type: ignore[arg-type]
+            await self.store.saveAsync(plan.newId, self._merged(plan.record, stored), plan.ttl)  # type: ignore[arg-type]
+            session.tokensDirty = False
+
+    def _persistPlan(self, session: ServerSession) -> Optional["_Plan"]:
+        if session.new or session.renewed or session.ended or not session:
+            return None
+        plan = _Plan()
+        plan.newId = session.sessionId
+        plan.ttl = session.lifetime or self.settings.sessionLifetime
+        plan.record = {"d": dict(session), "t": session.lifetime}
+        return plan
+
+    @staticmethod
+    def _merged(record: Record, stored: Optional[Record]) -> Record:
+        data = stored.get("d") if stored is not None else None
+        merged = keepNewerTokens(record["d"], data if isinstance(data, dict) else None)
+        return record if merged is record["d"] else {**record, "d": merged}
 
     def _session(self, cookie: str, record: Optional[Record]) -> ServerSession:
         if record is None or not isinstance(record.get("d"), dict):
@@ -177,6 +233,8 @@ class SessionManager:
             plan.newId = newSessionId()
         else:
             plan.newId = session.sessionId
+            # Another request may have rotated the refresh token since this copy was loaded.
+            plan.guarded = holdsTokens(session)
         plan.ttl = session.lifetime or self.settings.sessionLifetime
         plan.record = {"d": dict(session), "t": session.lifetime}
         plan.cookie = CookieUpdate(plan.newId, plan.ttl)
@@ -189,6 +247,7 @@ class _Plan:
     record: Optional[Record] = None
     ttl: int = 0
     cookie: Optional[CookieUpdate] = None
+    guarded: bool = False
 
 
 __all__ = ["ServerSession", "SessionManager", "CookieUpdate", "newSessionId", "plausibleSessionId"]

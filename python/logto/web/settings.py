@@ -76,13 +76,23 @@ class WebSettings:
     """Seconds a session that only holds a sign-in in progress lives: abandoned sign-ins expire fast."""
     timeout: Optional[float] = None
     """Seconds each request to Logto may take (default 10)."""
+    backchannelLogout: bool = False
+    """Honour Logto's back-channel logouts: the integration answers Logto's logout tokens at
+    `backchannelLogoutPath` (register `baseUrl` + that path as the app's back-channel logout URI
+    in Logto), and a session Logto ended is signed out on its next request, in every instance
+    sharing `redisUrl`."""
+    backchannelLogoutPath: str = "/backchannel-logout"
+    """Where Logto posts its logout tokens (`POST`, form field `logout_token`)."""
+    leeway: Optional[float] = None
+    """The clock leeway in seconds of the token time checks (default 60): an ID token counts as
+    fresh until `leeway` seconds past its expiry, then it is renewed with the refresh token."""
 
     def __post_init__(self) -> None:
         self.baseUrl = self.baseUrl.rstrip("/")
         parts = urlsplit(self.baseUrl)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             raise LogtoConfigError(f"baseUrl {self.baseUrl!r} must be an http(s) URL without query or fragment")
-        for name in ("signInPath", "signUpPath", "callbackPath", "signOutPath"):
+        for name in ("signInPath", "signUpPath", "callbackPath", "signOutPath", "backchannelLogoutPath"):
             path = getattr(self, name)
             if not isLocalPath(path) or "?" in path:
                 raise LogtoConfigError(f"{name} {path!r} must be a path starting with '/'")
@@ -138,6 +148,8 @@ class WebSettings:
             # The same Redis coordinates refreshes across the app's instances (one token request
             # per rotation), as it holds their sessions.
             redisUrl=self.redisUrl,
+            backchannelLogout=self.backchannelLogout,
+            leeway=self.leeway,
         )
 
     @property

@@ -6,14 +6,19 @@ The tokens live under `logto.<key>`. Sign-ins in progress live apart, one per `s
 signing in at once would otherwise lose the first tab's sign-in when the second one starts. The
 storage is bound to the `state` of the callback it serves; a new sign-in's session is held back
 until `PendingSignIns.keep` files it under the state of its sign-in URL.
+
+Every write of the refresh token (and its removal) is stamped under `logto.refreshTokenAt`: the
+identity server consumed the previous token, so a stale copy of this session saved later by
+another request must not bring it back (see `tokens.keepNewerTokens`); and the session is told
+(`WebSession.tokensChanged`), so it can be saved at once where the framework may skip its save.
 """
 
 import time
 from typing import Any, Dict, MutableMapping, Optional
 
 from ..Storage import PersistKey, Storage
+from .tokens import PREFIX, stampRefreshToken
 
-PREFIX = "logto."
 SIGN_INS = "logto.signIns"
 MAX_PENDING_SIGN_INS = 5
 """Sign-ins a browser may have in progress at once; the oldest beyond that are dropped."""
@@ -44,6 +49,8 @@ class SessionStorage(Storage):
             self.newSignIn = value
         elif self.session.get(PREFIX + key) != value:
             self.session[PREFIX + key] = value
+            if key == "refreshToken":
+                self._refreshTokenChanged()
 
     def delete(self, key: PersistKey) -> None:
         if key == "signInSession":
@@ -51,6 +58,18 @@ class SessionStorage(Storage):
             PendingSignIns.drop(self.session, self.state)
         elif PREFIX + key in self.session:
             del self.session[PREFIX + key]
+            if key == "refreshToken":
+                self._refreshTokenChanged()
+
+    def _refreshTokenChanged(self) -> None:
+        stampRefreshToken(self.session)
+        # A sign-in's callback (a storage bound to its `state`) writes into a session about to
+        # get a new id: saved now, its tokens would stay under the id the browser had before
+        # signing in. The callback route saves it under the new id.
+        if self.state is None:
+            notify = getattr(self.session, "tokensChanged", None)
+            if notify is not None:
+                notify()
 
 
 class PendingSignIns:
