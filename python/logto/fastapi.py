@@ -29,12 +29,21 @@ It gives the app:
 - `logto.router`: `/sign-in`, `/sign-up` (both take `?return_to=/local/path`), `/callback`,
   `/sign-out` (POST from this site; GET too with `signOutOnGet=True`).
 - `logto.requireUser(redirect=True, fetchUserInfo=False)`: a dependency giving the signed-in
-  user's ID-token claims (or userinfo); others are redirected to sign-in, or get 401.
+  user's ID-token claims (or userinfo); others are redirected to sign-in, or get 401. Signed in
+  is the core's answer: an expired ID token is renewed, a session Logto ended (back-channel
+  logout) or whose grant is gone is signed out.
 - `logto.client`: a dependency giving the async client bound to the request's session.
 - `logto.requireAccessToken(audience, scopes)`: a dependency for API routes giving the claims of
   the request's bearer access token (refused: 401/403 with the `WWW-Authenticate` challenge).
+- with `backchannelLogout=True`, `POST /backchannel-logout` for Logto's logout tokens.
+
+A rotated refresh token survives a route that fails (the session is saved before the error goes
+on), and a session saved by a request that loaded it before another request's refresh keeps the
+newer token.
 """
 
+import asyncio
+import logging
 from typing import Any, Awaitable, Callable, List, Optional, Sequence, Tuple
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
@@ -45,7 +54,10 @@ from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
 from .models.oidc import AccessTokenClaims
 from .web import LogtoWeb, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+from .web.backchannel import MAX_BODY, logoutTokenOf
 from .web.bearer import bearerRefusal, verifierFor
+
+logger = logging.getLogger("logto.fastapi")
 
 __all__ = ["LogtoFastAPI", "ServerSessionMiddleware", "SignInRedirect", "BearerRefused"]
 
@@ -81,7 +93,18 @@ class ServerSessionMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, sendWithCookie)
+        try:
+            await self.app(scope, receive, sendWithCookie)
+        except BaseException:
+            # The error page (Starlette's, outside this middleware) goes out without the save
+            # above: a refresh token rotated by the failed route is saved anyway (the identity
+            # server consumed the old one). Shielded: a cancelled request must not lose it.
+            if session.tokensDirty:
+                try:
+                    await asyncio.shield(self.manager.persistAsync(session))
+                except Exception:  # noqa: BLE001 - the route's error is the one to report
+                    logger.exception("logto: could not save a rotated refresh token after a failed request")
+            raise
 
     def _setCookie(self, name: str, value: Optional[str], maxAge: int) -> str:
         settings = self.manager.settings
@@ -144,7 +167,9 @@ class LogtoFastAPI:
         self.router = self._router()
 
     def init_app(self, app: FastAPI) -> None:
-        """Adds the session middleware, the routes and the handlers of signed-out failures."""
+        """Adds the session middleware, the routes and the handlers of signed-out failures; the
+        integration is `app.state.logto`."""
+        app.state.logto = self
         app.add_middleware(ServerSessionMiddleware, manager=self.sessions)
         app.include_router(self.router)
         app.add_exception_handler(SignInRedirect, _redirectHandler)  # type: ignore[arg-type]
@@ -165,12 +190,13 @@ class LogtoFastAPI:
 
         async def dependency(request: Request) -> Any:
             session = _session(request)
-            if not self.web.isAuthenticated(session):
-                raise self._signedOut(request, redirect)
             try:
+                claims = await self.web.claimsAsync(session)
+                if claims is None:
+                    raise self._signedOut(request, redirect)
                 if fetchUserInfo:
                     return await self.web.clientFor(session).fetchUserInfo()
-                return self.web.syncClientFor(session).getIdTokenClaims()
+                return claims
             except LogtoException as error:
                 if isSignedOut(error):
                     raise self._signedOut(request, redirect) from error
@@ -179,8 +205,8 @@ class LogtoFastAPI:
         return dependency
 
     async def currentUser(self, request: Request) -> Any:
-        """Dependency: the signed-in user's ID-token claims, or None."""
-        return self.web.claims(_session(request))
+        """Dependency: the signed-in user's ID-token claims, or None (see `requireUser`)."""
+        return await self.web.claimsAsync(_session(request))
 
     def requireAccessToken(self, audience: str, scopes: Sequence[str] = ()) -> Callable[[Request], Awaitable[AccessTokenClaims]]:
         """Dependency for API routes: the claims of the request's `Authorization: Bearer` access
@@ -242,6 +268,20 @@ class LogtoFastAPI:
         router.add_api_route(settings.callbackPath, callback, methods=["GET"], include_in_schema=False)
         methods = ["GET", "POST"] if settings.signOutOnGet else ["POST"]
         router.add_api_route(settings.signOutPath, signOut, methods=methods, include_in_schema=False)
+
+        async def backchannelLogout(request: Request) -> Response:
+            # Logto's server-to-server POST, form-encoded (parsed here: Starlette's form parser
+            # needs python-multipart). No browser session, no origin check: the core verifies it.
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    break
+            answer = await web.backchannelLogout(logoutTokenOf(request.headers.get("content-type"), body))
+            return JSONResponse(answer.body, answer.status, headers=answer.headers)
+
+        if settings.backchannelLogout:
+            router.add_api_route(settings.backchannelLogoutPath, backchannelLogout, methods=["POST"], include_in_schema=False)
         return router
 
 

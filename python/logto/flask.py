@@ -29,8 +29,13 @@ It gives the app:
   at sign-in;
 - `logto.client` / `logto.asyncClient`: the process's client bound to the request's session;
 - `@logto.authenticated(shouldRedirect=..., fetchUserInfo=...)`, the guide's decorator, for
-  sync and async views;
-- `@logto.requireAccessToken(audience, scopes)` for API views (bearer access tokens).
+  sync and async views: signed in is the core's answer (an expired ID token is renewed, a
+  session Logto ended or whose grant is gone is signed out);
+- `@logto.requireAccessToken(audience, scopes)` for API views (bearer access tokens);
+- with `backchannelLogout=True`, `POST /backchannel-logout` for Logto's logout tokens.
+
+A rotated refresh token is saved at once (it must survive a view that fails afterwards), and a
+session saved by a request that loaded it before another request's refresh keeps the newer token.
 
 Settings come from keyword arguments, a `WebSettings`, or `app.config["LOGTO"]` (a dict).
 """
@@ -47,6 +52,7 @@ from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
 from .models.oidc import IdTokenClaims
 from .web import LogtoWeb, ServerSession, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+from .web.backchannel import FORM_FIELD
 from .web.bearer import bearerRefusal, verifierFor
 
 __all__ = ["LogtoFlask", "ServerSessionInterface", "FlaskServerSession"]
@@ -64,7 +70,11 @@ class ServerSessionInterface(SessionInterface):
         self.manager = manager
 
     def open_session(self, app: Flask, request: Any) -> FlaskServerSession:
-        return self.manager.open(request.cookies.get(self.manager.settings.cookieName))  # type: ignore[return-value]
+        session = self.manager.open(request.cookies.get(self.manager.settings.cookieName))
+        # Flask skips the save when a view's exception propagates (debug, testing): a rotated
+        # refresh token is saved at once instead (the old one is consumed).
+        session.whenTokensChange = lambda: self.manager.persist(session)
+        return session  # type: ignore[return-value]
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         name = self.manager.settings.cookieName
@@ -158,12 +168,17 @@ class LogtoFlask:
         return client  # type: ignore[no-any-return]
 
     def isAuthenticated(self) -> bool:
-        """Whether someone is signed in in this request's session (no network)."""
+        """Whether this request's session holds an ID token (no network). Gate pages on
+        `claims()` (or the decorator): the ID token may have expired or Logto ended the session."""
         return self._web().isAuthenticated(session)
 
     def claims(self) -> Optional[IdTokenClaims]:
-        """The signed-in user's ID-token claims, or None."""
+        """The signed-in user's ID-token claims, or None (see `LogtoWeb.claims`)."""
         return self._web().claims(session)
+
+    async def claimsAsync(self) -> Optional[IdTokenClaims]:
+        """`claims()` for async views."""
+        return await self._web().claimsAsync(session)
 
     # -- the decorator ------------------------------------------------------------------------
 
@@ -171,8 +186,9 @@ class LogtoFlask:
         """
         Lets only signed-in users in: `g.user` is their ID-token claims (or, with
         `fetchUserInfo`, their userinfo). Others are redirected to sign-in (and come back here)
-        with `shouldRedirect`, else answered 401. A session that ended at Logto (refresh token
-        refused) counts as signed out. Works on sync and async views.
+        with `shouldRedirect`, else answered 401. An expired ID token is renewed; a session
+        that ended at Logto (back-channel logout, grant revoked) counts as signed out. Works on
+        sync and async views.
         """
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -180,11 +196,11 @@ class LogtoFlask:
 
                 @wraps(view)
                 async def asyncWrapper(*args: Any, **kwargs: Any) -> Any:
-                    web = self._web()
-                    if not web.isAuthenticated(session):
-                        return self._signedOut(shouldRedirect)
                     try:
-                        g.user = await self.asyncClient.fetchUserInfo() if fetchUserInfo else self.client.getIdTokenClaims()
+                        claims = await self._web().claimsAsync(session)
+                        if claims is None:
+                            return self._signedOut(shouldRedirect)
+                        g.user = await self.asyncClient.fetchUserInfo() if fetchUserInfo else claims
                     except LogtoException as error:
                         return self._failed(error, shouldRedirect)
                     return await view(*args, **kwargs)
@@ -193,11 +209,11 @@ class LogtoFlask:
 
             @wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
-                web = self._web()
-                if not web.isAuthenticated(session):
-                    return self._signedOut(shouldRedirect)
                 try:
-                    g.user = self.client.fetchUserInfo() if fetchUserInfo else self.client.getIdTokenClaims()
+                    claims = self._web().claims(session)
+                    if claims is None:
+                        return self._signedOut(shouldRedirect)
+                    g.user = self.client.fetchUserInfo() if fetchUserInfo else claims
                 except LogtoException as error:
                     return self._failed(error, shouldRedirect)
                 return view(*args, **kwargs)
@@ -286,4 +302,16 @@ class LogtoFlask:
         blueprint.add_url_rule(settings.callbackPath, "callback", callback, methods=["GET"])
         methods = ["GET", "POST"] if settings.signOutOnGet else ["POST"]
         blueprint.add_url_rule(settings.signOutPath, "sign_out", signOut, methods=methods)
+
+        def backchannelLogout() -> Any:
+            # Logto's server-to-server POST: no browser session, no origin check (the token is
+            # verified by the core); Flask itself has no CSRF protection to exempt it from.
+            answer = self._web().backchannelLogoutSync(request.form.get(FORM_FIELD))
+            response = jsonify(answer.body)
+            response.status_code = answer.status
+            response.headers.update(answer.headers)
+            return response
+
+        if settings.backchannelLogout:
+            blueprint.add_url_rule(settings.backchannelLogoutPath, "backchannel_logout", backchannelLogout, methods=["POST"])
         return blueprint

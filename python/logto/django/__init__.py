@@ -34,17 +34,31 @@ signed-cookie engine is refused: it would send tokens to the browser); the sessi
 cycled at sign-in and sign-in sessions expire after `SIGN_IN_LIFETIME` seconds.
 `LogtoMiddleware` puts `request.logto` (the client bound to the session, and helpers, lazily) and
 `request.user_claims` (the ID-token claims, or None) on every request, and turns a session
-that ended at Logto into a redirect to sign-in.
+that ended at Logto into a redirect to sign-in. Signed in is the core's answer: an expired ID
+token is renewed, a session Logto ended (back-channel logout, `BACKCHANNEL_LOGOUT = True` and
+the `backchannel-logout` route) or whose grant is gone is signed out.
+
+A rotated refresh token is saved at once (Django's `SessionMiddleware` skips the save of a 5xx
+answer, and the identity server has consumed the old token), and `LogtoMiddleware` keeps the
+newer tokens when a request that loaded the session before another request's refresh saves it
+(see `logto.django.sessions`).
 """
 
 import inspect
+import logging
 from functools import wraps
 from typing import Any, Callable, Optional, Sequence
 
 from ..LogtoException import LogtoException
 from ..web import errorPage, isSignedOut
+from .sessions import settleSession, settleSessionAsync
+
+logger = logging.getLogger("logto.django")
 
 __all__ = ["LogtoMiddleware", "RequestLogto", "logto_required", "access_token_required"]
+
+
+_UNKNOWN: Any = object()
 
 
 class RequestLogto:
@@ -58,6 +72,7 @@ class RequestLogto:
         self._session = DjangoSession(request.session)
         self._client: Any = None
         self._asyncClient: Any = None
+        self._claims: Any = _UNKNOWN
 
     @property
     def client(self) -> Any:
@@ -75,12 +90,24 @@ class RequestLogto:
 
     @property
     def is_authenticated(self) -> bool:
-        return self._web.isAuthenticated(self._session)
+        """Whether a user is signed in (see `claims`)."""
+        return self.claims is not None
 
     @property
     def claims(self) -> Any:
-        """The ID-token claims of the signed-in user, or None."""
-        return self._web.claims(self._session)
+        """The ID-token claims of the signed-in user, or None, decided once per request by the
+        core (an expired ID token renewed, a session Logto ended signed out). Raises on failures
+        of Logto (502/504). In async views `LogtoMiddleware` has already decided it; else use
+        `await request.logto.aclaims()`."""
+        if self._claims is _UNKNOWN:
+            self._claims = self._web.claims(self._session)
+        return self._claims
+
+    async def aclaims(self) -> Any:
+        """`claims` for async code."""
+        if self._claims is _UNKNOWN:
+            self._claims = await self._web.claimsAsync(self._session)
+        return self._claims
 
     def sign_in_url(self, return_to: Optional[str] = None) -> str:
         """The sign-in route, coming back to `return_to` (default: this request's page)."""
@@ -107,13 +134,19 @@ class LogtoMiddleware:
         if self.is_async:
             return self.__acall__(request)
         _attach(request)
-        return self.get_response(request)
+        request.user_claims = _claimsOrNone(request)
+        response = self.get_response(request)
+        settleSession(request, response)
+        return response
 
     async def __acall__(self, request: Any) -> Any:
         # Load the session before any async code reads it (a db engine must not be read on the loop).
         await request.session.aitems()
         _attach(request)
-        return await self.get_response(request)
+        request.user_claims = await _claimsOrNoneAsync(request)
+        response = await self.get_response(request)
+        await settleSessionAsync(request, response)
+        return response
 
     def process_exception(self, request: Any, exception: Exception) -> Any:
         if isinstance(exception, LogtoException):
@@ -125,10 +158,36 @@ def _attach(request: Any) -> None:
     from django.utils.functional import SimpleLazyObject
 
     request.logto = SimpleLazyObject(lambda: RequestLogto(request))
-    # None must stay `None` (a lazy object never is): read the session only when the browser has one.
+    request.user_claims = None
+
+
+def _hasSession(request: Any) -> bool:
     from django.conf import settings
 
-    request.user_claims = request.logto.claims if settings.SESSION_COOKIE_NAME in request.COOKIES else None
+    # Read the session only when the browser has one.
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _claimsOrNone(request: Any) -> Any:
+    """`request.user_claims` of a page: a failure of Logto counts as signed out here (pages
+    that need the user, `logto_required`, answer it as an error)."""
+    if not _hasSession(request):
+        return None
+    try:
+        return request.logto.claims
+    except LogtoException as error:
+        logger.warning("logto: could not decide whether the request is signed in: %s", error)
+        return None
+
+
+async def _claimsOrNoneAsync(request: Any) -> Any:
+    if not _hasSession(request):
+        return None
+    try:
+        return await request.logto.aclaims()
+    except LogtoException as error:
+        logger.warning("logto: could not decide whether the request is signed in: %s", error)
+        return None
 
 
 def _logto(request: Any) -> RequestLogto:
@@ -170,10 +229,11 @@ def logto_required(view: Optional[Callable[..., Any]] = None, *, redirect: bool 
             async def asyncWrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
                 await request.session.aitems()  # loaded off the loop's way once
                 logto = _logto(request)
-                if not logto.is_authenticated:
-                    return _signedOut(request, redirect)
                 try:
-                    request.user_claims = logto.claims
+                    claims = await logto.aclaims()
+                    if claims is None:
+                        return _signedOut(request, redirect)
+                    request.user_claims = claims
                     if fetch_user_info:
                         request.user_info = await logto.async_client.fetchUserInfo()
                 except LogtoException as error:
@@ -185,10 +245,11 @@ def logto_required(view: Optional[Callable[..., Any]] = None, *, redirect: bool 
         @wraps(view)
         def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
             logto = _logto(request)
-            if not logto.is_authenticated:
-                return _signedOut(request, redirect)
             try:
-                request.user_claims = logto.claims
+                claims = logto.claims
+                if claims is None:
+                    return _signedOut(request, redirect)
+                request.user_claims = claims
                 if fetch_user_info:
                     request.user_info = logto.client.fetchUserInfo()
             except LogtoException as error:

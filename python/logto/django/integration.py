@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from ..web import LogtoWeb, WebSettings
 from ..web.flow import WebSession
+from .sessions import markTokensChanged
 
 _web: Optional[LogtoWeb] = None
 
@@ -77,6 +78,9 @@ class DjangoSession(WebSession):
 
     def end(self) -> None:
         self.session.flush()
+
+    def tokensChanged(self) -> None:
+        markTokensChanged(self.session)
 
 
 def checkSettings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckMessage]:

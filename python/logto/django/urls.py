@@ -1,6 +1,9 @@
-"""`path("", include("logto.django.urls"))`: the sign-in, sign-up, callback and sign-out routes
-at the paths of `settings.LOGTO` (default `/sign-in`, `/sign-up`, `/callback`, `/sign-out`).
-Sign-out is POST from a form of this site (CSRF-exempt: it checks the request's origin)."""
+"""`path("", include("logto.django.urls"))`: the sign-in, sign-up, callback, sign-out and
+back-channel logout routes at the paths of `settings.LOGTO` (default `/sign-in`, `/sign-up`,
+`/callback`, `/sign-out`, `/backchannel-logout`). Sign-out is POST from a form of this site
+(CSRF-exempt: it checks the request's origin); the back-channel logout is Logto's POST
+(CSRF-exempt: no browser, the core verifies its token) and answers 404 unless
+`BACKCHANNEL_LOGOUT` is on."""
 
 from django.conf import settings
 from django.urls import path
@@ -24,4 +27,5 @@ urlpatterns = [
     path(_settings.signUpPath.lstrip("/"), views.sign_up, name="sign-up"),
     path(_settings.callbackPath.lstrip("/"), views.callback, name="callback"),
     path(_settings.signOutPath.lstrip("/"), csrf_exempt(views.sign_out), name="sign-out"),
+    path(_settings.backchannelLogoutPath.lstrip("/"), csrf_exempt(views.backchannel_logout), name="backchannel-logout"),
 ]
