@@ -28,7 +28,8 @@ def sampleSettings(**overrides: Any) -> dict:
     values = {
         "endpoint": os.environ.get("LOGTO_ENDPOINT", "http://127.0.0.1:3001"),
         "appId": os.environ.get("LOGTO_APP_ID", "confidential-app"),
-        "appSecret": os.environ.get("LOGTO_APP_SECRET", "confidential-secret"),
+        # An empty LOGTO_APP_SECRET: a public client (no secret).
+        "appSecret": os.environ.get("LOGTO_APP_SECRET", "confidential-secret") or None,
         "baseUrl": os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000"),
         "redisUrl": os.environ.get("REDIS_URL") or None,
         "scopes": SCOPES,

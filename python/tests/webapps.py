@@ -19,6 +19,8 @@ class Answer:
     location: Optional[str]
     text: str
     setCookies: List[str] = field(default_factory=list)
+    headers: Dict[str, str] = field(default_factory=dict)
+    """The response's headers, names in lower case."""
 
 
 class Browser:
@@ -33,7 +35,8 @@ class Browser:
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
         raise NotImplementedError
 
-    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None, form: Optional[Dict[str, str]] = None) -> Answer:
+        """A POST, with `form` as an `application/x-www-form-urlencoded` body."""
         raise NotImplementedError
 
     def cookie(self) -> Optional[str]:
@@ -59,13 +62,19 @@ class FlaskBrowser(Browser):
         self.client = app.test_client()
 
     def _answer(self, response: Any) -> Answer:
-        return Answer(response.status_code, response.headers.get("Location"), response.get_data(as_text=True), response.headers.getlist("Set-Cookie"))
+        return Answer(
+            response.status_code,
+            response.headers.get("Location"),
+            response.get_data(as_text=True),
+            response.headers.getlist("Set-Cookie"),
+            {name.lower(): value for name, value in response.headers.items()},
+        )
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
         return self._answer(self.client.get(path, base_url=self.baseUrl, headers=headers or {}))
 
-    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
-        return self._answer(self.client.post(path, base_url=self.baseUrl, headers=headers or {}))
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None, form: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.post(path, base_url=self.baseUrl, headers=headers or {}, data=form))
 
     def cookie(self) -> Optional[str]:
         cookie = self.client.get_cookie(COOKIE, domain=urlsplit(self.baseUrl).hostname)
@@ -85,13 +94,19 @@ class FastApiBrowser(Browser):
         self.client = TestClient(app, base_url=baseUrl, follow_redirects=False)
 
     def _answer(self, response: Any) -> Answer:
-        return Answer(response.status_code, response.headers.get("location"), response.text, response.headers.get_list("set-cookie"))
+        return Answer(
+            response.status_code,
+            response.headers.get("location"),
+            response.text,
+            response.headers.get_list("set-cookie"),
+            {name.lower(): value for name, value in response.headers.items()},
+        )
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
         return self._answer(self.client.get(path, headers=headers or {}))
 
-    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
-        return self._answer(self.client.post(path, headers=headers or {}))
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None, form: Optional[Dict[str, str]] = None) -> Answer:
+        return self._answer(self.client.post(path, headers=headers or {}, data=form))
 
     def cookie(self) -> Optional[str]:
         return self.client.cookies.get(COOKIE)
@@ -114,19 +129,29 @@ class DjangoBrowser(Browser):
     def _answer(self, response: Any) -> Answer:
         cookies = [morsel.OutputString() for morsel in response.cookies.values()]
         text = response.content.decode() if hasattr(response, "content") else ""
-        return Answer(response.status_code, response.get("Location"), text, cookies)
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return Answer(response.status_code, response.get("Location"), text, cookies, headers)
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
         return self._answer(self.client.get(path, headers=headers or {}))
 
-    def post(self, path: str, headers: Optional[Dict[str, str]] = None) -> Answer:
-        return self._answer(self.client.post(path, headers=headers or {}))
+    def post(self, path: str, headers: Optional[Dict[str, str]] = None, form: Optional[Dict[str, str]] = None) -> Answer:
+        from urllib.parse import urlencode
+
+        return self._answer(
+            self.client.post(path, urlencode(form or {}), content_type="application/x-www-form-urlencoded", headers=headers or {})
+        )
 
     def cookie(self) -> Optional[str]:
         from django.conf import settings
 
         morsel = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
         return None if morsel is None or not morsel.value else morsel.value
+
+    def setCookie(self, value: str) -> None:
+        from django.conf import settings
+
+        self.client.cookies[settings.SESSION_COOKIE_NAME] = value
 
 
 def parseSetCookie(header: str) -> SimpleCookie:
