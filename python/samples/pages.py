@@ -37,6 +37,9 @@ def sampleSettings(**overrides: Any) -> dict:
     }
     if os.environ.get("COOKIE_SECURE"):
         values["cookieSecure"] = os.environ["COOKIE_SECURE"].lower() in ("1", "true", "yes")
+    if os.environ.get("LOGTO_BACKCHANNEL_LOGOUT"):
+        # Register APP_BASE_URL + /backchannel-logout as the app's back-channel logout URI.
+        values["backchannelLogout"] = os.environ["LOGTO_BACKCHANNEL_LOGOUT"].lower() in ("1", "true", "yes")
     values.update(overrides)
     return values
 

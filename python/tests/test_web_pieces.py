@@ -328,3 +328,90 @@ def test_lean_async_redis_times_out_and_fails_when_down():
     with pytest.raises(OSError):
         asyncio.run(LeanAsyncRedis(f"redis://127.0.0.1:{free_port()}/0").get("k"))
     assert not LeanAsyncRedis.supports("unix:///tmp/redis.sock") and not LeanAsyncRedis.supports("redis://h/0?ssl_cert_reqs=none")
+
+
+# -- refresh-token stamps and rotation-safe saves --------------------------------------------------
+
+
+def test_refresh_token_writes_are_stamped_and_told_to_the_session():
+    session = ServerSession("a" * 43, {})
+    told = []
+    session.whenTokensChange = lambda: told.append(True)
+    storage = SessionStorage(session)
+    storage.set("idToken", "i1")
+    assert "logto.refreshTokenAt" not in session and not told, "only the refresh token is stamped"
+    storage.set("refreshToken", "r1")
+    first = session["logto.refreshTokenAt"]
+    assert told == [True] and session.tokensDirty
+    storage.set("refreshToken", "r1")
+    assert told == [True], "an unchanged token is no rotation"
+    time.sleep(0.002)
+    storage.delete("refreshToken")
+    assert session["logto.refreshTokenAt"] > first and told == [True, True], "a removal is stamped too"
+    # A sign-in's callback (bound to a state) writes into a session about to be renewed: not saved at once.
+    callback = SessionStorage(ServerSession("b" * 43, {}), state="s1")
+    callback.set("refreshToken", "r9")
+    assert callback.session.tokensDirty is False and "logto.refreshTokenAt" in callback.session
+
+
+def test_a_stale_copy_keeps_the_stored_newer_tokens_and_its_own_values():
+    manager = SessionManager(MemorySessionStore(quiet=True), settings())
+    sid = "c" * 43
+    manager.store.save(sid, {"d": {"logto.refreshToken": "r1", "logto.refreshTokenAt": 1, "n": 0}, "t": None}, 60)
+    stale, current = manager.open(sid), manager.open(sid)
+    SessionStorage(current).set("refreshToken", "r2")  # a refresh in another request, saved at once
+    manager.persist(current)
+    assert manager.store.load(sid)["d"]["logto.refreshToken"] == "r2" and not current.tokensDirty
+    stale["n"] = 1  # the stale request saves its copy for a reason of its own
+    manager.save(stale, hadCookie=True)
+    data = manager.store.load(sid)["d"]
+    assert data["logto.refreshToken"] == "r2" and data["n"] == 1
+    # A newer write of its own wins.
+    newer = manager.open(sid)
+    SessionStorage(newer).set("refreshToken", "r3")
+    manager.save(newer, hadCookie=True)
+    assert manager.store.load(sid)["d"]["logto.refreshToken"] == "r3"
+    # A copy without a stamp (written before stamps existed) is older than any stamped one.
+    from logto.web.tokens import keepNewerTokens
+
+    assert keepNewerTokens({"logto.refreshToken": "old"}, {"logto.refreshToken": "r3", "logto.refreshTokenAt": 5})["logto.refreshToken"] == "r3"
+    assert keepNewerTokens({"logto.refreshToken": "x", "logto.refreshTokenAt": 9}, {"logto.refreshTokenAt": 5}) == {
+        "logto.refreshToken": "x",
+        "logto.refreshTokenAt": 9,
+    }
+    # Removed (signed out) in the newer copy: the stale copy's tokens are dropped.
+    assert keepNewerTokens({"logto.refreshToken": "x", "logto.refreshTokenAt": 1, "n": 1}, {"logto.refreshTokenAt": 5}) == {
+        "logto.refreshTokenAt": 5,
+        "n": 1,
+    }
+
+
+def test_a_session_without_a_settled_id_is_not_persisted_early():
+    manager = SessionManager(MemorySessionStore(quiet=True), settings())
+    fresh = manager.open(None)
+    fresh["logto.refreshToken"] = "r"
+    manager.persist(fresh)
+    assert len(manager.store) == 0
+    renewed = ServerSession("d" * 43, {"logto.refreshToken": "r"})
+    renewed.renew()
+    manager.persist(renewed)
+    assert len(manager.store) == 0
+
+
+def test_logout_tokens_are_read_from_form_bodies_only():
+    from logto.web.backchannel import MAX_BODY, logoutTokenOf
+
+    assert logoutTokenOf("application/x-www-form-urlencoded", b"logout_token=a.b.c") == "a.b.c"
+    assert logoutTokenOf("Application/X-WWW-Form-Urlencoded; charset=utf-8", b"x=1&logout_token=t") == "t"
+    assert logoutTokenOf("application/json", b'{"logout_token":"t"}') is None
+    assert logoutTokenOf(None, b"logout_token=t") is None
+    assert logoutTokenOf("application/x-www-form-urlencoded", b"logout_token=" + b"a" * MAX_BODY) is None
+    assert logoutTokenOf("application/x-www-form-urlencoded", b"other=1") is None
+
+
+def test_settings_pass_back_channel_logout_and_leeway_to_the_client():
+    config = settings(backchannelLogout=True, leeway=5).logtoConfig()
+    assert config.backchannelLogout is True and config.leeway == 5
+    assert settings().backchannelLogoutPath == "/backchannel-logout"
+    with pytest.raises(LogtoConfigError):
+        settings(backchannelLogoutPath="backchannel")
