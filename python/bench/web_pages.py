@@ -1,7 +1,7 @@
 """The per-request path of a signed-in page in Flask, Django and FastAPI, for `compare.py`.
 
 The page does what a signed-in page does on every request: `isAuthenticated`, `getIdTokenClaims`
-and a cached `getAccessToken`, through the framework's own test client (session loaded and
+(ours: the integration's signed-in check, `claims`) and a cached `getAccessToken`, through the framework's own test client (session loaded and
 saved as in production). One side per process:
 
 - official `logto==0.2.1`, glued in by hand as its guide and users do: a `Storage` over the
@@ -107,9 +107,9 @@ def flask_ours(endpoint: str, redis_url: str) -> Any:
 
     @app.route("/page")
     def page():
-        if not logto.isAuthenticated():
+        claims = logto.claims()  # the signed-in check: the core's answer, no I/O while fresh
+        if claims is None:
             return "signed out", 401
-        claims = logto.client.getIdTokenClaims()
         token = logto.client.getAccessToken()
         return f"{claims.sub}:{len(token)}"
 
