@@ -415,3 +415,17 @@ def test_settings_pass_back_channel_logout_and_leeway_to_the_client():
     assert settings().backchannelLogoutPath == "/backchannel-logout"
     with pytest.raises(LogtoConfigError):
         settings(backchannelLogoutPath="backchannel")
+
+
+def test_a_stale_copy_does_not_undo_a_sign_out():
+    manager = SessionManager(MemorySessionStore(quiet=True), settings())
+    sid = "e" * 43
+    manager.store.save(sid, {"d": {"logto.refreshToken": "r1", "logto.idToken": "i1", "logto.refreshTokenAt": 1, "n": 0}, "t": None}, 60)
+    stale = manager.open(sid)
+    manager.store.delete(sid)  # another request signed out
+    SessionStorage(stale).set("refreshToken", "r2")  # the stale request refreshed meanwhile
+    manager.persist(stale)
+    assert manager.store.load(sid) is None, "not brought back in the middle of the request"
+    stale["n"] = 1
+    manager.save(stale, hadCookie=True)
+    assert manager.store.load(sid)["d"] == {"n": 1}, "its own values are saved, its tokens are not"

@@ -301,3 +301,28 @@ def test_django_async_view_keeps_a_rotation_when_it_fails(short_idp, redis_serve
     raises_in(browser, "/t/refresh-then-fail-async")
     (rotation,) = refresh_requests(short_idp)
     assert sha256(stored(browser, redis_server)["logto.refreshToken"]) == rotation["issued_refresh_token_sha256"]
+
+
+def test_stale_copy_of_the_session_does_not_undo_a_sign_out(framework, short_idp, redis_server, request):
+    """A request that loaded the session before the user signed out (in another tab) saves its
+    copy afterwards: the session does not come back signed in."""
+    browser = public(framework, short_idp, redis_server)
+    addRoutes(browser, request)
+    sign_in(browser, short_idp)
+    stale = browser.fresh()
+    stale.setCookie(browser.cookie())
+    GATE.reset()
+    answers: Dict[str, Any] = {}
+    first = threading.Thread(target=lambda: answers.update(stale=stale.get("/t/stale-note")))
+    first.start()
+    try:
+        assert GATE.loaded.wait(20), "the stale request did not start"
+        assert browser.post("/sign-out", {"Origin": browser.baseUrl}).status == 302
+    finally:
+        GATE.go.set()
+        first.join(30)
+    # Django refuses to save a session deleted meanwhile itself (SessionInterrupted: 400).
+    assert answers["stale"].status == (400 if framework == "django" else 200), answers["stale"].text[:300]
+    page = stale.get("/protected")
+    assert page.status == 302 and page.location.startswith("/sign-in"), "the signed-out session stays signed out"
+    assert "Not authenticated" in stale.get("/").text

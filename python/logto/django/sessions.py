@@ -11,7 +11,8 @@ token later revokes the whole grant. Two things in Django's sessions could bring
 - Two requests of one browser load the session at their start; the first refreshes, the second
   saves its copy later for another reason and writes the consumed token back. Every refresh-token
   write is stamped (`logto.web.tokens`); before `SessionMiddleware` saves a changed session,
-  `LogtoMiddleware` takes the stored tokens instead of the copy's when the stored ones are newer.
+  `LogtoMiddleware` takes the stored tokens instead of the copy's when the stored ones are newer
+  (and drops them when the stored session is gone: a sign-out meanwhile is not undone).
 
 This works with every session engine (cache, db, cached_db, file) and asks nothing of the
 project's settings: it lives in `LogtoMiddleware`, which runs inside `SessionMiddleware`.
@@ -44,11 +45,12 @@ def markTokensChanged(session: Any) -> None:
     from django.contrib.sessions.backends.base import UpdateError
 
     setattr(session, TOKENS_CHANGED, True)
-    if session.session_key is not None and not inEventLoop():
+    # Not when another request ended the session meanwhile (a sign-out): saving would bring it
+    # back; the response path drops the tokens of such a copy.
+    if session.session_key is not None and not inEventLoop() and session.exists(session.session_key):
         try:
             session.save()
         except UpdateError:
-            # Deleted meanwhile (a sign-out in another request): SessionMiddleware decides.
             logger.info("logto: the session ended while its refresh token was rotated")
 
 
@@ -69,7 +71,7 @@ def settleSession(request: Any, response: Any) -> None:
     if session is None:
         return
     if response.status_code >= 500:
-        if getattr(session, TOKENS_CHANGED, False) and session.session_key:
+        if getattr(session, TOKENS_CHANGED, False) and session.session_key and session.exists(session.session_key):
             session.save()
         return
     if _needsCheck(session):
@@ -83,7 +85,7 @@ async def settleSessionAsync(request: Any, response: Any) -> None:
     if session is None:
         return
     if response.status_code >= 500:
-        if getattr(session, TOKENS_CHANGED, False) and session.session_key:
+        if getattr(session, TOKENS_CHANGED, False) and session.session_key and await session.aexists(session.session_key):
             await session.asave()
         return
     if _needsCheck(session):

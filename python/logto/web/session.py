@@ -6,7 +6,8 @@ issued when the session is renewed (at sign-in: no session fixation), and the re
 when the session ends or becomes empty. Nothing is written for a visitor who stored nothing.
 
 A save under the id the session was loaded with keeps the stored tokens when they are newer than
-the copy's (a concurrent request refreshed meanwhile: see `tokens`). When the refresh token
+the copy's (a concurrent request refreshed meanwhile), and drops them when the stored session is
+gone (a concurrent sign-out): see `tokens`. When the refresh token
 changes, the session can be saved at once (`persist`): the identity server has consumed the old
 token, so the new one must survive a view that fails afterwards.
 """
@@ -180,17 +181,23 @@ class SessionManager:
     def persist(self, session: ServerSession) -> None:
         """Saves `session` now, in the middle of its request, under the id it was loaded with
         (the end of the request saves it again, with the cookie). A session without an id yet,
-        renewed or ended is left to the end of its request: its id is not settled."""
+        renewed or ended is left to the end of its request: its id is not settled; so is one
+        whose record is gone (another request ended it)."""
         plan = self._persistPlan(session)
-        if plan is not None:
-            self.store.save(plan.newId, self._merged(plan.record, self.store.load(plan.newId)), plan.ttl)  # type: ignore[arg-type]
+        if plan is None:
+            return
+        stored = self.store.load(plan.newId)  # type: ignore[arg-type]
+        if stored is not None:  # else ended meanwhile: the end of the request drops the tokens
+            self.store.save(plan.newId, self._merged(plan.record, stored), plan.ttl)  # type: ignore[arg-type]
             session.tokensDirty = False
 
     async def persistAsync(self, session: ServerSession) -> None:
         """`persist` for ASGI apps."""
         plan = self._persistPlan(session)
-        if plan is not None:
-            stored = await self.store.loadAsync(plan.newId)  # type: ignore[arg-type]
+        if plan is None:
+            return
+        stored = await self.store.loadAsync(plan.newId)  # type: ignore[arg-type]
+        if stored is not None:
             await self.store.saveAsync(plan.newId, self._merged(plan.record, stored), plan.ttl)  # type: ignore[arg-type]
             session.tokensDirty = False
 

@@ -6,7 +6,8 @@ for another reason, a plain save writes the consumed token back, and the next re
 it: Logto revokes the whole grant and the user is signed out. So every write (or removal) of the
 refresh token is stamped with its time (`SessionStorage` does it), and a save keeps the stored
 tokens when their stamp is newer than the copy's (`keepNewerTokens`); the copy's other values
-are saved as they are.
+are saved as they are. Likewise a session that ended meanwhile (a sign-out in another request
+deleted it) does not come back signed in from a stale copy: its tokens are dropped.
 """
 
 import time
@@ -40,10 +41,15 @@ def holdsTokens(data: Mapping[str, Any]) -> bool:
 
 
 def newerTokens(saving: Mapping[str, Any], stored: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The token entries of `stored` (`None` for an absent key) when they were written after
-    those of `saving`, else None. A copy without a stamp is older than any stamped one."""
+    """What to save instead of the token entries of `saving`, a copy of a stored session that
+    holds tokens (`holdsTokens`), given the stored session now (None or empty: it is gone):
+    the stored entries (`None` for an absent key) when they were written after the copy's, no
+    tokens at all when the session is gone, else None (save the copy's). A copy without a stamp
+    is older than any stamped one."""
+    if not stored:
+        return {key: None for key in TOKEN_KEYS}
     storedStamp = stampOf(stored)
-    if stored is None or storedStamp is None or storedStamp <= (stampOf(saving) or 0):
+    if storedStamp is None or storedStamp <= (stampOf(saving) or 0):
         return None
     return {key: stored.get(key) for key in TOKEN_KEYS}
 
