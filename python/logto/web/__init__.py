@@ -3,13 +3,16 @@
 share, and the pieces to build one for another framework.
 
 - `WebSettings`: endpoint, app id and secret, public base URL, scopes, resources, route paths,
-  redirects, Redis URL, cookie settings and lifetimes.
-- `LogtoWeb`: the shared clients and the sign-in, callback and sign-out steps on a session.
+  redirects, Redis URL, cookie settings and lifetimes, back-channel logout, leeway.
+- `LogtoWeb`: the shared clients, the signed-in check (`claims`, `claimsAsync`: the core's
+  answer), the sign-in, callback and sign-out steps on a session, and the back-channel logout
+  answer (`backchannel`).
 - Server-side sessions: `SessionManager` + `ServerSession` over a `SessionStore`
   (`RedisSessionStore` in production, `MemorySessionStore` for development). The cookie holds
   only an opaque id; no token ever reaches the browser.
 - `SessionStorage`: the client's `Storage` over a session mapping, with one sign-in in progress
-  per `state` (two tabs signing in at once both succeed).
+  per `state` (two tabs signing in at once both succeed); refresh-token writes are stamped so a
+  stale copy of the session never brings a consumed token back (`tokens`).
 - `isLocalPath`: return-to validation; `errorPage` / `isSignedOut`: failures as answers.
 """
 
