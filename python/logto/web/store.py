@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from typing import Any, Dict, Optional, Tuple
 
 from ..LogtoException import LogtoConfigError, LogtoStorageError
@@ -122,14 +123,16 @@ class RedisSessionStore(SessionStore):
         self._url = url
         self._client = client if client is not None else redis.Redis.from_url(url)
         self._asyncClient = asyncClient
-        self._asyncClients: Dict[int, Any] = {}
+        # Keyed by the loop itself, weakly: a closed loop's client goes with it (an id() could be
+        # reused by a later loop and hand it a client bound to a dead one).
+        self._asyncClients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any]" = weakref.WeakKeyDictionary()
         self._prefix = prefix
 
     def _async(self) -> Any:
         # An async connection belongs to the event loop it first ran on: keep one per loop.
         if self._asyncClient is not None:
             return self._asyncClient
-        loop = id(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
         client = self._asyncClients.get(loop)
         if client is None:
             if self._url is None:
