@@ -33,8 +33,11 @@ impl LogtoClient {
 
     /// Handles the sign-in callback: checks it against the sign-in session (the path, the origin
     /// with the strict origin check, `state` in constant time, `iss`, then the server's `error`
-    /// and the `code`), exchanges the code, verifies the ID token, then stores the tokens and
-    /// ends the sign-in session. On any error the previously stored tokens are left untouched.
+    /// and the `code`), ends the sign-in session, exchanges the code, verifies the ID token, then
+    /// stores the tokens. On any error the previously stored tokens are left untouched. A
+    /// callback refused before its `state` matched (another path, a forged `state`) leaves the
+    /// sign-in session for the genuine one; any later failure needs a new sign-in, since the code
+    /// may only be sent once.
     ///
     /// ```no_run
     /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
@@ -54,15 +57,16 @@ impl LogtoClient {
             iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
             strict_origin: self.shared.strict_callback_origin,
         };
-        let code = match check_callback(callback, &session, &policy) {
-            Ok(code) => code,
-            Err(error @ (CallbackError::Denied { .. } | CallbackError::IssuerMismatch { .. })) => {
-                // The state was right, so this attempt is over: a retry needs a new sign-in.
-                self.storage.delete(PersistKey::SignInSession).await?;
-                return Err(error.into());
-            }
-            Err(error) => return Err(error.into()),
-        };
+        let outcome = check_callback(callback, &session, &policy);
+        if matches!(outcome, Ok(_) | Err(CallbackError::Denied { .. } | CallbackError::IssuerMismatch { .. }))
+        {
+            // The state was right, so this attempt is over whatever happens next: a retry needs
+            // a new sign-in. Consumed before the code is sent, so that a failed or timed-out
+            // token request (which the server may have completed) can never send the code again
+            // (RFC 6749 §4.1.2: the code is used at most once).
+            self.storage.delete(PersistKey::SignInSession).await?;
+        }
+        let code = outcome?;
         let config = &self.shared.config;
         let response = core
             .fetch_token_by_code(
@@ -93,7 +97,6 @@ impl LogtoClient {
         map.insert(&TokenTarget::UserInfo, &response);
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
         self.storage.set(PersistKey::IdToken, id_token.into_secret()).await?;
-        self.storage.delete(PersistKey::SignInSession).await?;
         tracing::info!("sign-in completed");
         Ok(())
     }
