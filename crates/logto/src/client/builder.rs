@@ -108,7 +108,11 @@ impl LogtoClientBuilder {
     }
 
     /// Uses the caller's HTTP client. The SDK still applies its own timeout to every request and
-    /// refuses redirects, whatever the client's settings.
+    /// refuses redirected answers, whatever the client's settings; a client that follows
+    /// redirects never replays a token request's body (the code, the verifier, a refresh token)
+    /// to the redirect target. Build it with `redirect(reqwest::redirect::Policy::none())` all
+    /// the same: otherwise it still sends a bodyless GET (with the Basic credentials, within the
+    /// identity server's own origin) where a 301/302/303 points.
     ///
     /// ```
     /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app"))
