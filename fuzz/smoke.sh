@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 SECS=${SMOKE_SECONDS:-20}
-for t in jwt callback_url storage_blob responses; do
+for t in jwt jwks callback_url storage_blob responses; do
   echo "=== fuzz $t for ${SECS}s ==="
   fuzz/run.sh "$t" "$SECS"
 done

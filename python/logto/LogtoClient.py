@@ -17,6 +17,7 @@ import json
 
 from . import _core
 from ._bridge import AwaitableIdTokenClaims, ClientBase, resourceValue
+from ._redact import redactedReprArgs
 from .models.oidc import AccessTokenClaims, IdTokenClaims, ReservedResource, UserInfoScope
 from .models.response import UserInfoResponse
 from .OidcCore import OidcCore
@@ -103,6 +104,9 @@ class LogtoConfig(BaseModel):
     refreshes are coordinated within this process only.
     """
 
+    def __repr_args__(self):
+        return redactedReprArgs(self, ("appSecret", "redisUrl"))
+
 
 class SignInSession(BaseModel):
     """
@@ -117,6 +121,9 @@ class SignInSession(BaseModel):
     state: str
     """The state for OAuth 2.0 authorization request."""
 
+    def __repr_args__(self):
+        return redactedReprArgs(self, ("codeVerifier", "state"))
+
 
 class AccessToken(BaseModel):
     """The access token class for a resource."""
@@ -129,6 +136,9 @@ class AccessToken(BaseModel):
     Note this is not the expiration time of the access token itself, but the
     expiration time of the access token cache.
     """
+
+    def __repr_args__(self):
+        return redactedReprArgs(self, ("token",))
 
 
 class AccessTokenMap(BaseModel):

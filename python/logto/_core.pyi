@@ -191,6 +191,7 @@ class LogtoBearerError(LogtoException):
     error_description: str
     www_authenticate: str
     scope: Optional[str]
+    missing_scopes: List[str]
 
 class LogtoInvalidLogoutToken(LogtoException): ...
 class LogtoGrantNotAllowed(LogtoConfigError): ...

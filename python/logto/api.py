@@ -2,8 +2,9 @@
 Protecting an API with Logto access tokens: `AccessTokenVerifier` checks the bearer token of each
 request with the Rust core (signature against the JWKS, cached and rotated; `iss`, `aud`, `exp`,
 `iat`, `nbf`, the `at+jwt` type and the required scopes), remembering verified tokens until they
-expire. A refused token raises `LogtoBearerError` with the status to answer (401, 403, or 503 when
-the keys cannot be fetched) and the RFC 6750 `WWW-Authenticate` challenge.
+expire. A refused token raises `LogtoBearerError` with the status to answer (400 for a malformed
+`Authorization` header, 401, 403, or 503 when the keys cannot be fetched) and the RFC 6750
+`WWW-Authenticate` challenge.
 
 ```python
 from logto.api import AccessTokenVerifier

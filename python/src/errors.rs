@@ -54,7 +54,7 @@ kinds! {
     LogtoConfigError(LogtoException): "The configuration (or an argument) is unusable.",
     LogtoReservedParameter(LogtoConfigError): "A sign-in extra parameter would override one the SDK controls.",
     LogtoStorageError(LogtoException): "The storage failed, or a stored value is unreadable.",
-    LogtoBearerError(LogtoException): "An API request's bearer token was refused (`status` 401/403/503, `error`, `error_description`, `www_authenticate`, `scope`).",
+    LogtoBearerError(LogtoException): "An API request's bearer token was refused (`status` 400/401/403/503, `error`, `error_description`, `www_authenticate`, `scope`, `missing_scopes`).",
     LogtoInvalidLogoutToken(LogtoException): "A back-channel logout token was refused (forged, stale, replayed): answer 400.",
     LogtoGrantNotAllowed(LogtoConfigError): "The app may not use this grant (for example token exchange is not enabled for it).",
     LogtoCoordinationError(LogtoException): "The refresh coordination store (Redis) failed or was too slow; no token request was made.",
@@ -175,11 +175,16 @@ pub(crate) fn bearer_error(error: BearerError) -> PyErr {
         let _ = value.setattr("oauth_error", error.error_code());
         let _ = value.setattr("error_description", description);
         let _ = value.setattr("www_authenticate", error.www_authenticate(None));
-        let scope = match &error {
-            BearerError::InsufficientScope(scope) => Some(scope.clone()),
-            _ => None,
+        // RFC 6750 §3: `scope` is what the resource requires (all of it, as in the challenge);
+        // `missing_scopes` what the token lacked.
+        let (scope, missing) = match &error {
+            BearerError::InsufficientScope { required, missing } => {
+                (Some(required.join(" ")), missing.clone())
+            }
+            _ => (None, Vec::new()),
         };
         let _ = value.setattr("scope", scope);
+        let _ = value.setattr("missing_scopes", missing);
     });
     err
 }

@@ -43,7 +43,16 @@ def test_an_api_verifies_bearer_tokens(idp, redirect_uri):
     strict = AccessTokenVerifier(idp.endpoint, API_RESOURCE, requiredScopes=["read:data", "write:data"])
     with pytest.raises(LogtoBearerError) as scope:
         asyncio.run(strict.verifyHeaderAsync(f"Bearer {token}"))
-    assert scope.value.status == 403 and scope.value.error == "insufficient_scope" and scope.value.scope == "write:data"
+    assert scope.value.status == 403 and scope.value.error == "insufficient_scope"
+    # RFC 6750 §3: the scope the resource requires, all of it; and what the token lacked.
+    assert scope.value.scope == "read:data write:data" and scope.value.missing_scopes == ["write:data"]
+    assert 'scope="read:data write:data"' in scope.value.www_authenticate
+    # RFC 6750 §3.1: a malformed request is 400 invalid_request (a header that frameworks joined
+    # from two `Authorization` headers is malformed too).
+    for header in ["Bearer a b", "Bearer", f"Bearer {token}, Bearer {token}"]:
+        with pytest.raises(LogtoBearerError) as malformed:
+            verifier.verifyHeader(header)
+        assert malformed.value.status == 400 and malformed.value.error == "invalid_request", header
     other_api = AccessTokenVerifier(idp.endpoint, "https://other.example.com")
     with pytest.raises(LogtoBearerError, match="another audience"):
         other_api.verify(token)

@@ -112,6 +112,10 @@ def test_sign_in_rejects_bad_arguments(idp, redirect_uri):
     client = LogtoClient(config_for(idp))
     with pytest.raises(LogtoReservedParameter, match="state"):
         asyncio.run(client.signIn(redirect_uri, extraParams={"state": "mine"}))
+    # Parameters whose answer the SDK would have to check, or that move or replace the request.
+    for name in ["nonce", "max_age", "acr_values", "claims", "response_mode", "request", "request_uri"]:
+        with pytest.raises(LogtoReservedParameter, match=name):
+            asyncio.run(client.signIn(redirect_uri, extraParams={name: "1"}))
     with pytest.raises(LogtoConfigError, match="interactionMode"):
         asyncio.run(client.signIn(redirect_uri, interactionMode="nope"))
     with pytest.raises(LogtoConfigError, match="firstScreen"):
@@ -240,11 +244,14 @@ def test_public_client(idp, redirect_uri):
 
 def test_sign_out(idp, client: LogtoClient):
     refresh_token = client.getRefreshToken()
+    id_token = client.getIdToken()
     post_logout = "http://127.0.0.1:5999/"
     url = asyncio.run(client.signOut(postLogoutRedirectUri=post_logout))
     params = query(url)
     assert url.startswith(f"{idp.issuer}/session/end?")
     assert params["client_id"] == ["confidential-app"] and params["post_logout_redirect_uri"] == [post_logout]
+    # RP-Initiated Logout §2: the ID token as a hint; the server below accepts it.
+    assert params["id_token_hint"] == [id_token]
     assert client.isAuthenticated() is False
     assert client.getRefreshToken() is None and client._storage.get("accessTokenMap") is None
     assert idp.logout(url) == post_logout
@@ -255,7 +262,8 @@ def test_sign_out(idp, client: LogtoClient):
 
     with pytest.raises(LogtoServerError, match="invalid_grant"):
         asyncio.run(refresh_with_the_revoked_token())
-    assert "post_logout_redirect_uri" not in query(asyncio.run(client.signOut()))
+    signed_out = query(asyncio.run(client.signOut()))
+    assert "post_logout_redirect_uri" not in signed_out and "id_token_hint" not in signed_out
 
 
 # -- callback errors ---------------------------------------------------------------------------
@@ -324,6 +332,24 @@ def test_no_session_and_replay(idp, redirect_uri):
     with pytest.raises(LogtoSignInSessionMissing):
         asyncio.run(client.handleSignInCallback(callback))
     assert client.isAuthenticated()
+
+
+def test_a_failed_code_exchange_ends_the_sign_in(idp, redirect_uri):
+    """RFC 6749 §4.1.2: a code is sent once. The sign-in session is consumed before the token
+    request, and the bridge writes that back on failure too: after the server refused the code,
+    the same callback (or the genuine one) cannot send a code of this sign-in again."""
+    storage = MemoryStorage()
+    client = LogtoClient(config_for(idp), storage=storage)
+    callback = idp.login(asyncio.run(client.signIn(redirect_uri)))
+    code = query(callback)["code"][0]
+    bogus = callback.replace(f"code={code}", "code=not-the-code")
+    with pytest.raises(LogtoServerError, match="invalid_grant"):
+        asyncio.run(client.handleSignInCallback(bogus))
+    assert storage.get("signInSession") is None
+    for again in (bogus, callback):
+        with pytest.raises(LogtoSignInSessionMissing):
+            asyncio.run(client.handleSignInCallback(again))
+    assert not client.isAuthenticated()
 
 
 # -- storage -----------------------------------------------------------------------------------

@@ -233,3 +233,35 @@ def test_core_fetched_userinfo_keeps_the_numbers(userinfo_server, text):
     )
     info = asyncio.run(core.fetchUserInfo("access-token"))
     assert typed(json.loads(info.model_dump_json(exclude_unset=True))) == typed(json.loads(body["text"]))
+
+
+def test_secrets_never_show_in_repr_or_str():
+    """The app secret, the PKCE verifier, `state` and every token print as `<redacted>` in
+    `repr`, `str` and f-strings (a model logged by mistake must not leak them); the values
+    themselves, `model_dump()` and `model_dump_json()` are unchanged."""
+    from logto.LogtoClient import AccessToken, AccessTokenMap, SignInSession
+
+    secrets = ["top-secret-value", "verifier-secret", "state-secret", "access-secret", "at-secret", "rt-secret", "idt-secret", "redis-password"]
+    config = LogtoConfig(
+        endpoint="https://t.logto.app", appId="app-id", appSecret="top-secret-value",
+        redisUrl="redis://:redis-password@127.0.0.1:6379/0",
+    )
+    session = SignInSession(redirectUri="https://app.example/callback", codeVerifier="verifier-secret", state="state-secret")
+    cached = AccessToken(token="access-secret", expiresAt=1700000000.0)
+    tokens = TokenResponse(
+        access_token="at-secret", token_type="Bearer", expires_in=3600, refresh_token="rt-secret", id_token="idt-secret"
+    )
+    models = [config, session, cached, AccessTokenMap(x={"": cached, "https://api": cached}), tokens]
+    for model in models:
+        for text in (repr(model), str(model), f"{model}", f"{model!r}", repr([model]), repr({"k": model})):
+            leaked = [secret for secret in secrets if secret in text]
+            assert not leaked, f"{leaked} in {text}"
+        assert "<redacted>" in repr(model), repr(model)
+    # Not secret: still shown, so a repr stays useful.
+    assert "app-id" in repr(config) and "https://app.example/callback" in repr(session)
+    assert "1700000000.0" in repr(cached) and "Bearer" in repr(tokens)
+    # A missing secret is shown as missing, not as redacted.
+    assert "appSecret=None" in repr(LogtoConfig(endpoint="https://t.logto.app", appId="app-id"))
+    # The values and the JSON the storage keeps are untouched.
+    assert config.appSecret == "top-secret-value" and session.codeVerifier == "verifier-secret"
+    assert "verifier-secret" in session.model_dump_json() and tokens.model_dump()["refresh_token"] == "rt-secret"

@@ -127,3 +127,124 @@ def test_client_oidc_core(idp):
     core = asyncio.run(client.getOidcCore())
     assert isinstance(core, OidcCore) and core.metadata.issuer == idp.issuer
     assert core.metadata.authorization_response_iss_parameter_supported is True
+
+
+# -- a lying or slow server --------------------------------------------------------------------
+
+# A P-384 public key (the verification below fails on the signature, which is the point: the
+# key must be found, and found without waiting).
+JWK = {
+    "kty": "EC", "crv": "P-384", "kid": "k1", "use": "sig", "alg": "ES384",
+    "x": "RgICNyTX-cxJj6wvuKwwHuGdU7Afu3gq6IGUQuMo_0ESmCnxU14Hc7dRF4cNccvn",
+    "y": "_TWyUCmO704yN04HMIovBSqoSPVnqMQTB82XQoR_GJ1juLkMBHo_DMrZvMOybhhH",
+}
+
+
+@pytest.fixture
+def scripted_server():
+    """A local server whose answers a test scripts: path -> (delay seconds, status, JSON body)."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    routes = {}
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            path = self.path.split("?")[0]
+            hits.append(path)
+            length = int(self.headers.get("content-length") or 0)
+            if length:
+                self.rfile.read(length)
+            delay, status, body = routes.get(path, (0, 404, {"error": "not_found"}))
+            time.sleep(delay)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = answer  # noqa: N815 - http.server's names
+        do_POST = answer  # noqa: N815
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield base, routes, hits
+    finally:
+        server.shutdown()
+
+
+def metadata_for(base: str) -> OidcProviderMetadata:
+    return OidcProviderMetadata(
+        issuer=f"{base}/oidc",
+        authorization_endpoint=f"{base}/oidc/auth",
+        token_endpoint=f"{base}/oidc/token",
+        userinfo_endpoint=f"{base}/oidc/me",
+        jwks_uri=f"{base}/oidc/jwks",
+        id_token_signing_alg_values_supported=["ES384"],
+    )
+
+
+def test_token_type_must_be_bearer_through_the_python_core(scripted_server):
+    """OpenID Connect Core §3.1.3.3: the core refuses a token response that is not Bearer; the
+    Python `OidcCore` passes the refusal on instead of a `TokenResponse`."""
+    base, routes, _ = scripted_server
+    core = OidcCore(metadata_for(base))
+    for token_type, accepted in [("DPoP", False), ("mac", False), (None, False), ("bearer", True)]:
+        body = {"access_token": "a", "expires_in": 60}
+        if token_type:
+            body["token_type"] = token_type
+        routes["/oidc/token"] = (0, 200, body)
+        call = core.fetchTokenByCode("app", None, "http://127.0.0.1:1/cb", "code", "verifier")
+        if accepted:
+            assert asyncio.run(call).token_type == "bearer"
+        else:
+            with pytest.raises(LogtoException) as raised:
+                asyncio.run(call)
+            assert raised.value.kind == "invalid_response", token_type
+
+
+def test_verify_id_token_does_not_wait_for_keys(scripted_server):
+    """`verifyIdToken` is a plain (blocking) call, as in the official SDK; the keys are fetched in
+    the background from the moment the `OidcCore` exists, so in an async app the call finds them
+    cached and never holds the event loop for a network round trip."""
+    import time
+
+    base, routes, hits = scripted_server
+    routes["/oidc/jwks"] = (1.0, 200, {"keys": [JWK]})
+    started = time.monotonic()
+    core = OidcCore(metadata_for(base))
+    assert time.monotonic() - started < 0.5, "the constructor does not wait for the keys"
+    now = int(time.time())
+    claims = {"iss": f"{base}/oidc", "sub": "u", "aud": "app", "exp": now + 60, "iat": now}
+    token = f"{b64({'alg': 'ES384', 'kid': 'k1', 'typ': 'JWT'})}.{b64(claims)}.{'A' * 128}"
+
+    async def app_at_work():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(1.5)
+        before = time.monotonic()
+        with pytest.raises(LogtoInvalidIdToken, match="signature"):
+            core.verifyIdToken(token, "app")
+        elapsed = time.monotonic() - before
+        task.cancel()
+        return elapsed, ticks
+
+    elapsed, ticks = asyncio.run(app_at_work())
+    assert elapsed < 0.3, f"verifyIdToken waited {elapsed:.2f} s"
+    assert ticks > 50, "the event loop kept running meanwhile"
+    assert hits.count("/oidc/jwks") == 1

@@ -91,8 +91,9 @@ where
         let verifier = self.verifier.clone();
         let realm = self.realm.clone();
         Box::pin(async move {
-            let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-            match verifier.verify_header(header).await {
+            let values =
+                request.headers().get_all(header::AUTHORIZATION).iter().map(|value| value.as_bytes());
+            match verifier.verify_header_values(values).await {
                 Ok(claims) => {
                     request.extensions_mut().insert(BearerClaims(claims));
                     inner.call(request).await
@@ -128,15 +129,18 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerClaims {
     }
 }
 
-/// A refused bearer token: `401` (missing, malformed, forged, expired, wrong audience) or `403`
-/// (missing scope), with the RFC 6750 `WWW-Authenticate` challenge and a JSON body.
+/// A refused bearer token: `400` (a malformed request: two `Authorization` headers, a credential
+/// that is not a b64token), `401` (missing, malformed, forged, expired, wrong audience), `403`
+/// (missing scope) or `503` (the identity server's keys are unavailable), with the RFC 6750
+/// `WWW-Authenticate` challenge and a JSON body.
 ///
 /// ```
 /// use axum::response::IntoResponse;
 /// use logto::verifier::BearerError;
 /// use logto_axum::BearerRejection;
 ///
-/// let response = BearerRejection::new(BearerError::InsufficientScope("read:data".into())).into_response();
+/// let error = BearerError::InsufficientScope { required: vec!["read:data".into()], missing: vec!["read:data".into()] };
+/// let response = BearerRejection::new(error).into_response();
 /// assert_eq!(response.status(), 403);
 /// assert!(response.headers()["www-authenticate"].to_str().unwrap().contains(r#"scope="read:data""#));
 /// ```
@@ -161,9 +165,13 @@ impl BearerRejection {
 impl IntoResponse for BearerRejection {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.error.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        // The core keeps every value of the challenge to visible ASCII, so it is always a valid
+        // header value; the fallback only guards against a future change.
         let challenge = self.error.www_authenticate(self.realm.as_deref());
-        let challenge =
-            HeaderValue::from_str(&challenge).unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
+        let challenge = HeaderValue::from_str(&challenge).unwrap_or_else(|_| {
+            let code = self.error.error_code().map(|code| format!(" error=\"{code}\"")).unwrap_or_default();
+            HeaderValue::from_str(&format!("Bearer{code}")).unwrap_or(HeaderValue::from_static("Bearer"))
+        });
         let fallback = if status == StatusCode::SERVICE_UNAVAILABLE {
             "temporarily_unavailable"
         } else {

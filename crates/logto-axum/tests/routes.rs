@@ -211,6 +211,10 @@ async fn sign_out_clears_the_session_and_ends_the_idp_session() {
     let end_session = location(&out);
     assert!(end_session.starts_with(&format!("{}/oidc/session/end?", idp.endpoint())), "{end_session}");
     assert_eq!(query_param(&end_session, "post_logout_redirect_uri"), Some(format!("{base}/")));
+    assert!(
+        query_param(&end_session, "id_token_hint").is_some_and(|hint| hint.starts_with("eyJ")),
+        "{end_session}"
+    );
     assert_eq!(idp.logout(&end_session).await, format!("{base}/"));
 
     assert_eq!(

@@ -492,8 +492,11 @@ pub enum TokenError {
         /// The expected audience.
         expected: String,
     },
-    /// The authorized party (`azp`) is missing where several audiences require it, or is not
-    /// this client.
+    /// An ID token names an audience besides this client, which the SDK does not trust (OpenID
+    /// Connect Core §3.1.3.7 (3)).
+    #[error("the token names an audience the client does not trust")]
+    UntrustedAudience,
+    /// The authorized party (`azp`) is not this client.
     #[error("the authorized party (`azp`) is not `{expected}`")]
     WrongAuthorizedParty {
         /// This client's id.
@@ -511,6 +514,10 @@ pub enum TokenError {
     /// `nbf` is in the future (beyond the leeway).
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// The token carries a claim its kind must not have (an `events` claim makes it a logout
+    /// token, not an ID token).
+    #[error("the `{0}` claim is not allowed in this kind of token")]
+    UnexpectedClaim(&'static str),
     /// The token's type (`typ` header) is not the expected one.
     #[error("token type {0:?} is not accepted")]
     WrongType(Option<String>),

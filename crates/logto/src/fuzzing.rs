@@ -17,11 +17,11 @@ pub fn jwt(data: &[u8]) {
             issuer: "https://t.example/oidc",
             audience: "app",
             leeway_seconds: 60,
-            require_sub: true,
-            authorized_party: Some("app"),
-            types: None,
+            kind: verify::JwtKind::IdToken,
+            algorithms: Some(&[Algorithm::Es384]),
             max_age_seconds: Some(600),
         };
+        let _ = verify::check_type(jws.header.typ.as_deref(), expected.kind);
         let _ = verify::check_claims(&jws.payload, &expected, 1_700_000_000);
     }
     let _ = crate::OidcCore::decode_id_token(token);
@@ -61,13 +61,16 @@ pub fn responses(data: &[u8]) {
     let _ = crate::http::fuzz_error_body(data);
 }
 
-/// JWK-set parsing and key selection for every algorithm, with and without a `kid`.
+/// JWK-set parsing (RSA keys without `alg` under each default) and key selection for every
+/// algorithm, with and without a `kid`, then a verification with each candidate.
 pub fn jwks(data: &[u8]) {
-    let Ok(keys) = KeySet::parse(data) else { return };
-    for alg in Algorithm::ALL {
-        for kid in [None, Some("k1"), Some("")] {
-            if let Ok(key) = keys.select(kid, alg) {
-                let _ = key.verify(alg, b"message", b"signature");
+    for rsa_default in [Algorithm::Rs256, Algorithm::Ps512] {
+        let Ok(keys) = KeySet::parse(data, rsa_default) else { return };
+        for alg in Algorithm::ALL {
+            for kid in [None, Some("k1"), Some("")] {
+                for key in keys.select(kid, alg).unwrap_or_default() {
+                    let _ = key.verify(b"message", b"signature");
+                }
             }
         }
     }

@@ -203,12 +203,16 @@ impl Http {
         params: &[(&str, &str)],
     ) -> Result<Vec<u8>> {
         let body = form_body(auth, params);
+        // A body that cannot be replayed: a caller's client that follows redirects stops at a
+        // 307/308 instead of sending the code, the verifier or a refresh token to wherever it
+        // points, and turns a 301/302/303 into a GET without them (RFC 9110 §15.4).
         let mut request = self
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body);
+            .header(reqwest::header::CONTENT_LENGTH, body.len())
+            .body(reqwest::Body::wrap(body));
         if let Some(secret) = auth.client_secret {
             request = request.header(reqwest::header::AUTHORIZATION, auth.basic_header(secret));
         }

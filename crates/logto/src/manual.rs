@@ -24,6 +24,19 @@
 //! an attacker could not also meet. Apps that always see their public origin can turn on
 //! [`strict_callback_origin`](crate::LogtoClientBuilder::strict_callback_origin).
 //!
+//! Once `state` matched, the sign-in session is consumed **before** the code is sent: a code may
+//! be used once (RFC 6749 §4.1.2), and after a 500 or a timeout the server may well have redeemed
+//! it. Any failure after that point needs a new sign-in; the tokens of an earlier sign-in stay.
+//! A callback refused before `state` matched (another path, a forged `state`) leaves the sign-in
+//! session for the genuine callback.
+//!
+//! ## Parameters the SDK owns
+//!
+//! Extra sign-in parameters cannot override the protocol's (`client_id`, `redirect_uri`,
+//! `response_type`, `scope`, `resource`, `state`, PKCE), nor ask for what the SDK would then
+//! have to check and does not (`nonce`, `max_age`, `acr_values`, `claims`), nor move or replace
+//! the request (`response_mode`, `request`, `request_uri`).
+//!
 //! ## Issuers are compared exactly
 //!
 //! The issuer of a Logto tenant is `{endpoint}/oidc` ([`Issuer::from_endpoint`](crate::Issuer)
@@ -34,11 +47,16 @@
 //! ## Tokens are verified, and kept as types
 //!
 //! ID tokens are verified at the callback and at every refresh that returns one: signature with
-//! a key of the JWKS (asymmetric algorithms only, the key's `kty`/`crv`/`alg`/`use`/`key_ops`
-//! must allow the token's `alg`), `iss`, `aud` (with several audiences `azp` must be this
-//! client), `exp`, `iat` (not in the future, and at the code exchange not older than ten
-//! minutes), `nbf`, `sub`, with a clock leeway of 60 s by default and 300 s at most. Tokens,
-//! the app secret, the PKCE verifier and `state` are newtypes that print `<redacted>`.
+//! a key of the JWKS, with an algorithm the discovery document allows
+//! (`id_token_signing_alg_values_supported`); every key has exactly one algorithm (its `alg`, its
+//! curve's, or RS256 for an RSA key without `alg`) and its `kty`/`crv`/`use`/`key_ops` must allow
+//! verifying; keys sharing a `kid` are each tried. Then `typ` (absent or `JWT`: an access token
+//! or a logout token is not an ID token), `iss` (exact), `aud` (the client and no other
+//! audience), `azp` (if present, the client), `exp`, `iat` (not in the future, and at the code
+//! exchange not older than ten minutes), `nbf`, `sub`, with a clock leeway of 60 s by default and
+//! 300 s at most. The token response must say `token_type: Bearer`. Tokens, the app secret, the
+//! PKCE verifier and `state` are newtypes that print `<redacted>`. `SECURITY.md` maps every
+//! clause of the specifications to the test that proves it.
 //!
 //! ## What is cached, and for how long
 //!
@@ -73,6 +91,9 @@
 //!
 //! Every request has a timeout (10 s by default) and a 1 MiB body limit, also with a caller's
 //! own `reqwest::Client`; redirects are never followed (a token request replayed elsewhere
-//! would carry the app's credentials). Plain `http://` is refused except to loopback hosts
-//! unless [`HttpOptions::allow_insecure_http`](crate::HttpOptions) is set, and every endpoint
-//! the discovery document names is held to the same rule.
+//! would carry the app's credentials). A caller's client may follow them, so the token request's
+//! body cannot be replayed: such a client stops at a 307/308, and a 301/302/303 becomes a GET
+//! without the code, verifier or refresh token; the SDK refuses the redirected answer either
+//! way. Plain `http://` is refused except to loopback hosts unless
+//! [`HttpOptions::allow_insecure_http`](crate::HttpOptions) is set, and every endpoint the
+//! discovery document names is held to the same rule.

@@ -24,7 +24,7 @@ async fn verifies_real_api_and_organization_tokens() {
     assert!(api.verify_header(Some(&format!("Bearer {}", token.secret()))).await.is_ok());
     assert!(matches!(
         api.clone().require_scopes(["read:data", "admin"]).verify(token.secret()).await,
-        Err(BearerError::InsufficientScope(scope)) if scope == "admin"
+        Err(BearerError::InsufficientScope { missing, .. }) if missing == ["admin"]
     ));
 
     let org_token = client.get_organization_token("org-acme").await.unwrap();

@@ -1,132 +1,22 @@
 //! Lying, failing and hostile identity servers (an HTTP mock, for what the real test server will
 //! not produce): every case is a typed error, never a panic, and the stored session survives.
 
+mod common;
+
+use common::REDIRECT_URI;
+use common::mock_idp::{CLIENT_ID, MockIdp};
 use logto::{
     CallbackError, LogtoClient, LogtoConfig, LogtoError, MemoryStorage, PersistKey, ServerError, Storage,
     TokenError,
 };
 use logto_test_idp::forge::{self, SigningKey};
-use logto_test_idp::mock::{MockRequest, MockResponse, MockServer};
+use logto_test_idp::mock::MockResponse;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-const CLIENT_ID: &str = "app";
-const REDIRECT_URI: &str = "http://127.0.0.1:3000/callback";
-
-/// What the mock identity server answers; tests change it as they go.
-struct Script {
-    issuer_override: Option<String>,
-    jwks: String,
-    token: MockResponse,
-    userinfo: MockResponse,
-}
-
-struct MockIdp {
-    server: MockServer,
-    script: Arc<Mutex<Script>>,
-}
-
-impl MockIdp {
-    async fn start(keys: &[&SigningKey]) -> Self {
-        let script = Arc::new(Mutex::new(Script {
-            issuer_override: None,
-            jwks: forge::jwks(keys),
-            token: MockResponse::json(500, "{}"),
-            userinfo: MockResponse::json(500, "{}"),
-        }));
-        let shared = script.clone();
-        let base = Arc::new(Mutex::new(String::new()));
-        let base_in_handler = base.clone();
-        let server = MockServer::start(move |request: &MockRequest| {
-            let base = base_in_handler.lock().unwrap().clone();
-            let script = shared.lock().unwrap();
-            let path = request.target.split('?').next().unwrap_or_default();
-            match path {
-                "/oidc/.well-known/openid-configuration" => {
-                    let issuer = script.issuer_override.clone().unwrap_or(format!("{base}/oidc"));
-                    MockResponse::json(200, discovery(&base, &issuer).to_string())
-                }
-                "/oidc/jwks" => MockResponse::json(200, script.jwks.clone()),
-                "/oidc/token" => script.token.clone(),
-                "/oidc/me" => script.userinfo.clone(),
-                "/oidc/token/revocation" => MockResponse::json(200, ""),
-                _ => MockResponse::json(404, r#"{"error":"not_found"}"#),
-            }
-        })
-        .await;
-        *base.lock().unwrap() = server.url().to_owned();
-        Self { server, script }
-    }
-
-    fn issuer(&self) -> String {
-        format!("{}/oidc", self.server.url())
-    }
-
-    fn set(&self, change: impl FnOnce(&mut Script)) {
-        change(&mut self.script.lock().unwrap());
-    }
-
-    fn count(&self, path: &str) -> usize {
-        self.server.requests().iter().filter(|r| r.target.starts_with(path)).count()
-    }
-
-    fn client(&self) -> (LogtoClient, Arc<MemoryStorage>) {
-        let storage = Arc::new(MemoryStorage::new());
-        let client = LogtoClient::builder(LogtoConfig::new(self.server.url(), CLIENT_ID))
-            .storage(storage.clone())
-            .timeout(Duration::from_millis(800))
-            .jwks_refetch_cooldown(Duration::ZERO)
-            // Each case stands alone: no failure is shared with the next request.
-            .refresh_policy(logto::coordination::RefreshPolicy::default().failure_window(Duration::ZERO))
-            .build()
-            .unwrap();
-        (client, storage)
-    }
-
-    /// A token response with an ID token signed by `key` (claims altered by `change`).
-    fn tokens(&self, key: &SigningKey, change: impl FnOnce(&mut Value)) -> String {
-        let mut claims = forge::id_token_claims(&self.issuer(), CLIENT_ID, "user-1");
-        change(&mut claims);
-        json!({
-            "access_token": "opaque-access-token", "token_type": "Bearer", "expires_in": 3600,
-            "refresh_token": "refresh-1", "id_token": key.sign(&claims, "JWT"), "scope": "openid offline_access"
-        })
-        .to_string()
-    }
-
-    /// Runs sign-in and a well-formed callback; returns the callback's outcome.
-    async fn sign_in(&self, client: &LogtoClient) -> logto::Result<()> {
-        let url = client.sign_in(REDIRECT_URI).await?;
-        let state =
-            url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
-        let iss = self.issuer();
-        client.handle_sign_in_callback(&format!("{REDIRECT_URI}?code=c&state={state}&iss={iss}")).await
-    }
-}
-
-fn discovery(base: &str, issuer: &str) -> Value {
-    json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{base}/oidc/auth"),
-        "token_endpoint": format!("{base}/oidc/token"),
-        "userinfo_endpoint": format!("{base}/oidc/me"),
-        "jwks_uri": format!("{base}/oidc/jwks"),
-        "end_session_endpoint": format!("{base}/oidc/session/end"),
-        "revocation_endpoint": format!("{base}/oidc/token/revocation"),
-        "authorization_response_iss_parameter_supported": true,
-        "code_challenge_methods_supported": ["S256"],
-        "id_token_signing_alg_values_supported": ["ES384"],
-    })
-}
-
 async fn verify(idp: &MockIdp, client: &LogtoClient, token: &str) -> Result<(), TokenError> {
-    let core = client.oidc_core().await.unwrap();
-    match core.verify_id_token(token, CLIENT_ID).await {
-        Ok(_) => Ok(()),
-        Err(LogtoError::InvalidIdToken(reason)) => Err(reason),
-        Err(other) => panic!("unexpected error {other:?} from {}", idp.server.url()),
-    }
+    idp.verify(client, token).await
 }
 
 #[tokio::test]
@@ -447,9 +337,12 @@ async fn a_cached_access_token_costs_no_network_call() {
         assert!(client.get_id_token_claims().await.is_ok());
     }
     assert_eq!(idp.server.requests().len(), before, "served from the cache");
-    // A token response without the optional `expires_in` and `token_type` is still read.
+    // A token response without the optional `expires_in` is still read.
     idp.set(|s| {
-        s.token = MockResponse::json(200, r#"{"access_token":"opaque-2","refresh_token":"refresh-2"}"#)
+        s.token = MockResponse::json(
+            200,
+            r#"{"access_token":"opaque-2","token_type":"Bearer","refresh_token":"refresh-2"}"#,
+        )
     });
     assert_eq!(client.get_access_token("https://api.example.com").await.unwrap().secret(), "opaque-2");
 }

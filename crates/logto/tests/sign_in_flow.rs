@@ -129,11 +129,15 @@ async fn full_flow(alg: &'static str, confidential: bool) {
     // Sign-out: revokes the refresh token, clears local tokens, returns the end-session URL.
     let refresh_token = client.get_refresh_token().await.unwrap().unwrap();
     assert_eq!(idp.introspect(refresh_token.secret()).await["active"], true);
+    let id_token = client.get_id_token().await.unwrap().unwrap();
     let url = client.sign_out(Some("http://127.0.0.1:3000/")).await.unwrap();
     assert!(url.starts_with(&format!("{}/session/end?", idp.issuer())), "{url}");
     let params: Vec<(String, String)> = url::Url::parse(&url).unwrap().query_pairs().into_owned().collect();
     assert!(params.contains(&("client_id".into(), config.app_id.clone())));
     assert!(params.contains(&("post_logout_redirect_uri".into(), "http://127.0.0.1:3000/".into())));
+    // RP-Initiated Logout §2: the ID token as a hint, which the server checks (signature, client)
+    // before it redirects below.
+    assert!(params.contains(&("id_token_hint".into(), id_token.secret().to_owned())), "{url}");
     assert_eq!(idp.introspect(refresh_token.secret()).await["active"], false, "revoked");
     assert!(!client.is_authenticated().await.unwrap());
     assert!(client.get_refresh_token().await.unwrap().is_none());

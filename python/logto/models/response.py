@@ -4,6 +4,8 @@ from typing import Any, Dict, List, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
+from .._redact import redactedReprArgs
+
 
 class TokenResponse(BaseModel):
     """The response model from the token endpoint."""
@@ -22,6 +24,9 @@ class TokenResponse(BaseModel):
     """The ID token string."""
     scope: Optional[str] = None
     """The granted scopes, space separated."""
+
+    def __repr_args__(self):
+        return redactedReprArgs(self, ("access_token", "refresh_token", "id_token"))
 
 
 class UserIdentity(BaseModel):

@@ -34,7 +34,7 @@ class BearerRefusal:
 
 
 def bearerRefusal(error: BaseException) -> BearerRefusal:
-    """The answer to a `LogtoBearerError`: its status (401, 403, 503), its RFC 6750 challenge
+    """The answer to a `LogtoBearerError`: its status (400, 401, 403, 503), its RFC 6750 challenge
     and `{"error", "error_description"}` (no `error` when the request carried no token)."""
     status = getattr(error, "status", None) or getattr(error, "http_status", None) or 500
     body: Dict[str, str] = {}

@@ -99,6 +99,25 @@ impl SigningKey {
         format!("{input}.{}", b64(signature))
     }
 
+    /// Signs `header.claims` with this RSA key under another RSA algorithm than its own (`RS256`,
+    /// `RS384`, `RS512`, `PS256`, `PS384`, `PS512`), for one-algorithm-per-key tests.
+    pub fn sign_as(&self, alg: &str, header: &Value, claims: &Value) -> String {
+        let Inner::Rsa(pair, _) = &self.inner else { panic!("sign_as needs an RSA key") };
+        let encoding: &'static dyn signature::RsaEncoding = match alg {
+            "RS256" => &signature::RSA_PKCS1_SHA256,
+            "RS384" => &signature::RSA_PKCS1_SHA384,
+            "RS512" => &signature::RSA_PKCS1_SHA512,
+            "PS256" => &signature::RSA_PSS_SHA256,
+            "PS384" => &signature::RSA_PSS_SHA384,
+            "PS512" => &signature::RSA_PSS_SHA512,
+            other => panic!("not an RSA algorithm: {other}"),
+        };
+        let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+        let mut signature = vec![0; pair.public_modulus_len()];
+        pair.sign(encoding, &SystemRandom::new(), input.as_bytes(), &mut signature).expect("RSA signature");
+        format!("{input}.{}", b64(signature))
+    }
+
     /// Signs `claims` with the header `{alg, kid, typ}`.
     pub fn sign(&self, claims: &Value, typ: &str) -> String {
         self.sign_with_header(&json!({"alg": self.alg, "kid": self.kid, "typ": typ}), claims)

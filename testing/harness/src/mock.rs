@@ -17,6 +17,8 @@ pub struct MockResponse {
     pub body: Vec<u8>,
     /// Wait this long before answering (to provoke timeouts).
     pub delay: Duration,
+    /// More response headers (for example `location` of a redirect).
+    pub headers: Vec<(String, String)>,
 }
 
 impl MockResponse {
@@ -27,12 +29,30 @@ impl MockResponse {
             content_type: "application/json",
             body: body.into().into_bytes(),
             delay: Duration::ZERO,
+            headers: Vec::new(),
         }
     }
 
     /// An HTML answer.
     pub fn html(status: u16, body: impl Into<String>) -> Self {
-        Self { status, content_type: "text/html", body: body.into().into_bytes(), delay: Duration::ZERO }
+        Self {
+            status,
+            content_type: "text/html",
+            body: body.into().into_bytes(),
+            delay: Duration::ZERO,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A redirect (`status` 301, 302, 303, 307 or 308) to `location`.
+    pub fn redirect(status: u16, location: impl Into<String>) -> Self {
+        Self::html(status, "").with_header("location", location)
+    }
+
+    /// The same answer with one more header.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
     }
 
     /// The same answer after `delay`.
@@ -82,12 +102,16 @@ impl MockServer {
                     seen.lock().expect("lock").push(request.clone());
                     let response = handler(&request);
                     tokio::time::sleep(response.delay).await;
-                    let head = format!(
-                        "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    let mut head = format!(
+                        "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n",
                         response.status,
                         response.content_type,
                         response.body.len()
                     );
+                    for (name, value) in &response.headers {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    head.push_str("\r\n");
                     let _ = socket.write_all(head.as_bytes()).await;
                     let _ = socket.write_all(&response.body).await;
                     let _ = socket.shutdown().await;

@@ -108,7 +108,11 @@ impl LogtoClientBuilder {
     }
 
     /// Uses the caller's HTTP client. The SDK still applies its own timeout to every request and
-    /// refuses redirects, whatever the client's settings.
+    /// refuses redirected answers, whatever the client's settings; a client that follows
+    /// redirects never replays a token request's body (the code, the verifier, a refresh token)
+    /// to the redirect target. Build it with `redirect(reqwest::redirect::Policy::none())` all
+    /// the same: otherwise it still sends a bodyless GET (with the Basic credentials, within the
+    /// identity server's own origin) where a 301/302/303 points.
     ///
     /// ```
     /// let builder = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app"))
@@ -247,7 +251,7 @@ impl LogtoClientBuilder {
                         actual: metadata.issuer,
                     });
                 }
-                check_endpoints(&self.http_options, &metadata)?;
+                oidc::check_endpoints(&self.http_options, &metadata)?;
                 let core =
                     OidcCore::from_metadata_with(metadata, http.clone(), self.leeway, self.jwks_policy);
                 tokio::sync::OnceCell::new_with(Some(core))
@@ -269,24 +273,4 @@ impl LogtoClientBuilder {
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));
         Ok(LogtoClient { shared: Arc::new(shared), storage })
     }
-}
-
-/// Every endpoint the metadata names must be reachable under the same transport rules as the
-/// issuer (no `http://` to a remote host smuggled in through discovery).
-pub(super) fn check_endpoints(options: &HttpOptions, metadata: &ProviderMetadata) -> Result<()> {
-    let endpoints = [
-        Some(&metadata.authorization_endpoint),
-        Some(&metadata.token_endpoint),
-        Some(&metadata.userinfo_endpoint),
-        Some(&metadata.jwks_uri),
-        metadata.end_session_endpoint.as_ref(),
-        metadata.revocation_endpoint.as_ref(),
-    ];
-    for endpoint in endpoints.into_iter().flatten() {
-        options.check_url(endpoint).map_err(|error| LogtoError::InvalidResponse {
-            endpoint: "discovery".into(),
-            reason: format!("the discovery document names an endpoint the SDK will not call: {error}"),
-        })?;
-    }
-    Ok(())
 }

@@ -33,8 +33,11 @@ impl LogtoClient {
 
     /// Handles the sign-in callback: checks it against the sign-in session (the path, the origin
     /// with the strict origin check, `state` in constant time, `iss`, then the server's `error`
-    /// and the `code`), exchanges the code, verifies the ID token, then stores the tokens and
-    /// ends the sign-in session. On any error the previously stored tokens are left untouched.
+    /// and the `code`), ends the sign-in session, exchanges the code, verifies the ID token, then
+    /// stores the tokens. On any error the previously stored tokens are left untouched. A
+    /// callback refused before its `state` matched (another path, a forged `state`) leaves the
+    /// sign-in session for the genuine one; any later failure needs a new sign-in, since the code
+    /// may only be sent once.
     ///
     /// ```no_run
     /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
@@ -54,15 +57,16 @@ impl LogtoClient {
             iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
             strict_origin: self.shared.strict_callback_origin,
         };
-        let code = match check_callback(callback, &session, &policy) {
-            Ok(code) => code,
-            Err(error @ (CallbackError::Denied { .. } | CallbackError::IssuerMismatch { .. })) => {
-                // The state was right, so this attempt is over: a retry needs a new sign-in.
-                self.storage.delete(PersistKey::SignInSession).await?;
-                return Err(error.into());
-            }
-            Err(error) => return Err(error.into()),
-        };
+        let outcome = check_callback(callback, &session, &policy);
+        if matches!(outcome, Ok(_) | Err(CallbackError::Denied { .. } | CallbackError::IssuerMismatch { .. }))
+        {
+            // The state was right, so this attempt is over whatever happens next: a retry needs
+            // a new sign-in. Consumed before the code is sent, so that a failed or timed-out
+            // token request (which the server may have completed) can never send the code again
+            // (RFC 6749 §4.1.2: the code is used at most once).
+            self.storage.delete(PersistKey::SignInSession).await?;
+        }
+        let code = outcome?;
         let config = &self.shared.config;
         let response = core
             .fetch_token_by_code(
@@ -93,7 +97,6 @@ impl LogtoClient {
         map.insert(&TokenTarget::UserInfo, &response);
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
         self.storage.set(PersistKey::IdToken, id_token.into_secret()).await?;
-        self.storage.delete(PersistKey::SignInSession).await?;
         tracing::info!("sign-in completed");
         Ok(())
     }
@@ -262,5 +265,94 @@ mod tests {
         assert!(check_callback(callback, &session(), &lenient).is_ok());
         let no_code = read("https://app.example/callback?state=good-state&iss=https://t.example/oidc");
         assert_eq!(no_code, Err(CallbackError::MissingCode));
+    }
+
+    mod properties {
+        use super::*;
+        use crate::oidc::CallbackParams;
+        use proptest::prelude::*;
+
+        /// The parameter names the parser reads, and some it ignores.
+        const NAMES: [&str; 7] = ["code", "state", "error", "error_description", "iss", "session_state", "x"];
+
+        fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+            let name =
+                prop_oneof![proptest::sample::select(NAMES.to_vec()).prop_map(str::to_owned), ".{0,6}"];
+            proptest::collection::vec((name, ".{0,12}"), 0..8)
+        }
+
+        fn query(pairs: &[(String, String)]) -> String {
+            url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// No input makes the callback parser or the check panic.
+            #[test]
+            fn any_input_is_an_answer_never_a_panic(url in ".{0,80}", path in "/[a-z/]{0,12}", pairs in pairs()) {
+                if let Ok(callback) = Callback::from_url(&url) {
+                    let _ = check_callback(callback, &session(), &policy(true));
+                }
+                let raw = format!("{path}?{}", query(&pairs));
+                if let Ok(callback) = Callback::from_url(&raw) {
+                    let _ = check_callback(callback, &session(), &policy(false));
+                }
+                let _ = CallbackParams::from_query(&url);
+            }
+
+            /// A callback whose `state` is not the session's never yields a code, and says so
+            /// before anything else it carries is believed (its error, its issuer, its code).
+            #[test]
+            fn a_wrong_state_never_yields_a_code(state in ".{0,20}", mut pairs in pairs()) {
+                prop_assume!(state != "good-state");
+                pairs.retain(|(name, _)| name != "state");
+                pairs.push(("state".into(), state));
+                let url = format!("https://app.example/callback?{}", query(&pairs));
+                let outcome = Callback::from_url(&url).and_then(|c| check_callback(c, &session(), &policy(false)));
+                prop_assert!(
+                    matches!(outcome, Err(CallbackError::StateMismatch | CallbackError::Malformed(_))),
+                    "{url}: {outcome:?}"
+                );
+            }
+
+            /// A parameter the parser reads is refused when repeated, whatever else is there.
+            #[test]
+            fn a_repeated_parameter_is_always_refused(
+                name in proptest::sample::select(NAMES[..5].to_vec()),
+                first in ".{0,12}",
+                second in ".{0,12}",
+                mut pairs in pairs(),
+                at in any::<proptest::sample::Index>(),
+            ) {
+                pairs.push((name.to_owned(), first));
+                let position = at.index(pairs.len() + 1);
+                pairs.insert(position, (name.to_owned(), second));
+                let outcome = CallbackParams::from_query(&query(&pairs));
+                prop_assert!(matches!(outcome, Err(CallbackError::Malformed(_))), "{pairs:?}: {outcome:?}");
+            }
+
+            /// With the right `state` and `iss`, the outcome is the server's error if it sent
+            /// one, else its code if not empty: nothing else is ever returned as a code.
+            #[test]
+            fn the_right_state_yields_the_error_or_the_code(
+                code in proptest::option::of(".{0,12}"),
+                error in proptest::option::of("[a-z_]{1,12}"),
+            ) {
+                let mut pairs = vec![("state".to_owned(), "good-state".to_owned()), ("iss".to_owned(), ISSUER.to_owned())];
+                pairs.extend(code.clone().map(|code| ("code".to_owned(), code)));
+                pairs.extend(error.clone().map(|error| ("error".to_owned(), error)));
+                let url = format!("/callback?{}", query(&pairs));
+                let outcome = check_callback(Callback::from_url(&url).unwrap(), &session(), &policy(false));
+                match (error, code) {
+                    (Some(error), _) => {
+                        let denied = matches!(&outcome, Err(CallbackError::Denied { error: e, .. }) if *e == error);
+                        prop_assert!(denied, "{:?}", outcome);
+                    }
+                    (None, Some(code)) if !code.is_empty() => prop_assert_eq!(outcome, Ok(code)),
+                    (None, _) => prop_assert_eq!(outcome, Err(CallbackError::MissingCode)),
+                }
+            }
+        }
     }
 }

@@ -146,16 +146,13 @@ impl LogtoClient {
         let shared = &self.shared;
         shared
             .oidc
-            .get_or_try_init(|| async {
-                let core = OidcCore::discover_with(
+            .get_or_try_init(|| {
+                OidcCore::discover_with(
                     &shared.issuer,
                     shared.http.clone(),
                     shared.leeway,
                     shared.jwks_policy,
                 )
-                .await?;
-                builder::check_endpoints(shared.http.options(), core.metadata())?;
-                Ok(core)
             })
             .await
             .cloned()

@@ -255,7 +255,7 @@ impl fmt::Debug for SignInOptions {
 }
 
 /// The parameters only the SDK sets.
-pub(super) const RESERVED_PARAMS: [&str; 8] = [
+pub(super) const RESERVED_PARAMS: [&str; 15] = [
     "client_id",
     "redirect_uri",
     "response_type",
@@ -264,6 +264,18 @@ pub(super) const RESERVED_PARAMS: [&str; 8] = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    // The SDK would have to check the answer to these (OpenID Connect Core §3.1.3.7 (11)-(13)):
+    // `nonce` in the ID token, `acr` for `acr_values` and `claims`, `auth_time` for `max_age`.
+    // It does not, so it does not let them be asked for.
+    "nonce",
+    "max_age",
+    "acr_values",
+    "claims",
+    // These would move the response elsewhere (`response_mode`) or replace every parameter
+    // above with a request object (`request`, `request_uri`).
+    "response_mode",
+    "request",
+    "request_uri",
 ];
 
 impl SignInOptions {

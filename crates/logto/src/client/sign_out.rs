@@ -7,8 +7,9 @@ use crate::secret::RefreshToken;
 use crate::storage::PersistKey;
 
 impl LogtoClient {
-    /// Signs out locally and returns the end-session URL to redirect the user to (with
-    /// `post_logout_redirect_uri` when given). The refresh token is revoked first; a failed
+    /// Signs out locally and returns the end-session URL to redirect the user to, with
+    /// `id_token_hint` (the signed-in user's ID token), `client_id` and, when given,
+    /// `post_logout_redirect_uri`. The refresh token is revoked first (RFC 7009); a failed
     /// revocation is logged and ignored. Local tokens are cleared even when the server is down.
     ///
     /// ```no_run
@@ -27,6 +28,8 @@ impl LogtoClient {
         {
             tracing::warn!(%error, "refresh token revocation failed; signing out locally anyway");
         }
+        // RP-Initiated Logout §2: `id_token_hint` is RECOMMENDED; read before it is cleared.
+        let id_token_hint = self.storage.get(PersistKey::IdToken).await?;
         for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
             self.storage.delete(key).await?;
         }
@@ -40,6 +43,9 @@ impl LogtoClient {
             endpoint: "discovery".into(),
             reason: format!("end_session_endpoint is not a URL: {e}"),
         })?;
+        if let Some(id_token) = &id_token_hint {
+            url.query_pairs_mut().append_pair("id_token_hint", id_token);
+        }
         url.query_pairs_mut().append_pair("client_id", &config.app_id);
         if let Some(uri) = post_logout_redirect_uri {
             url.query_pairs_mut().append_pair("post_logout_redirect_uri", uri);

@@ -175,4 +175,44 @@ mod tests {
         assert_eq!(cache_expiry(1000, u64::MAX), (1000 + MAX_CACHE_SECONDS as i64 - 60) as f64);
         assert!(cache_expiry(i64::MAX, u64::MAX).is_finite());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Times from the epoch to far beyond the year 3000, and the extremes.
+        fn now() -> impl Strategy<Value = i64> {
+            prop_oneof![0..40_000_000_000i64, Just(i64::MAX), Just(i64::MAX - 1), Just(0)]
+        }
+
+        fn expires_in() -> impl Strategy<Value = u64> {
+            prop_oneof![0..100_000u64, any::<u64>(), Just(u64::MAX)]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// The cache entry never outlives the token (`now + expires_in`), never expires
+            /// before it was stored (the margin is never negative), and never lasts more than
+            /// the cap.
+            #[test]
+            fn never_beyond_expires_in_and_never_before_now(now in now(), expires_in in expires_in()) {
+                let expiry = cache_expiry(now, expires_in);
+                prop_assert!(expiry.is_finite());
+                prop_assert!(expiry >= now as f64, "{expiry} < {now}");
+                prop_assert!(expiry <= (now as i128 + expires_in as i128) as f64, "{expiry} beyond the token");
+                prop_assert!(expiry <= (now as i128 + MAX_CACHE_SECONDS as i128) as f64);
+                if expires_in >= 2 && now < i64::MAX - MAX_CACHE_SECONDS as i64 {
+                    prop_assert!(expiry < (now as i128 + expires_in as i128) as f64, "no margin");
+                }
+            }
+
+            /// A longer lifetime never gives a shorter cache entry.
+            #[test]
+            fn monotonic_in_expires_in(now in now(), a in expires_in(), b in expires_in()) {
+                let (short, long) = (a.min(b), a.max(b));
+                prop_assert!(cache_expiry(now, short) <= cache_expiry(now, long));
+            }
+        }
+    }
 }

@@ -15,8 +15,7 @@ use serde::{Deserialize, Serialize};
 pub struct TokenResponse {
     /// The access token.
     pub access_token: AccessToken,
-    /// The token type, `Bearer`.
-    #[serde(default = "bearer")]
+    /// The token type (required by RFC 6749 §5.1); the SDK accepts only `Bearer`.
     pub token_type: String,
     /// Lifetime of the access token in seconds (RFC 6749 only recommends it: 0 when absent).
     #[serde(default, deserialize_with = "lenient_seconds")]
@@ -30,10 +29,6 @@ pub struct TokenResponse {
     /// The granted scopes, space separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-}
-
-fn bearer() -> String {
-    "Bearer".to_owned()
 }
 
 /// `expires_in` as a whole number of seconds, whatever number the server sent (a fraction is
@@ -50,7 +45,7 @@ mod tests {
     #[test]
     fn expires_in_is_read_leniently() {
         for (value, seconds) in [("3600", 3600), ("3600.9", 3600), ("-1", 0), ("1e30", u64::MAX)] {
-            let json = format!(r#"{{"access_token":"a","expires_in":{value}}}"#);
+            let json = format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{value}}}"#);
             assert_eq!(serde_json::from_str::<TokenResponse>(&json).unwrap().expires_in, seconds, "{value}");
         }
     }

@@ -2,12 +2,12 @@
 //! ID-token verification, userinfo, revocation).
 
 use super::issuer::Issuer;
-use super::jwks::{JwksCache, JwksPolicy, KeySet};
-use super::jwt::decode_jwt_payload;
+use super::jwks::{JwksCache, JwksPolicy, KeySet, rsa_default};
+use super::jwt::{Algorithm, decode_jwt_payload};
 use super::pkce;
-use super::verify::{DEFAULT_LEEWAY, Expected, verify_jwt};
+use super::verify::{DEFAULT_LEEWAY, Expected, JwtKind, verify_jwt};
 use crate::error::{LogtoError, Result, ServerError, TokenError};
-use crate::http::{ClientAuth, Http};
+use crate::http::{ClientAuth, Http, HttpOptions};
 use crate::machine::TokenExchange;
 use crate::models::{
     AccessTokenClaims, IdTokenClaims, LogoutTokenClaims, ProviderMetadata, TokenResponse, UserInfoResponse,
@@ -53,6 +53,30 @@ struct Inner {
     http: Http,
     jwks: JwksCache,
     leeway: Duration,
+    /// The algorithms ID tokens may be signed with: those of the discovery document's
+    /// `id_token_signing_alg_values_supported` the SDK supports, or every supported one when
+    /// the document names none.
+    id_token_algorithms: Option<Vec<Algorithm>>,
+}
+
+impl Inner {
+    fn new(
+        metadata: ProviderMetadata,
+        http: Http,
+        leeway: Duration,
+        jwks: impl FnOnce(Algorithm) -> JwksCache,
+    ) -> Self {
+        let id_token_algorithms = id_token_algorithms(&metadata);
+        let jwks = jwks(rsa_default(id_token_algorithms.as_deref()));
+        Self { metadata, http, jwks, leeway, id_token_algorithms }
+    }
+}
+
+/// The ID-token algorithms a discovery document allows (OpenID Connect Core §3.1.3.7 (7)):
+/// names the SDK does not support (`HS256`, `none`, `EdDSA`) are left out.
+fn id_token_algorithms(metadata: &ProviderMetadata) -> Option<Vec<Algorithm>> {
+    let names = &metadata.id_token_signing_alg_values_supported;
+    (!names.is_empty()).then(|| names.iter().filter_map(|name| Algorithm::parse(name)).collect())
 }
 
 impl OidcCore {
@@ -82,6 +106,7 @@ impl OidcCore {
         if !(issuer.matches(&metadata.issuer) || metadata.issuer == with_slash) {
             return Err(issuer_mismatch(&issuer, metadata.issuer));
         }
+        check_endpoints(http.options(), &metadata)?;
         Ok(Self::from_metadata_with(metadata, http, DEFAULT_LEEWAY, JwksPolicy::default()))
     }
 
@@ -95,6 +120,7 @@ impl OidcCore {
         if !issuer.matches(&metadata.issuer) {
             return Err(issuer_mismatch(issuer, metadata.issuer));
         }
+        check_endpoints(http.options(), &metadata)?;
         Ok(Self::from_metadata_with(metadata, http, leeway, jwks_policy))
     }
 
@@ -127,9 +153,13 @@ impl OidcCore {
         jwks: &str,
         http_client: reqwest::Client,
     ) -> Result<Self> {
-        let keys = KeySet::parse(jwks.as_bytes()).map_err(LogtoError::InvalidConfig)?;
-        let jwks = JwksCache::with_keys(metadata.jwks_uri.clone(), JwksPolicy::default(), keys);
-        let inner = Inner { metadata, http: Http::new(http_client), jwks, leeway: DEFAULT_LEEWAY };
+        let algorithms = id_token_algorithms(&metadata);
+        let keys = KeySet::parse(jwks.as_bytes(), rsa_default(algorithms.as_deref()))
+            .map_err(LogtoError::InvalidConfig)?;
+        let url = metadata.jwks_uri.clone();
+        let inner = Inner::new(metadata, Http::new(http_client), DEFAULT_LEEWAY, |rsa_default| {
+            JwksCache::with_keys(url, JwksPolicy::default(), rsa_default, keys)
+        });
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -139,8 +169,10 @@ impl OidcCore {
         leeway: Duration,
         jwks_policy: JwksPolicy,
     ) -> Self {
-        let jwks = JwksCache::new(metadata.jwks_uri.clone(), jwks_policy);
-        Self { inner: Arc::new(Inner { metadata, http, jwks, leeway }) }
+        let url = metadata.jwks_uri.clone();
+        let inner =
+            Inner::new(metadata, http, leeway, |rsa_default| JwksCache::new(url, jwks_policy, rsa_default));
+        Self { inner: Arc::new(inner) }
     }
 
     /// The provider metadata.
@@ -219,16 +251,17 @@ impl OidcCore {
             issuer: &self.inner.metadata.issuer,
             audience: client_id,
             leeway_seconds: self.inner.leeway.as_secs() as i64,
-            require_sub: true,
-            authorized_party: Some(client_id),
-            types: None,
+            kind: JwtKind::IdToken,
+            algorithms: self.inner.id_token_algorithms.as_deref(),
             max_age_seconds: None,
         }
     }
 
-    /// Verifies an ID token: signature against the JWKS (allowed algorithms only), `iss`, `aud`
-    /// (the client id; with several audiences `azp` must be the client), `exp`, `iat` and `sub`,
-    /// with the configured leeway. Returns its claims.
+    /// Verifies an ID token: signature against the JWKS (with an algorithm the discovery
+    /// document allows and the key's one algorithm), `typ` (absent or `JWT`), `iss`, `aud` (the
+    /// client id and nothing else), `azp` (if present, the client id), `exp`, `iat`, `nbf` and
+    /// `sub`, with the configured leeway; a logout token (`events` claim) is refused. Returns its
+    /// claims.
     ///
     /// ```no_run
     /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
@@ -263,7 +296,8 @@ impl OidcCore {
         outcome.map_err(LogtoError::InvalidIdToken)
     }
 
-    /// Exchanges an authorization code (with its PKCE verifier) for tokens.
+    /// Exchanges an authorization code (with its PKCE verifier) for tokens. A response whose
+    /// `token_type` is not `Bearer` is an [`LogtoError::InvalidResponse`].
     ///
     /// ```no_run
     /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
@@ -290,10 +324,12 @@ impl OidcCore {
         ];
         let auth = ClientAuth::new(client_id, client_secret);
         let span = tracing::debug_span!("logto.token", grant = "authorization_code");
-        self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params).instrument(span).await
+        let response = self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params);
+        self.bearer_only(response.instrument(span).await?)
     }
 
-    /// Uses a refresh token to get an access token for `target`.
+    /// Uses a refresh token to get an access token for `target`. A response whose `token_type`
+    /// is not `Bearer` is an [`LogtoError::InvalidResponse`].
     ///
     /// ```no_run
     /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
@@ -314,7 +350,21 @@ impl OidcCore {
         params.extend(target.token_params());
         let auth = ClientAuth::new(client_id, client_secret);
         let span = tracing::debug_span!("logto.token", grant = "refresh_token", target = %target);
-        self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params).instrument(span).await
+        let response = self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params);
+        self.bearer_only(response.instrument(span).await?)
+    }
+
+    /// OpenID Connect Core §3.1.3.3: the `token_type` "MUST be Bearer" (case-insensitive, RFC
+    /// 6749 §5.1); RFC 6749 §7.1: a token of a type the client does not understand is not used.
+    fn bearer_only(&self, response: TokenResponse) -> Result<TokenResponse> {
+        if response.token_type.eq_ignore_ascii_case("Bearer") {
+            return Ok(response);
+        }
+        tracing::warn!("the token response's token_type is not Bearer");
+        Err(LogtoError::InvalidResponse {
+            endpoint: self.inner.metadata.token_endpoint.clone(),
+            reason: "the token_type is not Bearer (DPoP and MAC tokens are not supported)".into(),
+        })
     }
 
     /// Calls the userinfo endpoint with an access token.
@@ -384,7 +434,8 @@ impl OidcCore {
     }
 
     /// The client-credentials grant (machine to machine): an access token for `target` (an API
-    /// resource, an organization, or a resource in an organization) with `scopes`.
+    /// resource, an organization, or a resource in an organization) with `scopes`. A response
+    /// whose `token_type` is not `Bearer` is an [`LogtoError::InvalidResponse`].
     ///
     /// ```no_run
     /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
@@ -413,10 +464,12 @@ impl OidcCore {
         }
         let auth = ClientAuth::new(client_id, Some(client_secret));
         let span = tracing::debug_span!("logto.token", grant = "client_credentials", target = %target);
-        self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params).instrument(span).await
+        let response = self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params);
+        self.bearer_only(response.instrument(span).await?)
     }
 
-    /// Logto's token exchange (RFC 8693): `request`'s subject token for an access token.
+    /// Logto's token exchange (RFC 8693): `request`'s subject token for an access token. A
+    /// response whose `token_type` is not `Bearer` is an [`LogtoError::InvalidResponse`].
     ///
     /// ```no_run
     /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
@@ -447,7 +500,8 @@ impl OidcCore {
         }
         let auth = ClientAuth::new(client_id, client_secret);
         let span = tracing::debug_span!("logto.token", grant = "token_exchange", target = %request.target);
-        self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params).instrument(span).await
+        let response = self.inner.http.post_form(&self.inner.metadata.token_endpoint, auth, &params);
+        self.bearer_only(response.instrument(span).await?)
     }
 
     /// Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6):
@@ -470,11 +524,11 @@ impl OidcCore {
             issuer: &self.inner.metadata.issuer,
             audience: client_id,
             leeway_seconds: self.inner.leeway.as_secs() as i64,
-            require_sub: false,
-            authorized_party: None,
             // Back-Channel Logout §2.4 recommends `logout+jwt`; an untyped token is told apart from
             // an ID token by its `events` claim and the absence of `nonce` (checked below).
-            types: Some(&["logout+jwt", "application/logout+jwt", ""]),
+            kind: JwtKind::LogoutToken,
+            // §2.6: the signature is validated as an ID token's.
+            algorithms: self.inner.id_token_algorithms.as_deref(),
             max_age_seconds: Some(MAX_LOGOUT_TOKEN_AGE),
         };
         let claims: LogoutTokenClaims =
@@ -531,6 +585,26 @@ async fn fetch_metadata(http: &Http, url: &str) -> Result<ProviderMetadata> {
         }),
         other => other,
     })
+}
+
+/// Every endpoint the metadata names must be reachable under the same transport rules as the
+/// issuer (no `http://` to a remote host smuggled in through discovery).
+pub(crate) fn check_endpoints(options: &HttpOptions, metadata: &ProviderMetadata) -> Result<()> {
+    let endpoints = [
+        Some(&metadata.authorization_endpoint),
+        Some(&metadata.token_endpoint),
+        Some(&metadata.userinfo_endpoint),
+        Some(&metadata.jwks_uri),
+        metadata.end_session_endpoint.as_ref(),
+        metadata.revocation_endpoint.as_ref(),
+    ];
+    for endpoint in endpoints.into_iter().flatten() {
+        options.check_url(endpoint).map_err(|error| LogtoError::InvalidResponse {
+            endpoint: "discovery".into(),
+            reason: format!("the discovery document names an endpoint the SDK will not call: {error}"),
+        })?;
+    }
+    Ok(())
 }
 
 fn issuer_mismatch(expected: &Issuer, actual: String) -> LogtoError {

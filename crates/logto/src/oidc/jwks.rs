@@ -8,7 +8,7 @@ use crate::http::Http;
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Deserialize;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// One JWK as published by the identity server (only the members the SDK reads).
@@ -40,31 +40,27 @@ struct JwkDocument {
     keys: Vec<serde_json::Value>,
 }
 
-enum KeyMaterial {
-    /// An EC key can only be used with the algorithm of its curve.
-    Ec { algorithm: Algorithm, key: ParsedPublicKey },
-    /// An RSA key is parsed once per RSA algorithm it is used with.
-    Rsa { n: Vec<u8>, e: Vec<u8>, parsed: Box<[OnceLock<Option<ParsedPublicKey>>; 9]> },
-}
-
-/// A verification key of the JWKS.
+/// A verification key of the JWKS, usable with exactly one algorithm (RFC 8725 §3.1).
 pub(crate) struct VerificationKey {
     kid: Option<String>,
-    alg: Option<Algorithm>,
-    material: KeyMaterial,
+    algorithm: Algorithm,
+    key: ParsedPublicKey,
 }
 
 impl std::fmt::Debug for VerificationKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VerificationKey")
             .field("kid", &self.kid)
-            .field("alg", &self.alg)
+            .field("algorithm", &self.algorithm)
             .finish_non_exhaustive()
     }
 }
 
 impl VerificationKey {
-    fn from_jwk(jwk: Jwk) -> Option<Self> {
+    /// The key of a JWK, or `None` when the JWK cannot verify signatures of an accepted
+    /// algorithm. Its one algorithm is the JWK's `alg`; without one, the curve's for an EC key
+    /// and `rsa_default` for an RSA key.
+    fn from_jwk(jwk: Jwk, rsa_default: Algorithm) -> Option<Self> {
         // RFC 7517 §4.2-4.3: a key meant for encryption, or whose operations exclude
         // verification, is never used to verify a signature.
         if jwk.key_use.as_deref().is_some_and(|u| u != "sig")
@@ -78,7 +74,7 @@ impl VerificationKey {
             None => None,
         };
         let decode = |value: Option<&String>| value.and_then(|v| URL_SAFE_NO_PAD.decode(v).ok());
-        let material = match jwk.kty.as_str() {
+        let (algorithm, key) = match jwk.kty.as_str() {
             "EC" => {
                 let (algorithm, verification, size): (_, &'static signature::EcdsaVerificationAlgorithm, _) =
                     match jwk.crv.as_deref()? {
@@ -88,6 +84,7 @@ impl VerificationKey {
                         _ => return None,
                     };
                 let (x, y) = (decode(jwk.x.as_ref())?, decode(jwk.y.as_ref())?);
+                // RFC 7518 §3.4: the curve decides the algorithm; a JWK `alg` must agree.
                 if x.len() != size || y.len() != size || alg.is_some_and(|a| a != algorithm) {
                     return None;
                 }
@@ -95,55 +92,27 @@ impl VerificationKey {
                 point.push(0x04);
                 point.extend_from_slice(&x);
                 point.extend_from_slice(&y);
-                KeyMaterial::Ec { algorithm, key: ParsedPublicKey::new(verification, point).ok()? }
+                (algorithm, ParsedPublicKey::new(verification, point).ok()?)
             }
             "RSA" => {
-                if alg.is_some_and(|a| !is_rsa(a)) {
-                    return None;
-                }
+                let algorithm = alg.unwrap_or(rsa_default);
+                let parameters = rsa_parameters(algorithm)?;
                 let (n, e) = (decode(jwk.n.as_ref())?, decode(jwk.e.as_ref())?);
-                KeyMaterial::Rsa { n, e, parsed: Default::default() }
+                // aws-lc checks the modulus size (2048 to 8192 bits, RFC 7518 §3.3 / §3.5).
+                let key = RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }
+                    .to_parsed_public_key(parameters)
+                    .ok()?;
+                (algorithm, key)
             }
             _ => return None,
         };
-        Some(Self { kid: jwk.kid, alg, material })
+        Some(Self { kid: jwk.kid, algorithm, key })
     }
 
-    fn supports(&self, algorithm: Algorithm) -> bool {
-        if self.alg.is_some_and(|alg| alg != algorithm) {
-            return false;
-        }
-        match &self.material {
-            KeyMaterial::Ec { algorithm: key_alg, .. } => *key_alg == algorithm,
-            KeyMaterial::Rsa { .. } => is_rsa(algorithm),
-        }
+    /// Verifies `signature` over `message`; the key was selected for the token's algorithm.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), TokenError> {
+        self.key.verify_sig(message, signature).map_err(|_| TokenError::BadSignature)
     }
-
-    /// Verifies `signature` over `message`; the caller checked [`Self::supports`].
-    pub(crate) fn verify(
-        &self,
-        algorithm: Algorithm,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), TokenError> {
-        let key = match &self.material {
-            KeyMaterial::Ec { key, .. } => Some(key),
-            KeyMaterial::Rsa { n, e, parsed } => parsed[algorithm.index()]
-                .get_or_init(|| {
-                    let params = rsa_parameters(algorithm)?;
-                    RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }
-                        .to_parsed_public_key(params)
-                        .ok()
-                })
-                .as_ref(),
-        };
-        let key = key.ok_or_else(|| TokenError::DisallowedAlgorithm(algorithm.as_str().to_owned()))?;
-        key.verify_sig(message, signature).map_err(|_| TokenError::BadSignature)
-    }
-}
-
-fn is_rsa(algorithm: Algorithm) -> bool {
-    rsa_parameters(algorithm).is_some()
 }
 
 fn rsa_parameters(algorithm: Algorithm) -> Option<&'static signature::RsaParameters> {
@@ -158,6 +127,19 @@ fn rsa_parameters(algorithm: Algorithm) -> Option<&'static signature::RsaParamet
     })
 }
 
+/// The one algorithm of an RSA key whose JWK has no `alg`: RS256 (the OpenID Connect default)
+/// when `allowed` permits it, otherwise the first RSA algorithm `allowed` names.
+pub(crate) fn rsa_default(allowed: Option<&[Algorithm]>) -> Algorithm {
+    match allowed {
+        Some(allowed) if !allowed.contains(&Algorithm::Rs256) => allowed
+            .iter()
+            .copied()
+            .find(|algorithm| rsa_parameters(*algorithm).is_some())
+            .unwrap_or(Algorithm::Rs256),
+        _ => Algorithm::Rs256,
+    }
+}
+
 /// A parsed JWKS: the usable keys (unusable ones are skipped, as RFC 7517 §5 asks).
 #[derive(Debug, Default)]
 pub(crate) struct KeySet {
@@ -165,41 +147,43 @@ pub(crate) struct KeySet {
 }
 
 impl KeySet {
-    /// Parses a JWKS document.
-    pub(crate) fn parse(document: &[u8]) -> Result<Self, String> {
+    /// Parses a JWKS document; RSA keys without `alg` get `rsa_default`.
+    pub(crate) fn parse(document: &[u8], rsa_default: Algorithm) -> Result<Self, String> {
         let document: JwkDocument =
             serde_json::from_slice(document).map_err(|e| format!("not a JWKS: {e}"))?;
         let keys = document
             .keys
             .into_iter()
             .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
-            .filter_map(VerificationKey::from_jwk)
+            .filter_map(|jwk| VerificationKey::from_jwk(jwk, rsa_default))
             .collect();
         Ok(Self { keys })
     }
 
-    /// The key to verify a token with `kid` and `algorithm`.
+    /// The keys that may verify a token with `kid` and `algorithm`.
     ///
     /// Among the keys with the token's `kid` (RFC 7517 §4.5 lets several keys share one, for
-    /// example an EC and an RSA key during a migration), the one usable with the token's `alg`
-    /// is chosen. A token without `kid` is only accepted when exactly one key of the set is
-    /// usable with its `alg`: the SDK never tries keys one after another.
+    /// example an EC and an RSA key during a migration), those whose one algorithm is the
+    /// token's are candidates, tried in order. A token without `kid` is only accepted when
+    /// exactly one key of the set is usable with its `alg`: the SDK never tries every key of the
+    /// set on a token that names none.
     pub(crate) fn select(
         &self,
         kid: Option<&str>,
         algorithm: Algorithm,
-    ) -> Result<&VerificationKey, TokenError> {
-        let mut candidates: Vec<&VerificationKey> = match kid {
+    ) -> Result<Vec<&VerificationKey>, TokenError> {
+        let named: Vec<&VerificationKey> = match kid {
             Some(kid) => self.keys.iter().filter(|key| key.kid.as_deref() == Some(kid)).collect(),
             None => self.keys.iter().collect(),
         };
-        if candidates.is_empty() {
+        if named.is_empty() {
             return Err(TokenError::UnknownKey(kid.map(str::to_owned)));
         }
-        candidates.retain(|key| key.supports(algorithm));
-        match (candidates.as_slice(), kid) {
-            ([key], _) | ([key, ..], Some(_)) => Ok(key),
-            ([], _) => Err(TokenError::DisallowedAlgorithm(algorithm.as_str().to_owned())),
+        let usable: Vec<&VerificationKey> =
+            named.into_iter().filter(|key| key.algorithm == algorithm).collect();
+        match (usable.len(), kid) {
+            (0, _) => Err(TokenError::DisallowedAlgorithm(algorithm.as_str().to_owned())),
+            (1, _) | (_, Some(_)) => Ok(usable),
             (_, None) => Err(TokenError::UnknownKey(None)),
         }
     }
@@ -207,6 +191,21 @@ impl KeySet {
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
+}
+
+/// Runs `check` with each candidate until one succeeds; the last failure otherwise.
+fn first_that_verifies<T>(
+    candidates: Vec<&VerificationKey>,
+    check: impl Fn(&VerificationKey) -> Result<T, TokenError>,
+) -> Result<T, TokenError> {
+    let mut outcome = Err(TokenError::BadSignature);
+    for key in candidates {
+        outcome = check(key);
+        if outcome.is_ok() {
+            break;
+        }
+    }
+    outcome
 }
 
 /// How long keys are used before they are fetched again, and how often an unknown `kid` may
@@ -233,6 +232,8 @@ pub(crate) struct JwksCache {
     /// Where the keys are fetched from; `None` for a fixed key set that is never fetched.
     url: Option<String>,
     policy: JwksPolicy,
+    /// The algorithm of fetched RSA keys without `alg`.
+    rsa_default: Algorithm,
     current: RwLock<Option<Fetched>>,
     /// When the JWKS was last requested, whether or not that worked: at most one request per
     /// cooldown, so neither an outage nor a flood of unknown `kid`s multiplies the requests.
@@ -247,14 +248,15 @@ impl std::fmt::Debug for JwksCache {
 }
 
 impl JwksCache {
-    pub(crate) fn new(url: String, policy: JwksPolicy) -> Self {
-        Self::build(Some(url), policy)
+    pub(crate) fn new(url: String, policy: JwksPolicy, rsa_default: Algorithm) -> Self {
+        Self::build(Some(url), policy, rsa_default)
     }
 
-    fn build(url: Option<String>, policy: JwksPolicy) -> Self {
+    fn build(url: Option<String>, policy: JwksPolicy, rsa_default: Algorithm) -> Self {
         Self {
             url,
             policy,
+            rsa_default,
             current: RwLock::new(None),
             last_attempt: std::sync::Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
@@ -262,15 +264,15 @@ impl JwksCache {
     }
 
     /// A cache that starts with `keys` and fetches `url` on an unknown `kid`.
-    pub(crate) fn with_keys(url: String, policy: JwksPolicy, keys: KeySet) -> Self {
-        let cache = Self::new(url, policy);
+    pub(crate) fn with_keys(url: String, policy: JwksPolicy, rsa_default: Algorithm, keys: KeySet) -> Self {
+        let cache = Self::new(url, policy, rsa_default);
         *cache.write() = Some(Fetched { keys: Arc::new(keys), at: Instant::now() });
         cache
     }
 
     /// A fixed key set that is never fetched (verification fully offline).
     pub(crate) fn offline(policy: JwksPolicy, keys: KeySet) -> Self {
-        let cache = Self::build(None, policy);
+        let cache = Self::build(None, policy, Algorithm::Rs256);
         *cache.write() = Some(Fetched { keys: Arc::new(keys), at: Instant::now() });
         cache
     }
@@ -326,7 +328,7 @@ impl JwksCache {
             }
         };
         match keys.select(kid, algorithm) {
-            Ok(key) => check(key),
+            Ok(candidates) => first_that_verifies(candidates, check),
             Err(TokenError::UnknownKey(_)) if self.may_fetch() => {
                 let _guard = self.fetching.lock().await;
                 let keys = match self.snapshot() {
@@ -338,7 +340,7 @@ impl JwksCache {
                     }
                     _ => keys,
                 };
-                check(keys.select(kid, algorithm)?)
+                first_that_verifies(keys.select(kid, algorithm)?, check)
             }
             Err(error) => Err(error),
         }
@@ -363,7 +365,7 @@ impl JwksCache {
         let outcome = async {
             let url = self.url.as_deref().ok_or_else(|| TokenError::KeysUnavailable("no JWKS URL".into()))?;
             let body = http.get_bytes(url).await.map_err(|e| TokenError::KeysUnavailable(e.to_string()))?;
-            KeySet::parse(&body).map_err(TokenError::KeysUnavailable)
+            KeySet::parse(&body, self.rsa_default).map_err(TokenError::KeysUnavailable)
         }
         .await;
         let keys = match outcome {

@@ -73,10 +73,6 @@ impl Algorithm {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|alg| alg.as_str() == name)
     }
-
-    pub(crate) const fn index(self) -> usize {
-        self as usize
-    }
 }
 
 impl fmt::Display for Algorithm {

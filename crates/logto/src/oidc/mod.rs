@@ -17,7 +17,7 @@ pub use jwt::{Algorithm, decode_jwt_payload, jwt_payload_text};
 pub use pkce::{generate_code_challenge, generate_code_verifier, generate_state};
 pub use verify::{DEFAULT_LEEWAY, MAX_LEEWAY};
 
-pub(crate) use self::core::{Claims, user_info_from_json};
+pub(crate) use self::core::{Claims, check_endpoints, user_info_from_json};
 pub(crate) use jwks::{JwksCache, JwksPolicy, KeySet};
 pub(crate) use pkce::constant_time_eq;
-pub(crate) use verify::{Expected, now_seconds, verify_jwt};
+pub(crate) use verify::{Expected, JwtKind, now_seconds, verify_jwt};

@@ -2,7 +2,7 @@
 //! `exp`, `iat`, `nbf`, `sub`) with a bounded clock leeway.
 
 use super::jwks::JwksCache;
-use super::jwt::Jws;
+use super::jwt::{Algorithm, Jws};
 use crate::error::TokenError;
 use crate::http::Http;
 use crate::models::Audience;
@@ -25,15 +25,45 @@ pub(crate) struct Expected<'a> {
     pub(crate) issuer: &'a str,
     pub(crate) audience: &'a str,
     pub(crate) leeway_seconds: i64,
-    /// ID tokens must name their subject.
-    pub(crate) require_sub: bool,
-    /// The `azp` must be this client when present (ID tokens).
-    pub(crate) authorized_party: Option<&'a str>,
-    /// Accepted `typ` header values (case-insensitive), or any when `None`; `""` in the list
-    /// accepts a token without `typ`.
-    pub(crate) types: Option<&'a [&'a str]>,
+    /// Which kind of JWT this must be; the kinds' rules exclude each other (RFC 8725 §3.12).
+    pub(crate) kind: JwtKind<'a>,
+    /// The algorithms accepted for this token (RFC 8725 §3.1), or every supported one.
+    pub(crate) algorithms: Option<&'a [Algorithm]>,
     /// How long ago `iat` may be (beyond the leeway), or unbounded when `None`.
     pub(crate) max_age_seconds: Option<i64>,
+}
+
+/// The kind of JWT a verification expects.
+#[derive(Debug, Clone, Copy)]
+#[allow(clippy::enum_variant_names, reason = "the variants are the three kinds of token the SDK reads")]
+pub(crate) enum JwtKind<'a> {
+    /// An ID token of the client `audience` (OpenID Connect Core §3.1.3.7): `sub` required, no
+    /// audience but the client, `azp` (if any) the client, `typ` absent or `JWT`, and no
+    /// `events` claim (that is a logout token).
+    IdToken,
+    /// An access token: `typ` one of these (case-insensitive), or any when `None`.
+    AccessToken { types: Option<&'a [&'a str]> },
+    /// A back-channel logout token (Back-Channel Logout §2.4): `typ` absent or `logout+jwt`; its
+    /// own claims (`events`, `sub` or `sid`, no `nonce`) are checked by its model.
+    LogoutToken,
+}
+
+/// The `typ` values of an ID token (RFC 7519 §5.1); absent is fine too.
+const ID_TOKEN_TYPES: [&str; 2] = ["JWT", "application/jwt"];
+/// The `typ` values of a logout token (Back-Channel Logout §2.4); absent is fine too.
+const LOGOUT_TOKEN_TYPES: [&str; 2] = ["logout+jwt", "application/logout+jwt"];
+
+/// Checks the `typ` header against the kind of token expected (RFC 8725 §3.11).
+pub(crate) fn check_type(typ: Option<&str>, kind: JwtKind<'_>) -> Result<(), TokenError> {
+    let accepted = match (kind, typ) {
+        (JwtKind::IdToken | JwtKind::LogoutToken, None) | (JwtKind::AccessToken { types: None }, _) => true,
+        (JwtKind::IdToken, Some(typ)) => ID_TOKEN_TYPES.iter().any(|t| t.eq_ignore_ascii_case(typ)),
+        (JwtKind::LogoutToken, Some(typ)) => LOGOUT_TOKEN_TYPES.iter().any(|t| t.eq_ignore_ascii_case(typ)),
+        (JwtKind::AccessToken { types: Some(types) }, typ) => {
+            typ.is_some_and(|typ| types.iter().any(|t| t.eq_ignore_ascii_case(typ)))
+        }
+    };
+    if accepted { Ok(()) } else { Err(TokenError::WrongType(typ.map(str::to_owned))) }
 }
 
 #[derive(Deserialize)]
@@ -45,6 +75,8 @@ struct Registered {
     iat: Option<f64>,
     nbf: Option<f64>,
     azp: Option<String>,
+    /// Present in logout tokens (Back-Channel Logout §2.4) and other security event tokens.
+    events: Option<serde::de::IgnoredAny>,
 }
 
 /// Checks the registered claims of a payload whose signature was verified.
@@ -55,23 +87,27 @@ pub(crate) fn check_claims(payload: &[u8], expected: &Expected<'_>, now: i64) ->
     if iss != expected.issuer {
         return Err(TokenError::WrongIssuer { expected: expected.issuer.to_owned(), actual: iss });
     }
-    if expected.require_sub && claims.sub.as_deref().is_none_or(str::is_empty) {
+    let id_token = matches!(expected.kind, JwtKind::IdToken);
+    if id_token && claims.sub.as_deref().is_none_or(str::is_empty) {
         return Err(TokenError::MissingClaim("sub"));
     }
     let aud = claims.aud.ok_or(TokenError::MissingClaim("aud"))?;
     if !aud.contains(expected.audience) {
         return Err(TokenError::WrongAudience { expected: expected.audience.to_owned() });
     }
-    if let Some(party) = expected.authorized_party {
-        // OpenID Connect Core §3.1.3.7 (4)-(5): with several audiences the token must name the
-        // party it was issued to, and when it names one, that must be this client.
-        let several = matches!(&aud, Audience::Multiple(values) if values.len() > 1);
-        match claims.azp.as_deref() {
-            Some(azp) if azp != party => {
-                return Err(TokenError::WrongAuthorizedParty { expected: party.to_owned() });
-            }
-            None if several => return Err(TokenError::WrongAuthorizedParty { expected: party.to_owned() }),
-            _ => {}
+    if id_token {
+        // OpenID Connect Core §3.1.3.7 (3): no audience the client does not trust; the SDK
+        // trusts none but itself (Logto never adds one).
+        if aud.iter().any(|audience| audience != expected.audience) {
+            return Err(TokenError::UntrustedAudience);
+        }
+        // (4)-(5): when the token names the party it was issued to, that must be this client.
+        if claims.azp.as_deref().is_some_and(|azp| azp != expected.audience) {
+            return Err(TokenError::WrongAuthorizedParty { expected: expected.audience.to_owned() });
+        }
+        // RFC 8725 §3.12: a logout token (or any security event token) is not an ID token.
+        if claims.events.is_some() {
+            return Err(TokenError::UnexpectedClaim("events"));
         }
     }
     let leeway = expected.leeway_seconds as f64;
@@ -101,14 +137,12 @@ pub(crate) async fn verify_jwt<T: DeserializeOwned>(
     expected: &Expected<'_>,
 ) -> Result<T, TokenError> {
     let jws = Jws::parse(token)?;
-    if let Some(types) = expected.types {
-        let typ = jws.header.typ.as_deref();
-        if !typ.map_or(types.contains(&""), |typ| types.iter().any(|t| t.eq_ignore_ascii_case(typ))) {
-            return Err(TokenError::WrongType(typ.map(str::to_owned)));
-        }
+    if expected.algorithms.is_some_and(|allowed| !allowed.contains(&jws.algorithm)) {
+        return Err(TokenError::DisallowedAlgorithm(jws.algorithm.as_str().to_owned()));
     }
+    check_type(jws.header.typ.as_deref(), expected.kind)?;
     jwks.with_key(http, jws.header.kid.as_deref(), jws.algorithm, |key| {
-        key.verify(jws.algorithm, jws.signing_input, &jws.signature)
+        key.verify(jws.signing_input, &jws.signature)
     })
     .await?;
     check_claims(&jws.payload, expected, now_seconds())?;
@@ -127,9 +161,8 @@ mod tests {
             issuer: "https://t.example/oidc",
             audience: "app",
             leeway_seconds: 60,
-            require_sub: true,
-            authorized_party: Some("app"),
-            types: None,
+            kind: JwtKind::IdToken,
+            algorithms: None,
             max_age_seconds: Some(600),
         }
     }
@@ -148,7 +181,13 @@ mod tests {
         let mut list = valid();
         list["aud"] = serde_json::json!(["other", "app"]);
         list["azp"] = serde_json::json!("app");
-        assert_eq!(check(list), Ok(()));
+        assert_eq!(check(list.clone()), Err(TokenError::UntrustedAudience), "an ID token is ours only");
+        let access = Expected { kind: JwtKind::AccessToken { types: None }, ..expected() };
+        assert_eq!(
+            check_claims(list.to_string().as_bytes(), &access, NOW),
+            Ok(()),
+            "RFC 9068 allows several"
+        );
         let mut single_in_list = valid();
         single_in_list["aud"] = serde_json::json!(["app"]);
         assert_eq!(check(single_in_list), Ok(()));
@@ -186,15 +225,44 @@ mod tests {
             ("exp", serde_json::json!(NOW - 61)),
             ("iat", serde_json::json!(NOW + 61)),
             ("nbf", serde_json::json!(NOW + 61)),
+            ("events", serde_json::json!({})),
+            ("sub", serde_json::json!("")),
         ];
         for (claim, value) in cases {
             let mut claims = valid();
             claims[claim] = value.clone();
             assert!(check(claims).is_err(), "{claim}={value}");
         }
+        let mut access_without_sub = valid();
+        access_without_sub.as_object_mut().unwrap().remove("sub");
+        access_without_sub["events"] = serde_json::json!({});
+        let access = Expected { kind: JwtKind::AccessToken { types: None }, ..expected() };
+        assert_eq!(check_claims(access_without_sub.to_string().as_bytes(), &access, NOW), Ok(()));
         let mut within_leeway = valid();
         within_leeway["exp"] = serde_json::json!(NOW - 59);
         within_leeway["iat"] = serde_json::json!(NOW + 59);
         assert_eq!(check(within_leeway), Ok(()));
+    }
+
+    #[test]
+    fn id_tokens_and_access_tokens_have_exclusive_types() {
+        for typ in [None, Some("JWT"), Some("jwt"), Some("application/JWT")] {
+            assert_eq!(check_type(typ, JwtKind::IdToken), Ok(()), "{typ:?}");
+        }
+        for typ in ["at+jwt", "application/at+jwt", "logout+jwt", "", "JWS"] {
+            assert!(check_type(Some(typ), JwtKind::IdToken).is_err(), "{typ:?}");
+        }
+        let access = JwtKind::AccessToken { types: Some(&["at+jwt", "application/at+jwt"]) };
+        assert_eq!(check_type(Some("AT+JWT"), access), Ok(()));
+        for typ in [None, Some("JWT"), Some("logout+jwt")] {
+            assert!(check_type(typ, access).is_err(), "{typ:?}");
+        }
+        assert_eq!(check_type(None, JwtKind::AccessToken { types: None }), Ok(()));
+        for typ in [None, Some("logout+jwt"), Some("application/logout+JWT")] {
+            assert_eq!(check_type(typ, JwtKind::LogoutToken), Ok(()), "{typ:?}");
+        }
+        for typ in ["JWT", "at+jwt"] {
+            assert!(check_type(Some(typ), JwtKind::LogoutToken).is_err(), "{typ:?}");
+        }
     }
 }

@@ -2,7 +2,7 @@ use super::bearer_error::BearerError;
 use super::cache::VerifiedTokenCache;
 use crate::error::{LogtoError, Result, TokenError};
 use crate::models::{AccessTokenClaims, build_organization_urn};
-use crate::oidc::{Expected, JwksCache, JwksPolicy, OidcCore, now_seconds};
+use crate::oidc::{Algorithm, Expected, JwksCache, JwksPolicy, JwtKind, OidcCore, now_seconds};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +40,7 @@ struct Inner {
     required_scopes: Vec<String>,
     leeway: Duration,
     accepted_types: Option<Vec<&'static str>>,
+    algorithms: Option<Vec<Algorithm>>,
     cache: VerifiedTokenCache,
 }
 
@@ -73,7 +74,8 @@ impl AccessTokenVerifier {
 
     /// A verifier with a fixed JWKS document and issuer (no network at all), e.g. for tests.
     pub fn from_jwks(issuer: &str, jwks: &str, audience: impl Into<String>) -> Result<Self> {
-        let keys = crate::oidc::KeySet::parse(jwks.as_bytes()).map_err(LogtoError::InvalidConfig)?;
+        let keys = crate::oidc::KeySet::parse(jwks.as_bytes(), Algorithm::Rs256)
+            .map_err(LogtoError::InvalidConfig)?;
         let policy = JwksPolicy { max_age: Duration::MAX, refetch_cooldown: Duration::MAX };
         let cache = JwksCache::offline(policy, keys);
         let http = crate::http::Http::new(reqwest::Client::new());
@@ -102,6 +104,7 @@ impl AccessTokenVerifier {
                 required_scopes: Vec::new(),
                 leeway,
                 accepted_types: Some(vec!["at+jwt", "application/at+jwt"]),
+                algorithms: None,
                 cache: VerifiedTokenCache::new(DEFAULT_CACHE_CAPACITY),
             }),
         }
@@ -117,6 +120,7 @@ impl AccessTokenVerifier {
             required_scopes: shared.required_scopes.clone(),
             leeway: shared.leeway,
             accepted_types: shared.accepted_types.clone(),
+            algorithms: shared.algorithms.clone(),
             cache: VerifiedTokenCache::new(DEFAULT_CACHE_CAPACITY),
         });
         change(&mut inner);
@@ -139,6 +143,23 @@ impl AccessTokenVerifier {
         self.modify(|inner| inner.cache = VerifiedTokenCache::new(capacity))
     }
 
+    /// Accepts only tokens signed with one of `algorithms` (RFC 8725 §3.1). By default every
+    /// algorithm the SDK supports is accepted; each key of the JWKS verifies only its own one.
+    ///
+    /// ```
+    /// use logto::oidc::Algorithm;
+    /// use logto::verifier::AccessTokenVerifier;
+    ///
+    /// let verifier = AccessTokenVerifier::from_jwks("https://t.logto.app/oidc", r#"{"keys":[]}"#, "https://api")
+    ///     .unwrap()
+    ///     .algorithms([Algorithm::Es384]);
+    /// # drop(verifier);
+    /// ```
+    pub fn algorithms(self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        let algorithms: Vec<Algorithm> = algorithms.into_iter().collect();
+        self.modify(|inner| inner.algorithms = Some(algorithms))
+    }
+
     /// Accepts tokens whatever their `typ` header (for servers that do not follow RFC 9068).
     pub fn accept_any_token_type(self) -> Self {
         self.modify(|inner| inner.accepted_types = None)
@@ -152,6 +173,22 @@ impl AccessTokenVerifier {
     /// Verifies the token of an `Authorization` header value.
     pub async fn verify_header(&self, header: Option<&str>) -> Result<Arc<AccessTokenClaims>, BearerError> {
         self.verify(BearerError::token_from_header(header)?).await
+    }
+
+    /// Verifies the token of a request's `Authorization` header values (all of them: more than
+    /// one is `invalid_request`, RFC 6750 §3.1).
+    ///
+    /// ```no_run
+    /// # async fn run(verifier: logto::verifier::AccessTokenVerifier, headers: reqwest::header::HeaderMap) {
+    /// let values = headers.get_all(reqwest::header::AUTHORIZATION).iter().map(|value| value.as_bytes());
+    /// let outcome = verifier.verify_header_values(values).await;
+    /// # let _ = outcome; }
+    /// ```
+    pub async fn verify_header_values<'a>(
+        &self,
+        values: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Arc<AccessTokenClaims>, BearerError> {
+        self.verify(BearerError::token_from_header_values(values)?).await
     }
 
     /// Verifies a bearer token and returns its claims.
@@ -174,8 +211,10 @@ impl AccessTokenVerifier {
                 claims
             }
         };
-        if let Some(missing) = inner.required_scopes.iter().find(|scope| !claims.has_scope(scope)) {
-            return Err(BearerError::InsufficientScope(missing.clone()));
+        let missing: Vec<String> =
+            inner.required_scopes.iter().filter(|scope| !claims.has_scope(scope)).cloned().collect();
+        if !missing.is_empty() {
+            return Err(BearerError::InsufficientScope { required: inner.required_scopes.clone(), missing });
         }
         Ok(claims)
     }
@@ -198,9 +237,8 @@ impl AccessTokenVerifier {
             issuer,
             audience: &inner.audience,
             leeway_seconds: inner.leeway.as_secs() as i64,
-            require_sub: false,
-            authorized_party: None,
-            types: inner.accepted_types.as_deref(),
+            kind: JwtKind::AccessToken { types: inner.accepted_types.as_deref() },
+            algorithms: inner.algorithms.as_deref(),
             max_age_seconds: None,
         }
     }

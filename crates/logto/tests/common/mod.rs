@@ -57,3 +57,5 @@ pub fn state_of(sign_in_url: &str) -> String {
         .map(|(_, v)| v.into_owned())
         .expect("state")
 }
+
+pub mod mock_idp;
