@@ -762,3 +762,39 @@ async fn the_code_exchange_sends_this_sessions_verifier_and_redirect_uri() {
     assert_eq!(get("redirect_uri"), REDIRECT_URI);
     assert_eq!(logto::OidcCore::generate_code_challenge(&get("code_verifier")), challenge);
 }
+
+/// OpenID Connect Core §12.2 and RFC 6749 §6: an ID token that comes with a refresh is verified
+/// like the first and must continue the same authentication; the rotated refresh token is kept
+/// even when that ID token is refused (the old one is consumed at the server).
+#[tokio::test]
+async fn a_refreshed_id_token_must_continue_the_same_authentication() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let (client, storage) = idp.client();
+    idp.set(|s| s.token = MockResponse::json(200, idp.tokens(&key, |_| {})));
+    idp.sign_in(&client).await.unwrap();
+    let signed_in = storage.get(logto::PersistKey::IdToken).await.unwrap();
+
+    for (n, change) in
+        [json!({"sub": "mallory"}), json!({"iss": "https://evil.example/oidc"})].into_iter().enumerate()
+    {
+        let rotated = format!("refresh-rotated-{n}");
+        idp.set(|s| {
+            s.token = MockResponse::json(
+                200,
+                idp.tokens_with(
+                    &key,
+                    |claims| claims.as_object_mut().unwrap().extend(change.as_object().unwrap().clone()),
+                    |body| body["refresh_token"] = json!(rotated),
+                ),
+            )
+        });
+        let error = client.get_access_token(format!("https://api-{n}.example.com")).await.unwrap_err();
+        assert!(matches!(error, LogtoError::InvalidIdToken(_)), "{change}: {error:?}");
+        assert_eq!(storage.get(logto::PersistKey::IdToken).await.unwrap(), signed_in, "the ID token is kept");
+        assert_eq!(
+            storage.get(logto::PersistKey::RefreshToken).await.unwrap().as_deref(),
+            Some(rotated.as_str())
+        );
+    }
+}

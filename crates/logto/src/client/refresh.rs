@@ -8,6 +8,7 @@ use super::stored::{AccessTokenMap, CachedAccessToken, to_json};
 use crate::coordination::LeaseToken;
 use crate::coordination::publication::{Keys, Publication, open, seal};
 use crate::error::{LogtoError, OrganizationError, Result, ServerError, TokenError};
+use crate::models::IdTokenClaims;
 use crate::oidc::{OidcCore, now_seconds};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use crate::storage::PersistKey;
@@ -231,9 +232,9 @@ impl LogtoClient {
         if let Some(id_token) = id_token {
             let claims = core.verify_id_token(id_token.secret(), &self.shared.config.app_id).await?;
             if let Some(current) = self.storage.get(PersistKey::IdToken).await?
-                && OidcCore::decode_id_token(&current).is_ok_and(|current| current.sub != claims.sub)
+                && let Ok(current) = OidcCore::decode_id_token(&current)
             {
-                return Err(LogtoError::InvalidIdToken(TokenError::SubjectChanged));
+                check_refreshed_id_token(&current, &claims).map_err(LogtoError::InvalidIdToken)?;
             }
             self.storage.set(PersistKey::IdToken, id_token.into_secret()).await?;
         }
@@ -261,6 +262,31 @@ impl LogtoClient {
         }
         LogtoError::SignInRequired { reason }
     }
+}
+
+/// OpenID Connect Core §12.2: an ID token from a refresh (already verified like the first) is
+/// about the same user, from the same issuer, for the same client, of the same authentication
+/// (`auth_time`), and not older than the one it replaces.
+fn check_refreshed_id_token(current: &IdTokenClaims, renewed: &IdTokenClaims) -> Result<(), TokenError> {
+    if renewed.sub != current.sub {
+        return Err(TokenError::SubjectChanged);
+    }
+    if renewed.iss != current.iss {
+        return Err(TokenError::WrongIssuer { expected: current.iss.clone(), actual: renewed.iss.clone() });
+    }
+    let auth_time =
+        |claims: &IdTokenClaims| claims.extra.get("auth_time").and_then(serde_json::Value::as_f64);
+    if let (Some(before), Some(after)) = (auth_time(current), auth_time(renewed))
+        && before != after
+    {
+        return Err(TokenError::Malformed(
+            "a refreshed ID token names another authentication (auth_time)".into(),
+        ));
+    }
+    if renewed.iat.as_f64() < current.iat.as_f64() {
+        return Err(TokenError::Malformed("a refreshed ID token is older than the one it replaces".into()));
+    }
+    Ok(())
 }
 
 async fn release(client: &LogtoClient, key: &str, lease: &LeaseToken) {
@@ -347,5 +373,35 @@ fn shared_failure(publication: Publication) -> LogtoError {
             endpoint,
             source: format!("(shared by a concurrent refresh) {message}").into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(value: serde_json::Value) -> IdTokenClaims {
+        let mut base =
+            serde_json::json!({"iss": "https://t/oidc", "sub": "u", "aud": "app", "exp": 2000, "iat": 1000});
+        base.as_object_mut().unwrap().extend(value.as_object().unwrap().clone());
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn a_refreshed_id_token_continues_the_same_authentication() {
+        let current = claims(serde_json::json!({"auth_time": 900}));
+        assert!(
+            check_refreshed_id_token(&current, &claims(serde_json::json!({"iat": 1500, "auth_time": 900})))
+                .is_ok()
+        );
+        assert!(check_refreshed_id_token(&current, &claims(serde_json::json!({"iat": 1500}))).is_ok());
+        for changed in [
+            serde_json::json!({"sub": "mallory", "iat": 1500}),
+            serde_json::json!({"iss": "https://evil/oidc", "iat": 1500}),
+            serde_json::json!({"iat": 1500, "auth_time": 1400}),
+            serde_json::json!({"iat": 999}),
+        ] {
+            assert!(check_refreshed_id_token(&current, &claims(changed.clone())).is_err(), "{changed}");
+        }
     }
 }
