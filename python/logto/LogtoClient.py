@@ -231,7 +231,7 @@ class LogtoClient(ClientBase):
           return redirect(await client.signIn('https://example.com/callback'))
           ```
         """
-        return await self._run(
+        return await self._run(  # type: ignore[no-any-return]
             self._core.sign_in,
             redirectUri,
             **self._signInOptions(
@@ -254,7 +254,7 @@ class LogtoClient(ClientBase):
           return redirect(await client.signOut('https://example.com'))
           ```
         """
-        return await self._run(self._core.sign_out, postLogoutRedirectUri)
+        return await self._run(self._core.sign_out, postLogoutRedirectUri)  # type: ignore[no-any-return]
 
     async def handleSignInCallback(self, callbackUri: str) -> None:
         """
@@ -281,7 +281,7 @@ class LogtoClient(ClientBase):
             token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
             if token is not None:
                 return token  # type: ignore[no-any-return]
-        return await self._run(self._core.get_access_token, resource, organizationId)
+        return await self._run(self._core.get_access_token, resource, organizationId)  # type: ignore[no-any-return]
 
     async def getOrganizationToken(self, organizationId: str) -> Optional[str]:
         """
@@ -289,7 +289,7 @@ class LogtoClient(ClientBase):
         it will be refreshed automatically. If no refresh token is found, None will
         be returned.
         """
-        return await self._run(self._core.get_access_token, "", organizationId)
+        return await self._run(self._core.get_access_token, "", organizationId)  # type: ignore[no-any-return]
 
     async def getAccessTokenClaims(self, resource: str = "", *, organizationId: Optional[str] = None) -> AccessTokenClaims:
         """
