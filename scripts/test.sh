@@ -29,7 +29,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "publishable crates (cargo package: each crate built from its own tarball)"
 # --allow-dirty: the check is whether the crates package and build, not whether the work tree
 # is committed (a fresh CI clone always is).
-cargo package -p logto -p logto-axum --locked --allow-dirty
+cargo package -p logto -p logto-redis -p logto-axum --locked --allow-dirty
 
 step "Python package (maturin build, mypy + stubtest, pytest)"
 python/scripts/test.sh

@@ -73,7 +73,8 @@
 //! - [`SessionStorage`]: the core [`logto::Storage`] over a tower-sessions session. Each browser
 //!   session keeps its own tokens in the session store; the cookie (HttpOnly, SameSite=Lax,
 //!   Secure by default, see [`SessionConfig`]) carries only the session id. Several app
-//!   instances share sessions through Redis: the `redis` module, with the `redis` feature.
+//!   instances share the sessions and the refresh coordination through one Redis server: the
+//!   `redis` module, with the `redis` feature.
 //! - [`LogtoAuth::routes`]: sign-in (a local `return_to` path comes back after the callback),
 //!   sign-up (the register screen first), callback and sign-out (POST from this site's own
 //!   pages; GET only with [`AuthSettings::sign_out_on_get`]). Paths and redirects are
