@@ -362,7 +362,7 @@ class LogtoClient(ClientBase):
 
     def withStorage(self, storage: Storage) -> "LogtoClient":
         """A client for another user's storage (a request's session) sharing this client's core."""
-        return self._bound(storage)
+        return self._bound(storage)  # type: ignore[no-any-return]
 
 
 __all__ = [
