@@ -28,7 +28,11 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 step "publishable crates (cargo package: each crate built from its own tarball)"
 # --allow-dirty: the check is whether the crates package and build, not whether the work tree
-# is committed (a fresh CI clone always is).
+# is committed (a fresh CI clone always is). Cargo unpacks the tarballs into its registry cache
+# by name and version and takes a copy, or a build of it, that an earlier run left as up to
+# date: remove both, so the sources verified are the ones packaged now.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/logto-{0,redis-0,axum-0}.* \
+  "${CARGO_TARGET_DIR:-target}"/debug/.fingerprint/logto-{[0-9a-f],redis-}*
 cargo package -p logto -p logto-redis -p logto-axum --locked --allow-dirty
 
 step "Python package (maturin build, mypy + stubtest, pytest)"
