@@ -9,6 +9,8 @@ __all__ = [
     "Outcome",
     "Snapshot",
     "CoreOidc",
+    "CoreVerifier",
+    "CoreMachine",
     "ORGANIZATION_URN_PREFIX",
     "build_organization_urn",
     "LogtoException",
@@ -34,6 +36,10 @@ __all__ = [
     "LogtoConfigError",
     "LogtoReservedParameter",
     "LogtoStorageError",
+    "LogtoBearerError",
+    "LogtoInvalidLogoutToken",
+    "LogtoGrantNotAllowed",
+    "LogtoCoordinationError",
 ]
 
 ORGANIZATION_URN_PREFIX: str
@@ -153,13 +159,15 @@ class CoreOidc:
     def prefetch_keys(self) -> None: ...
     def fetch_user_info(self, access_token: str) -> Awaitable[str]: ...
 
+@final
 class CoreVerifier:
-    def __init__(self, endpoint: str, audience: str, scopes: List[str], cache_capacity: Optional[int] = None) -> None: ...
+    def __new__(cls, endpoint: str, audience: str, scopes: List[str], cache_capacity: Optional[int] = None) -> CoreVerifier: ...
     def verify(self, token: Optional[str], *, from_header: bool = False, blocking: bool = False) -> Any: ...
     def prepare(self, *, blocking: bool = False) -> Any: ...
 
+@final
 class CoreMachine:
-    def __init__(self, endpoint: str, app_id: str, app_secret: str) -> None: ...
+    def __new__(cls, endpoint: str, app_id: str, app_secret: str) -> CoreMachine: ...
     def get_token(
         self,
         resource: Optional[str] = None,
