@@ -9,7 +9,7 @@ Flask's `session` therefore works in async views. `logto.sync.LogtoClient` is th
 with plain (blocking) methods.
 """
 
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,8 @@ from .models.oidc import AccessTokenClaims, IdTokenClaims, ReservedResource, Use
 from .models.response import UserInfoResponse
 from .OidcCore import OidcCore
 from .Storage import Storage
+
+_ReprArgs = Iterable[Tuple[Optional[str], Any]]  # what pydantic's __repr_args__ yields
 
 
 class LogtoConfig(BaseModel):
@@ -104,7 +106,7 @@ class LogtoConfig(BaseModel):
     refreshes are coordinated within this process only.
     """
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> "_ReprArgs":
         return redactedReprArgs(self, ("appSecret", "redisUrl"))
 
 
@@ -121,7 +123,7 @@ class SignInSession(BaseModel):
     state: str
     """The state for OAuth 2.0 authorization request."""
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> "_ReprArgs":
         return redactedReprArgs(self, ("codeVerifier", "state"))
 
 
@@ -137,7 +139,7 @@ class AccessToken(BaseModel):
     expiration time of the access token cache.
     """
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> "_ReprArgs":
         return redactedReprArgs(self, ("token",))
 
 
@@ -280,7 +282,7 @@ class LogtoClient(ClientBase):
         if not self._asyncStorage:
             token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
             if token is not None:
-                return token  # type: ignore[no-any-return]
+                return token
         return await self._run(self._core.get_access_token, resource, organizationId)  # type: ignore[no-any-return]
 
     async def getOrganizationToken(self, organizationId: str) -> Optional[str]:

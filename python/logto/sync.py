@@ -78,7 +78,7 @@ class LogtoClient(ClientBase):
         resource = resourceValue(resource)
         token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
         if token is not None:
-            return token  # type: ignore[no-any-return]
+            return token
         return self._runBlocking(self._core.get_access_token, resource, organizationId)  # type: ignore[no-any-return]
 
     def getOrganizationToken(self, organizationId: str) -> Optional[str]:
