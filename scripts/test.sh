@@ -17,11 +17,30 @@ step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "minimum supported Rust version (rust-version in Cargo.toml)"
+scripts/check-msrv.sh
+
 step "Rust tests (unit, integration against the test identity server, doc tests)"
 cargo test --workspace --locked
 
-step "Python package (maturin build + pytest)"
+step "API docs (cargo doc, warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "publishable crates (cargo package: each crate built from its own tarball)"
+# --allow-dirty: the check is whether the crates package and build, not whether the work tree
+# is committed (a fresh CI clone always is). Cargo unpacks the tarballs into its registry cache
+# by name and version and takes a copy, or a build of it, that an earlier run left as up to
+# date: remove both, so the sources verified are the ones packaged now.
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/logto-{0,redis-0,axum-0}.* \
+  "${CARGO_TARGET_DIR:-target}"/debug/.fingerprint/logto-{[0-9a-f],redis-}*
+cargo package -p logto -p logto-redis -p logto-axum --locked --allow-dirty
+
+step "Python package (maturin build, mypy + stubtest, pytest)"
 python/scripts/test.sh
+
+step "README code blocks (built as written, run against the test identity server)"
+# Includes the README's Python install line: a wheel built by maturin into a fresh venv.
+cargo run --quiet -p readme-check --locked
 
 step "browser end-to-end test (headless Chromium)"
 npm ci --prefix testing/browser --no-audit --no-fund --loglevel=error

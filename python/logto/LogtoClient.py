@@ -9,7 +9,7 @@ Flask's `session` therefore works in async views. `logto.sync.LogtoClient` is th
 with plain (blocking) methods.
 """
 
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,8 @@ from .models.oidc import AccessTokenClaims, IdTokenClaims, ReservedResource, Use
 from .models.response import UserInfoResponse
 from .OidcCore import OidcCore
 from .Storage import Storage
+
+_ReprArgs = Iterable[Tuple[Optional[str], Any]]  # what pydantic's __repr_args__ yields
 
 
 class LogtoConfig(BaseModel):
@@ -104,7 +106,7 @@ class LogtoConfig(BaseModel):
     refreshes are coordinated within this process only.
     """
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> "_ReprArgs":
         return redactedReprArgs(self, ("appSecret", "redisUrl"))
 
 
@@ -121,7 +123,7 @@ class SignInSession(BaseModel):
     state: str
     """The state for OAuth 2.0 authorization request."""
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> "_ReprArgs":
         return redactedReprArgs(self, ("codeVerifier", "state"))
 
 
@@ -137,7 +139,7 @@ class AccessToken(BaseModel):
     expiration time of the access token cache.
     """
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> "_ReprArgs":
         return redactedReprArgs(self, ("token",))
 
 
@@ -231,7 +233,7 @@ class LogtoClient(ClientBase):
           return redirect(await client.signIn('https://example.com/callback'))
           ```
         """
-        return await self._run(
+        return await self._run(  # type: ignore[no-any-return]
             self._core.sign_in,
             redirectUri,
             **self._signInOptions(
@@ -254,7 +256,7 @@ class LogtoClient(ClientBase):
           return redirect(await client.signOut('https://example.com'))
           ```
         """
-        return await self._run(self._core.sign_out, postLogoutRedirectUri)
+        return await self._run(self._core.sign_out, postLogoutRedirectUri)  # type: ignore[no-any-return]
 
     async def handleSignInCallback(self, callbackUri: str) -> None:
         """
@@ -280,8 +282,8 @@ class LogtoClient(ClientBase):
         if not self._asyncStorage:
             token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
             if token is not None:
-                return token  # type: ignore[no-any-return]
-        return await self._run(self._core.get_access_token, resource, organizationId)
+                return token
+        return await self._run(self._core.get_access_token, resource, organizationId)  # type: ignore[no-any-return]
 
     async def getOrganizationToken(self, organizationId: str) -> Optional[str]:
         """
@@ -289,7 +291,7 @@ class LogtoClient(ClientBase):
         it will be refreshed automatically. If no refresh token is found, None will
         be returned.
         """
-        return await self._run(self._core.get_access_token, "", organizationId)
+        return await self._run(self._core.get_access_token, "", organizationId)  # type: ignore[no-any-return]
 
     async def getAccessTokenClaims(self, resource: str = "", *, organizationId: Optional[str] = None) -> AccessTokenClaims:
         """
@@ -362,7 +364,7 @@ class LogtoClient(ClientBase):
 
     def withStorage(self, storage: Storage) -> "LogtoClient":
         """A client for another user's storage (a request's session) sharing this client's core."""
-        return self._bound(storage)
+        return self._bound(storage)  # type: ignore[no-any-return]
 
 
 __all__ = [

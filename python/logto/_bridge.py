@@ -18,7 +18,7 @@ from .LogtoException import LogtoConfigError, LogtoException, LogtoStorageError
 from .models.oidc import IdTokenClaims
 from .Storage import MemoryStorage, PersistKey, Storage
 
-_KEYS: Tuple[PersistKey, ...] = tuple(_core.Snapshot.keys)  # type: ignore[arg-type]
+_KEYS: Tuple[PersistKey, ...] = tuple(_core.Snapshot.keys)
 _CORES: Dict[Tuple[Any, ...], "_core.CoreClient"] = {}
 _CORES_LOCK = threading.Lock()
 
@@ -186,9 +186,9 @@ class ClientBase:
         for key, value in outcome.changes:
             try:
                 if value is None:
-                    self._storage.delete(key)  # type: ignore[arg-type]
+                    self._storage.delete(key)
                 else:
-                    self._storage.set(key, value)  # type: ignore[arg-type]
+                    self._storage.set(key, value)
             except Exception as error:  # noqa: BLE001 - every write is tried
                 failure = failure or _storageFailure(key, error)
         return _finish(outcome, failure)
@@ -198,7 +198,7 @@ class ClientBase:
         for key, value in outcome.changes:
             try:
                 if value is None:
-                    await self._storage.delete(key)  # type: ignore[misc]
+                    await self._storage.delete(key)  # type: ignore[func-returns-value,misc]
                 else:
                     await self._storage.set(key, value)  # type: ignore[misc]
             except Exception as error:  # noqa: BLE001 - every write is tried

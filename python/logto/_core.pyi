@@ -1,35 +1,78 @@
 """Type stubs of the Rust extension module `logto._core` (internal: use the `logto` package)."""
 
-from typing import Any, Awaitable, List, Optional, Tuple, Union
+from typing import Any, Awaitable, List, Optional, Tuple, Union, final
+
+from .Storage import PersistKey
+
+__all__ = [
+    "CoreClient",
+    "Outcome",
+    "Snapshot",
+    "CoreOidc",
+    "CoreVerifier",
+    "CoreMachine",
+    "ORGANIZATION_URN_PREFIX",
+    "build_organization_urn",
+    "LogtoException",
+    "LogtoNotAuthenticated",
+    "LogtoSignInRequired",
+    "LogtoCallbackRefused",
+    "LogtoSignInSessionMissing",
+    "LogtoRedirectUriMismatch",
+    "LogtoStateMismatch",
+    "LogtoMissingCode",
+    "LogtoCallbackError",
+    "LogtoInvalidCallbackUrl",
+    "LogtoIssuerMismatch",
+    "LogtoInvalidIdToken",
+    "LogtoInvalidAccessToken",
+    "LogtoUserInfoSubjectMismatch",
+    "LogtoOrganizationError",
+    "LogtoOrganizationsScopeMissing",
+    "LogtoServerError",
+    "LogtoNetworkError",
+    "LogtoInvalidResponse",
+    "LogtoEndSessionUnsupported",
+    "LogtoConfigError",
+    "LogtoReservedParameter",
+    "LogtoStorageError",
+    "LogtoBearerError",
+    "LogtoInvalidLogoutToken",
+    "LogtoGrantNotAllowed",
+    "LogtoCoordinationError",
+]
 
 ORGANIZATION_URN_PREFIX: str
 
 def build_organization_urn(organization_id: str) -> str: ...
 
+@final
 class Snapshot:
-    keys: List[str]
-    def __init__(
-        self,
+    keys: List[PersistKey]
+    def __new__(
+        cls,
         *,
         id_token: Optional[str] = None,
         refresh_token: Optional[str] = None,
         access_token_map: Optional[str] = None,
         sign_in_session: Optional[str] = None,
-    ) -> None: ...
+    ) -> Snapshot: ...
 
+@final
 class Outcome:
     @property
     def value(self) -> Any: ...
     @property
     def error(self) -> Optional[BaseException]: ...
     @property
-    def changes(self) -> List[Tuple[str, Optional[str]]]: ...
+    def changes(self) -> List[Tuple[PersistKey, Optional[str]]]: ...
 
 _Pending = Union[Outcome, Awaitable[Outcome]]
 
+@final
 class CoreClient:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         endpoint: str,
         app_id: str,
         app_secret: Optional[str],
@@ -42,7 +85,7 @@ class CoreClient:
         redis_url: Optional[str] = None,
         backchannel_logout: bool = False,
         leeway: Optional[float] = None,
-    ) -> None: ...
+    ) -> CoreClient: ...
     def sign_in(
         self,
         snapshot: Snapshot,
@@ -89,6 +132,7 @@ class CoreClient:
     def claims_without_io(self, id_token: str) -> Optional[str]: ...
     def id_token_claims(self, id_token: Optional[str]) -> str: ...
 
+@final
 class CoreOidc:
     @staticmethod
     def from_metadata_json(metadata: str) -> CoreOidc: ...
@@ -115,13 +159,15 @@ class CoreOidc:
     def prefetch_keys(self) -> None: ...
     def fetch_user_info(self, access_token: str) -> Awaitable[str]: ...
 
+@final
 class CoreVerifier:
-    def __init__(self, endpoint: str, audience: str, scopes: List[str], cache_capacity: Optional[int] = None) -> None: ...
+    def __new__(cls, endpoint: str, audience: str, scopes: List[str], cache_capacity: Optional[int] = None) -> CoreVerifier: ...
     def verify(self, token: Optional[str], *, from_header: bool = False, blocking: bool = False) -> Any: ...
     def prepare(self, *, blocking: bool = False) -> Any: ...
 
+@final
 class CoreMachine:
-    def __init__(self, endpoint: str, app_id: str, app_secret: str) -> None: ...
+    def __new__(cls, endpoint: str, app_id: str, app_secret: str) -> CoreMachine: ...
     def get_token(
         self,
         resource: Optional[str] = None,

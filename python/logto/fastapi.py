@@ -1,5 +1,5 @@
 """
-`logto.fastapi`: Logto for FastAPI and Starlette (`pip install "logto[fastapi]"`).
+`logto.fastapi`: Logto for FastAPI and Starlette (`pip install "logto-rs[fastapi]"`).
 
 ```python
 from fastapi import Depends, FastAPI

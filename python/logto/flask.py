@@ -1,5 +1,5 @@
 """
-`logto.flask`: Logto for Flask, in one extension object (`pip install "logto[flask]"`).
+`logto.flask`: Logto for Flask, in one extension object (`pip install "logto-rs[flask]"`).
 
 ```python
 from flask import Flask, g

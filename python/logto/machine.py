@@ -42,7 +42,7 @@ class MachineClient(_MachineBase):
     ) -> str:
         """An access token for `resource` and/or `organizationId` (`LogtoOrganizationError` when
         the app is not a member of the organization)."""
-        return await _settled(self._core.get_token(resource, organizationId, list(scopes) if scopes else None))
+        return await _settled(self._core.get_token(resource, organizationId, list(scopes) if scopes else None))  # type: ignore[no-any-return]
 
     async def exchangeToken(
         self,

@@ -78,7 +78,7 @@ class LogtoClient(ClientBase):
         resource = resourceValue(resource)
         token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
         if token is not None:
-            return token  # type: ignore[no-any-return]
+            return token
         return self._runBlocking(self._core.get_access_token, resource, organizationId)  # type: ignore[no-any-return]
 
     def getOrganizationToken(self, organizationId: str) -> Optional[str]:
@@ -123,14 +123,14 @@ class LogtoClient(ClientBase):
 
     def handleBackchannelLogout(self, logoutToken: str) -> Dict[str, Optional[str]]:
         """Handles a back-channel logout token (see `logto.LogtoClient.handleBackchannelLogout`)."""
-        return json.loads(self._settle(self._core.handle_backchannel_logout(logoutToken, blocking=True)))  # type: ignore[no-any-return]
+        return json.loads(self._settle(self._core.handle_backchannel_logout(logoutToken, blocking=True)))  # type: ignore[no-any-return,arg-type]
 
     def withStorage(self, storage: Storage) -> "LogtoClient":
         """A client for another user's storage (a request's session) sharing this client's core."""
         client = self._bound(storage)
         if client._asyncStorage:
             raise LogtoConfigError("logto.sync.LogtoClient needs a storage with plain methods, not async ones")
-        return client
+        return client  # type: ignore[no-any-return]
 
 
 class MachineClient(_MachineBase):

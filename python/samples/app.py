@@ -51,7 +51,8 @@ async def sign_in():
     return redirect(
         await client.signIn(
             redirectUri=APP_BASE_URL + "/callback",
-            interactionMode=request.args.get("interactionMode"),
+            # `?interactionMode=signUp` opens the register screen first.
+            interactionMode="signUp" if request.args.get("interactionMode") == "signUp" else None,
         )
     )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the `logto` Python package (maturin, release profile) into a virtualenv and runs its
-# pytest suite against the repository's test identity server. Works on a fresh machine with
+# Builds the `logto` Python package (maturin, release profile) into a virtualenv, type-checks it
+# (mypy on the package, its stubs and the samples; stubtest of the stubs against the built
+# extension) and runs its pytest suite against the repository's test identity server. Works on a fresh machine with
 # python3 (3.9+), cargo, node and npm. Extra arguments go to pytest.
 #
 #   python/scripts/test.sh            # everything
@@ -32,5 +33,10 @@ if ! ls .official-wheel/logto-0.2.1-py3-none-any.whl >/dev/null 2>&1; then
   python -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
     --dest .official-wheel "logto==0.2.1"
 fi
+
+# Type checks (settings in pyproject.toml): mypy --strict on logto/ (with the _core.pyi stubs)
+# and samples/, then stubtest, which compares the stubs with the compiled extension.
+python -m mypy
+python -m mypy.stubtest logto._core
 
 python -m pytest -q "$@"

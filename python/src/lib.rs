@@ -3,7 +3,7 @@
 //! Every protocol decision is the `logto` crate's; this module only converts: Python values into
 //! core calls, core results into JSON text or strings (the Python package builds its pydantic
 //! models from them), core errors into `LogtoException` subclasses. It never calls the user's
-//! Python storage: see [`snapshot`].
+//! Python storage: the `snapshot` module passes its values in and the changes out.
 
 mod backends;
 mod client;

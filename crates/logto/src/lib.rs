@@ -95,7 +95,3 @@ pub use oidc::{Callback, CallbackParams, Issuer, OidcCore};
 pub use secret::{AccessToken, AppSecret, CodeVerifier, IdToken, RefreshToken, State};
 pub use storage::{MemoryStorage, PersistKey, Storage};
 pub use target::TokenTarget;
-
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

@@ -67,6 +67,10 @@
 //! - Access tokens: in the session's storage (the official SDKs' `accessTokenMap`), keyed by
 //!   [`TokenTarget::cache_key`](crate::TokenTarget::cache_key), until `min(60 s, lifetime / 2)`
 //!   before they expire, and never longer than a year whatever `expires_in` says.
+//! - Refresh outcomes, in the [`Coordinator`](crate::coordination::Coordinator): a rotation
+//!   for 20 s, a failed refresh for 3 s (shared with the requests waiting on it), a refused
+//!   refresh token for 5 minutes (so it is not sent again); leases live at most 15 s. All in
+//!   [`RefreshPolicy`](crate::coordination::RefreshPolicy).
 //! - Verified bearer tokens of an API ([`verifier::AccessTokenVerifier`](crate::verifier)): up
 //!   to 10 000, each until its `exp`.
 //!
@@ -79,6 +83,22 @@
 //! that was just rotated continues from the newest one instead of replaying the old one. The
 //! request and the record of its rotation run in their own task, so a caller that is cancelled
 //! cannot lose a rotation the server already made.
+//!
+//! Turns are taken through a [`Coordinator`](crate::coordination::Coordinator): a lease named
+//! after the refresh token, held by the one request that calls the token endpoint, which then
+//! publishes the outcome (encrypted with a key derived from the old refresh token) for the
+//! others to take. [`LocalCoordinator`](crate::coordination::LocalCoordinator), the default,
+//! covers one process; app instances that share sessions need a shared store (`logto-redis`).
+//!
+//! ## Why a rotation window
+//!
+//! Sessions are copied: a browser sends several requests at once, instances read the same
+//! session from Redis, a cookie-backed session comes back from a tab opened earlier. A copy
+//! taken before a rotation still holds the consumed refresh token, and presenting it after
+//! Logto's 3-second grace would revoke the user's whole grant. So a rotation stays published for
+//! [`RefreshPolicy::rotation_window`](crate::coordination::RefreshPolicy) (20 s by default) and
+//! such a request continues from the new token. The window is short on purpose: a copy older
+//! than that is a replay, and Logto's reuse detection is right to end the grant.
 //!
 //! ## A dead grant ends the session
 //!

@@ -1,5 +1,5 @@
 """
-`logto.django`: Logto for Django (`pip install "logto[django]"`).
+`logto.django`: Logto for Django (`pip install "logto-rs[django]"`).
 
 ```python
 # settings.py

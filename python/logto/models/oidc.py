@@ -175,7 +175,7 @@ class BaseEnum(Enum):
             return None
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class FirstScreen(BaseEnum):

@@ -1,10 +1,12 @@
 """Response models: the token endpoint's and the userinfo endpoint's answers."""
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from pydantic import BaseModel, ConfigDict
 
 from .._redact import redactedReprArgs
+
+_ReprArgs = Iterable[Tuple[Optional[str], Any]]  # what pydantic's __repr_args__ yields
 
 
 class TokenResponse(BaseModel):
@@ -25,7 +27,7 @@ class TokenResponse(BaseModel):
     scope: Optional[str] = None
     """The granted scopes, space separated."""
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> "_ReprArgs":
         return redactedReprArgs(self, ("access_token", "refresh_token", "id_token"))
 
 

@@ -1,7 +1,7 @@
 """Server-side session stores: where a browser session's data lives, keyed by the opaque id its
 cookie carries. The browser never holds a token.
 
-- `RedisSessionStore`: the production store (the `redis` package; `pip install "logto[redis]"`).
+- `RedisSessionStore`: the production store (the `redis` package; `pip install "logto-rs[redis]"`).
   Several app instances share it; entries expire with Redis TTLs.
 - `MemorySessionStore`: for development and tests only. It logs a warning saying so: its
   sessions live in one process, are lost on restart and are not shared between workers.
@@ -117,7 +117,7 @@ class RedisSessionStore(SessionStore):
             import redis
             import redis.asyncio
         except ImportError as error:  # pragma: no cover - depends on the installation
-            raise LogtoConfigError('RedisSessionStore needs the redis package: pip install "logto[redis]"') from error
+            raise LogtoConfigError('RedisSessionStore needs the redis package: pip install "logto-rs[redis]"') from error
         if url is None and client is None:
             raise LogtoConfigError("RedisSessionStore needs a URL or a client")
         self._url = url
