@@ -1,13 +1,18 @@
 //! The Redis coordinator against a real `redis-server` and the real test identity server (with
 //! Logto's 3-second reuse grace off, so a duplicate refresh cannot hide): the lease and the
-//! published outcomes, two app instances refreshing one session once, and a Redis outage that
-//! fails requests clearly, burns no grant, and heals.
+//! published outcomes, two app instances refreshing one session once, a Redis outage that
+//! fails requests clearly, burns no grant, and heals, and app instances that die in the middle
+//! of a refresh without costing the user the session.
 
-use logto::coordination::{Coordinator, LeaseToken};
-use logto::{LogtoClient, LogtoConfig, LogtoError, MemoryStorage, PersistKey, Storage, UserInfoScope};
+use async_trait::async_trait;
+use logto::coordination::{Coordinator, LeaseToken, RefreshPolicy};
+use logto::{
+    CoordinationError, LogtoClient, LogtoConfig, LogtoError, MemoryStorage, PersistKey, Storage,
+    StorageError, UserInfoScope,
+};
 use logto_redis::{RedisCoordinator, RedisOptions};
 use logto_test_idp::redis::RedisServer;
-use logto_test_idp::{IdpOptions, TestIdp, clients, grant_types, resources};
+use logto_test_idp::{IdpOptions, TestIdp, clients, grant_types, resources, token_hash};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,13 +30,16 @@ fn options() -> RedisOptions {
     RedisOptions::default().command_timeout(Duration::from_millis(500))
 }
 
+fn config(idp: &TestIdp) -> LogtoConfig {
+    LogtoConfig::new(idp.endpoint(), clients::PUBLIC_ID)
+        .with_scopes([UserInfoScope::Organizations, "read:data"])
+        .with_resources([resources::API])
+}
+
 /// An app instance: its own client on its own connection pool to the shared Redis.
 async fn instance(idp: &TestIdp, redis: &RedisServer) -> LogtoClient {
     let coordinator = RedisCoordinator::connect_with(&redis.url(), options()).await.expect("redis");
-    let config = LogtoConfig::new(idp.endpoint(), clients::PUBLIC_ID)
-        .with_scopes([UserInfoScope::Organizations, "read:data"])
-        .with_resources([resources::API]);
-    LogtoClient::builder(config).coordinator(Arc::new(coordinator)).build().unwrap()
+    LogtoClient::builder(config(idp)).coordinator(Arc::new(coordinator)).build().unwrap()
 }
 
 async fn copy_of(storage: &MemoryStorage) -> Arc<MemoryStorage> {
@@ -132,4 +140,179 @@ async fn a_redis_outage_fails_clearly_burns_no_grant_and_heals() {
         0,
         "no grant burnt"
     );
+}
+
+/// Where an instance "dies" in the middle of a refresh: from that step on, its call never
+/// completes (as if the process were gone), while everything before it really happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DiesAt {
+    /// Right after taking the lease: no token request, nothing published, the lease held.
+    AfterTakingTheLease,
+    /// Right after publishing the outcome: the lease is never released.
+    AfterPublishing,
+}
+
+/// The Redis coordinator of an instance that dies at `dies_at`.
+#[derive(Debug)]
+struct DyingCoordinator {
+    inner: RedisCoordinator,
+    dies_at: DiesAt,
+}
+
+#[async_trait]
+impl Coordinator for DyingCoordinator {
+    async fn try_lease(
+        &self,
+        key: &str,
+        token: &LeaseToken,
+        ttl: Duration,
+    ) -> Result<bool, CoordinationError> {
+        let taken = self.inner.try_lease(key, token, ttl).await?;
+        if taken && self.dies_at == DiesAt::AfterTakingTheLease {
+            std::future::pending::<()>().await;
+        }
+        Ok(taken)
+    }
+
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
+        self.inner.release(key, token).await
+    }
+
+    async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CoordinationError> {
+        self.inner.publish(key, value, ttl).await?;
+        if self.dies_at == DiesAt::AfterPublishing {
+            std::future::pending::<()>().await;
+        }
+        Ok(())
+    }
+
+    async fn published(&self, key: &str) -> Result<Option<Vec<u8>>, CoordinationError> {
+        self.inner.published(key).await
+    }
+}
+
+/// A session whose refresh-token write never completes: the instance died after the token
+/// request, before the session was written.
+#[derive(Debug)]
+struct UnwritableRefreshToken(Arc<MemoryStorage>);
+
+#[async_trait]
+impl Storage for UnwritableRefreshToken {
+    async fn get(&self, key: PersistKey) -> Result<Option<String>, StorageError> {
+        self.0.get(key).await
+    }
+
+    async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
+        if key == PersistKey::RefreshToken {
+            std::future::pending::<()>().await;
+        }
+        self.0.set(key, value).await
+    }
+
+    async fn delete(&self, key: PersistKey) -> Result<(), StorageError> {
+        self.0.delete(key).await
+    }
+}
+
+/// The one refresh so far: the hash of the token it presented and of the one it was issued.
+async fn the_one_refresh(idp: &TestIdp) -> (String, String) {
+    let stats = idp.token_requests().await;
+    assert_eq!(stats.grant_type(grant_types::REFRESH_TOKEN), 1, "{stats:?}");
+    assert_eq!(stats.refresh_ok(), 1, "{stats:?}");
+    let refresh = &stats.refresh_requests[0];
+    assert!(refresh.rotated, "the public client's refresh token rotates");
+    (refresh.refresh_token_sha256.clone().unwrap(), refresh.issued_refresh_token_sha256.clone().unwrap())
+}
+
+/// After a rotation another instance took over: the session must refresh again with the token
+/// that rotation issued, and the identity server must accept it.
+async fn refreshes_again_from(idp: &TestIdp, session: &LogtoClient, storage: &MemoryStorage, issued: &str) {
+    let held = session.get_refresh_token().await.unwrap().expect("still signed in");
+    assert_eq!(token_hash(held.secret()), issued, "the session holds the rotated refresh token");
+    storage.delete(PersistKey::AccessTokenMap).await.unwrap();
+    session.get_access_token(resources::API).await.expect("the next refresh succeeds");
+    let stats = idp.token_requests().await;
+    assert_eq!(stats.count(grant_types::REFRESH_TOKEN, "invalid_grant"), 0, "no grant burnt: {stats:?}");
+    assert_eq!(stats.refreshes_with(held.secret()).len(), 1, "the rotated token was presented once");
+}
+
+#[tokio::test]
+async fn a_refresh_whose_session_write_never_happens_is_taken_over_by_another_instance() {
+    let (idp, redis) = (strict_idp().await, RedisServer::start().await);
+    let (first, second) = (instance(&idp, &redis).await, instance(&idp, &redis).await);
+    let storage = signed_in(&idp, &first).await;
+    idp.reset_token_requests().await;
+
+    // The first instance refreshes and dies before its session write: the request is dropped.
+    let dying = first.with_storage(Arc::new(UnwritableRefreshToken(copy_of(&storage).await)));
+    let cut = tokio::time::timeout(Duration::from_secs(3), dying.get_access_token(resources::API)).await;
+    assert!(cut.is_err(), "the session write never completed");
+    let (presented, issued) = the_one_refresh(&idp).await;
+    assert_eq!(presented, token_hash(storage.get(PersistKey::RefreshToken).await.unwrap().unwrap().as_str()));
+
+    // The user's next request reaches the second instance with the session as it was stored:
+    // it holds the consumed refresh token, and continues from the published rotation.
+    let survivor = copy_of(&storage).await;
+    let session = second.with_storage(survivor.clone());
+    session.get_access_token(resources::API).await.expect("the user is still signed in");
+    the_one_refresh(&idp).await;
+    refreshes_again_from(&idp, &session, &survivor, &issued).await;
+}
+
+#[tokio::test]
+async fn an_instance_that_dies_after_publishing_holds_its_lease_but_blocks_no_one() {
+    let (idp, redis) = (strict_idp().await, RedisServer::start().await);
+    let inner = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
+    let dying = LogtoClient::builder(config(&idp))
+        .coordinator(Arc::new(DyingCoordinator { inner, dies_at: DiesAt::AfterPublishing }))
+        .build()
+        .unwrap();
+    let second = instance(&idp, &redis).await;
+    let storage = signed_in(&idp, &second).await;
+    idp.reset_token_requests().await;
+
+    let on_dying = dying.with_storage(copy_of(&storage).await);
+    let cut = tokio::time::timeout(Duration::from_secs(3), on_dying.get_access_token(resources::API)).await;
+    assert!(cut.is_err(), "the instance died after publishing");
+    let (_, issued) = the_one_refresh(&idp).await;
+
+    // Its lease (15 s) is still held, yet the next request needs no lease: it takes the outcome.
+    let survivor = copy_of(&storage).await;
+    let session = second.with_storage(survivor.clone());
+    let started = Instant::now();
+    session.get_access_token(resources::API).await.expect("the user is still signed in");
+    assert!(started.elapsed() < Duration::from_secs(2), "no wait for the lease: {:?}", started.elapsed());
+    the_one_refresh(&idp).await;
+    refreshes_again_from(&idp, &session, &survivor, &issued).await;
+}
+
+#[tokio::test]
+async fn a_lease_left_by_a_dead_instance_expires_and_the_others_proceed() {
+    let (idp, redis) = (strict_idp().await, RedisServer::start().await);
+    let inner = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
+    let lease_ttl = Duration::from_secs(2);
+    let dying = LogtoClient::builder(config(&idp))
+        .coordinator(Arc::new(DyingCoordinator { inner, dies_at: DiesAt::AfterTakingTheLease }))
+        .refresh_policy(RefreshPolicy::default().lease_ttl(lease_ttl))
+        .build()
+        .unwrap();
+    let second = instance(&idp, &redis).await;
+    let storage = signed_in(&idp, &second).await;
+    idp.reset_token_requests().await;
+
+    let on_dying = dying.with_storage(copy_of(&storage).await);
+    let died = Instant::now();
+    let cut =
+        tokio::time::timeout(Duration::from_millis(300), on_dying.get_access_token(resources::API)).await;
+    assert!(cut.is_err(), "the instance died holding the lease");
+    assert_eq!(idp.token_requests().await.total, 0, "it died before its token request");
+
+    // The others wait for the lease to expire, then one of them refreshes.
+    let session = second.with_storage(storage.clone());
+    session.get_access_token(resources::API).await.expect("the user is still signed in");
+    let waited = died.elapsed();
+    assert!(waited >= lease_ttl - Duration::from_millis(200), "it waited for the lease: {waited:?}");
+    assert!(waited < lease_ttl + Duration::from_secs(3), "and not much longer: {waited:?}");
+    let (_, issued) = the_one_refresh(&idp).await;
+    refreshes_again_from(&idp, &session, &storage, &issued).await;
 }

@@ -1,0 +1,84 @@
+//! A rotated refresh token is durable the moment the identity server issues it: a page that
+//! refreshes and then fails with a 5xx (which tower-sessions does not save) must not lose it,
+//! because the identity server has already consumed the old one. Public client (rotation on
+//! every use) and Logto's 3-second reuse grace off, so presenting the consumed token again
+//! would revoke the grant at once. The next request reaches another app instance on the same
+//! session store (or the app after a restart): it has only what the store holds.
+
+mod common;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use common::{browser, sign_in};
+use logto::LogtoClient;
+use logto_axum::tower_sessions::MemoryStore;
+use logto_axum::{AuthError, AuthSettings, JsonUnauthorized, LogtoAuth, SessionConfig, SignedInUser};
+use logto_test_idp::{IdpOptions, TestIdp, clients, grant_types, resources};
+use std::time::Duration;
+
+/// Refreshes (the API token is not in the session after sign-in), then fails.
+async fn refresh_then_fail(user: SignedInUser) -> Result<StatusCode, AuthError> {
+    user.access_token(resources::API).await?;
+    Ok(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Needs the API token, which the failed page could not keep: another refresh.
+async fn api_token(user: SignedInUser<JsonUnauthorized>) -> Result<&'static str, AuthError> {
+    user.access_token(resources::API).await?;
+    Ok("ok")
+}
+
+/// An app instance on `store` with its own client (and so its own in-process coordinator).
+async fn start_instance(idp: &TestIdp, store: MemoryStore) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+    let config = logto::LogtoConfig::new(idp.endpoint(), clients::PUBLIC_ID)
+        .with_scopes(["read:data"])
+        .with_resources([resources::API]);
+    let auth =
+        LogtoAuth::new(LogtoClient::builder(config).build().expect("client"), AuthSettings::new(&base))
+            .expect("auth");
+    let app = Router::new()
+        .route("/refresh-then-fail", get(refresh_then_fail))
+        .route("/api-token", get(api_token))
+        .merge(auth.routes())
+        .layer(auth.layer())
+        .layer(SessionConfig::default().secure(false).layer(store));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    base
+}
+
+#[tokio::test]
+async fn a_page_that_fails_after_a_refresh_keeps_the_rotated_refresh_token() {
+    let idp = TestIdp::start_with(IdpOptions {
+        refresh_token_reuse_interval: Some(Duration::ZERO),
+        ..Default::default()
+    })
+    .await;
+    let store = MemoryStore::default();
+    let (first, second) = (start_instance(&idp, store.clone()).await, start_instance(&idp, store).await);
+
+    let browser = browser();
+    assert_eq!(sign_in(&idp, &browser, &format!("{first}/sign-in")).await.status(), 302);
+    idp.reset_token_requests().await;
+
+    let failed = browser.get(format!("{first}/refresh-then-fail")).send().await.expect("request");
+    assert_eq!(failed.status(), 500);
+    let stats = idp.token_requests().await;
+    assert_eq!(stats.refresh_ok(), 1, "the failing page refreshed: {stats:?}");
+    let rotation = stats.refresh_requests[0].clone();
+    assert!(rotation.rotated);
+
+    // Cookies are per host, not per port: the same browser session reaches the other instance.
+    let next = browser.get(format!("{second}/api-token")).send().await.expect("request");
+    let status = next.status();
+    assert_eq!(status, 200, "still signed in: {}", next.text().await.unwrap_or_default());
+    let stats = idp.token_requests().await;
+    assert_eq!(stats.count(grant_types::REFRESH_TOKEN, "invalid_grant"), 0, "no grant burnt: {stats:?}");
+    assert_eq!(stats.grant_type(grant_types::REFRESH_TOKEN), 2, "{stats:?}");
+    assert_eq!(
+        stats.refresh_requests[1].refresh_token_sha256, rotation.issued_refresh_token_sha256,
+        "the next request presented the token the failed page received, not the consumed one"
+    );
+}
