@@ -316,3 +316,99 @@ async fn a_lease_left_by_a_dead_instance_expires_and_the_others_proceed() {
     let (_, issued) = the_one_refresh(&idp).await;
     refreshes_again_from(&idp, &session, &storage, &issued).await;
 }
+
+/// The Redis coordinator of an instance that cannot reach Redis from just after its token
+/// request until `back`: publications and releases fail (leases are taken before).
+#[derive(Debug)]
+struct RedisGoneAfterLease {
+    inner: RedisCoordinator,
+    back: Instant,
+}
+
+impl RedisGoneAfterLease {
+    fn check(&self) -> Result<(), CoordinationError> {
+        if Instant::now() < self.back {
+            Err(CoordinationError::new("redis: connection refused"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Coordinator for RedisGoneAfterLease {
+    async fn try_lease(
+        &self,
+        key: &str,
+        token: &LeaseToken,
+        ttl: Duration,
+    ) -> Result<bool, CoordinationError> {
+        self.inner.try_lease(key, token, ttl).await
+    }
+
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
+        self.check()?;
+        self.inner.release(key, token).await
+    }
+
+    async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CoordinationError> {
+        self.check()?;
+        self.inner.publish(key, value, ttl).await
+    }
+
+    async fn published(&self, key: &str) -> Result<Option<Vec<u8>>, CoordinationError> {
+        self.inner.published(key).await
+    }
+}
+
+/// A session store that is down: every write fails.
+#[derive(Debug)]
+struct StoreDown(Arc<MemoryStorage>);
+
+#[async_trait]
+impl Storage for StoreDown {
+    async fn get(&self, key: PersistKey) -> Result<Option<String>, StorageError> {
+        self.0.get(key).await
+    }
+
+    async fn set(&self, _key: PersistKey, _value: String) -> Result<(), StorageError> {
+        Err(StorageError::new("redis: connection refused"))
+    }
+
+    async fn delete(&self, _key: PersistKey) -> Result<(), StorageError> {
+        Err(StorageError::new("redis: connection refused"))
+    }
+}
+
+#[tokio::test]
+async fn a_rotation_that_could_not_be_published_is_published_once_redis_is_back() {
+    let (idp, redis) = (strict_idp().await, RedisServer::start().await);
+    let policy = RefreshPolicy::default().lease_ttl(Duration::from_secs(4));
+    let inner = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
+    let cut_off = LogtoClient::builder(config(&idp))
+        .coordinator(Arc::new(RedisGoneAfterLease { inner, back: Instant::now() + Duration::from_secs(2) }))
+        .refresh_policy(policy)
+        .build()
+        .unwrap();
+    let other = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
+    let second = LogtoClient::builder(config(&idp))
+        .coordinator(Arc::new(other))
+        .refresh_policy(policy)
+        .build()
+        .unwrap();
+    let storage = signed_in(&idp, &second).await;
+    idp.reset_token_requests().await;
+
+    // Redis goes away between the lease and the publication: the identity server rotated the
+    // token, but neither the outcome nor the session could be written.
+    let on_cut_off = cut_off.with_storage(Arc::new(StoreDown(copy_of(&storage).await)));
+    let error = on_cut_off.get_access_token(resources::API).await.unwrap_err();
+    assert!(matches!(error, LogtoError::Storage(_)), "{error:?}");
+    let (_, issued) = the_one_refresh(&idp).await;
+
+    // The next request holds the consumed token: it must wait for the rotation, not present it.
+    let session = second.with_storage(storage.clone());
+    session.get_access_token(resources::API).await.expect("the user is still signed in");
+    the_one_refresh(&idp).await;
+    refreshes_again_from(&idp, &session, &storage, &issued).await;
+}

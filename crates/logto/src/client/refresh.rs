@@ -25,8 +25,8 @@ const STALE_AFTER: Duration = Duration::from_secs(2);
 
 /// What a request does with a refresh token.
 enum Turn {
-    /// It holds the lease: it makes the token request.
-    Lead(LeaseToken),
+    /// It holds the lease (taken no earlier than the instant): it makes the token request.
+    Lead(LeaseToken, Instant),
     /// Another request made it: take its outcome.
     Follow(Publication),
 }
@@ -47,7 +47,9 @@ impl LogtoClient {
         for _ in 0..MAX_HOPS {
             let (publication, led) = match self.turn(&refresh_token, target, deadline).await? {
                 Turn::Follow(publication) => (publication, false),
-                Turn::Lead(lease) => (self.lead(&core, &refresh_token, target, lease).await?, true),
+                Turn::Lead(lease, asked) => {
+                    (self.lead(&core, &refresh_token, target, lease, asked).await?, true)
+                }
             };
             match publication {
                 Publication::Rotated { refresh_token: newest, id_token, access_token, at_ms } => {
@@ -91,13 +93,15 @@ impl LogtoClient {
                 return Ok(Turn::Follow(publication));
             }
             let lease = LeaseToken::generate();
+            // The lease lives at least `lease_ttl` from now: the store sets it after this.
+            let asked = Instant::now();
             if coordinator.try_lease(&keys.lease, &lease, self.shared.refresh_policy.lease_ttl).await? {
                 // The previous holder may have published just before it released.
                 if let Some(publication) = self.relevant_outcome(&keys, refresh_token, target).await? {
                     release(self, &keys.lease, &lease).await;
                     return Ok(Turn::Follow(publication));
                 }
-                return Ok(Turn::Lead(lease));
+                return Ok(Turn::Lead(lease, asked));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -143,13 +147,16 @@ impl LogtoClient {
 
     /// Makes the token request, publishes its outcome and releases the lease, in a task of its
     /// own: a caller cancelled meanwhile (a client hung up) cannot lose a rotation the identity
-    /// server already made.
+    /// server already made. A rotation that cannot be published (the store is unreachable) is
+    /// handed to the caller anyway, while the task keeps the lease and tries again until the
+    /// lease is about to expire (see [`keep_publishing`]).
     async fn lead(
         &self,
         core: &OidcCore,
         refresh_token: &RefreshToken,
         target: &TokenTarget,
         lease: LeaseToken,
+        leased_at: Instant,
     ) -> Result<Publication> {
         let this = self.clone();
         let (core, refresh_token, target) = (core.clone(), refresh_token.clone(), target.clone());
@@ -200,6 +207,15 @@ impl LogtoClient {
             match seal(&refresh_token, &publication) {
                 Some(sealed) => {
                     if let Err(error) = this.shared.coordinator.publish(&keys.outcome, &sealed, ttl).await {
+                        if matches!(&publication, Publication::Rotated { refresh_token: newest, .. } if *newest != refresh_token)
+                        {
+                            // The old token is consumed: until the new one is published, no one
+                            // may take the lease and present the old one.
+                            tracing::warn!(%error, "could not publish a rotation yet: keeping the lease and trying again");
+                            let until = leased_at + policy.lease_ttl;
+                            tokio::spawn(keep_publishing(this.clone(), keys, lease, sealed, ttl, until));
+                            return Ok(publication);
+                        }
                         tracing::error!(%error, "could not publish a refresh outcome");
                     }
                 }
@@ -287,6 +303,40 @@ fn check_refreshed_id_token(current: &IdTokenClaims, renewed: &IdTokenClaims) ->
         return Err(TokenError::Malformed("a refreshed ID token is older than the one it replaces".into()));
     }
     Ok(())
+}
+
+/// Publishes a rotation that could not be published at first, then releases the lease; gives
+/// up shortly before the lease expires at `lease_until` (after that, another request may take
+/// the lease and present the consumed token: the identity server then ends the session).
+async fn keep_publishing(
+    client: LogtoClient,
+    keys: Keys,
+    lease: LeaseToken,
+    sealed: Vec<u8>,
+    ttl: Duration,
+    lease_until: Instant,
+) {
+    let margin = (client.shared.refresh_policy.lease_ttl / 4).min(Duration::from_secs(1));
+    let mut delay = Duration::from_millis(50);
+    loop {
+        if Instant::now() + delay + margin >= lease_until {
+            tracing::error!(
+                "could not publish a rotation before its lease expired: a request that still holds the \
+                 consumed refresh token may present it, and the identity server then ends the session"
+            );
+            return;
+        }
+        tokio::time::sleep(delay).await;
+        match client.shared.coordinator.publish(&keys.outcome, &sealed, ttl).await {
+            Ok(()) => {
+                tracing::info!("published a rotation after the coordination store came back");
+                release(&client, &keys.lease, &lease).await;
+                return;
+            }
+            Err(error) => tracing::debug!(%error, "still cannot publish a rotation"),
+        }
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
 }
 
 async fn release(client: &LogtoClient, key: &str, lease: &LeaseToken) {
