@@ -2,11 +2,11 @@
 
 use crate::options::{RedisOptions, pool};
 use async_trait::async_trait;
-use fred::prelude::{Expiration, KeysInterface, LuaInterface, Pool, SetOptions};
+use fred::prelude::{Client, Expiration, KeysInterface, LuaInterface, Pool, SetOptions};
 use logto::CoordinationError;
 use logto::coordination::{Coordinator, LeaseToken};
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Deletes the lease only if it still holds this token.
 const RELEASE: &str =
@@ -17,6 +17,12 @@ const RELEASE: &str =
 /// Every command is bounded by the pool's command timeout; while Redis is unreachable each call
 /// fails with a [`CoordinationError`] (the request answers 503 rather than refresh without the
 /// lease) and the pool reconnects in the background.
+///
+/// A command that timed out may still run when Redis answers again (a hung server keeps what
+/// it was sent). A lease taken that way is held by no one and would block the session's
+/// refreshes until it expires, so when taking or releasing a lease fails, the release is tried
+/// again in the background, on the same connection (after the lost command), until Redis
+/// answers. The release only deletes the lease if it still holds this request's token.
 #[derive(Clone)]
 pub struct RedisCoordinator {
     pool: Pool,
@@ -58,6 +64,33 @@ impl RedisCoordinator {
     }
 }
 
+/// How long a lost lease is chased: longer than any lease lives (after that it has expired).
+const CHASE_LOST_LEASE: Duration = Duration::from_secs(120);
+
+async fn release_on(client: &Client, key: &str, token: &str) -> Result<i64, fred::error::Error> {
+    client.eval(RELEASE, vec![key.to_owned()], vec![token.to_owned()]).await
+}
+
+/// Releases in the background a lease whose command failed: when Redis answers again, on the
+/// connection that carried the command, so the release runs after it. Released twice, a second
+/// apart, in case the connection was replaced meanwhile and the lost command ran late.
+fn release_when_back(client: Client, key: String, token: LeaseToken) {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(50);
+        while started.elapsed() < CHASE_LOST_LEASE {
+            tokio::time::sleep(delay).await;
+            if release_on(&client, &key, token.as_str()).await.is_ok() {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let _ = release_on(&client, &key, token.as_str()).await;
+                tracing::debug!("released a lease whose command had failed");
+                return;
+            }
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    });
+}
+
 #[async_trait]
 impl Coordinator for RedisCoordinator {
     async fn try_lease(
@@ -66,24 +99,31 @@ impl Coordinator for RedisCoordinator {
         token: &LeaseToken,
         ttl: Duration,
     ) -> Result<bool, CoordinationError> {
-        let set: Option<String> = self
-            .pool
-            .set(
-                self.key(key),
-                token.as_str(),
-                Some(Expiration::PX(millis(ttl))),
-                Some(SetOptions::NX),
-                false,
-            )
-            .await
-            .map_err(failed)?;
-        Ok(set.is_some())
+        let client = self.pool.next();
+        let key = self.key(key);
+        let set: Result<Option<String>, _> = client
+            .set(key.as_str(), token.as_str(), Some(Expiration::PX(millis(ttl))), Some(SetOptions::NX), false)
+            .await;
+        match set {
+            Ok(set) => Ok(set.is_some()),
+            Err(error) => {
+                // The lease may be taken all the same, once Redis runs the command.
+                release_when_back(client.clone(), key, token.clone());
+                Err(failed(error))
+            }
+        }
     }
 
     async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
-        let _: i64 =
-            self.pool.eval(RELEASE, vec![self.key(key)], vec![token.as_str()]).await.map_err(failed)?;
-        Ok(())
+        let client = self.pool.next();
+        let key = self.key(key);
+        match release_on(client, &key, token.as_str()).await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                release_when_back(client.clone(), key, token.clone());
+                Err(failed(error))
+            }
+        }
     }
 
     async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CoordinationError> {

@@ -90,6 +90,33 @@ async fn leases_and_outcomes_live_in_redis() {
 }
 
 #[tokio::test]
+async fn a_lease_whose_answer_was_lost_in_a_hang_is_released_once_redis_answers() {
+    let redis = RedisServer::start().await;
+    let store = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
+    assert!(store.published("warm-up").await.unwrap().is_none());
+
+    // Redis hangs: the command times out here, but Redis still has it and runs it later.
+    redis.pause();
+    let (hung, free) = (LeaseToken::generate(), LeaseToken::generate());
+    let lost = store.try_lease("logto:lease:hung", &hung, Duration::from_secs(15)).await;
+    assert!(lost.is_err(), "{lost:?}");
+    redis.resume();
+
+    // The lease nobody knows it holds must not block everyone for 15 s.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !store.try_lease("logto:lease:hung", &free, Duration::from_secs(15)).await.unwrap() {
+        assert!(Instant::now() < deadline, "the lost lease was not released after the hang");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        redis.command(&["GET", "logto:lease:hung"]).await.unwrap().text().as_deref(),
+        Some(free.as_str()),
+        "only the lost lease was released, not the next holder's"
+    );
+}
+
+#[tokio::test]
 async fn two_instances_on_one_redis_refresh_a_session_once() {
     let (idp, redis) = (strict_idp().await, RedisServer::start().await);
     let (first, second) = (instance(&idp, &redis).await, instance(&idp, &redis).await);
