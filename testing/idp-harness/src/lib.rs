@@ -16,8 +16,10 @@
 //! [`TestIdp::impersonation_token`], [`TestIdp::personal_access_token`]).
 
 pub mod forge;
+pub mod instances;
 pub mod mock;
 pub mod redis;
+pub mod resp;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
