@@ -108,6 +108,18 @@ pub(crate) async fn restyle(response: Response) -> Response {
     styled
 }
 
+/// Gives an empty 5xx the sample's error page. The session layer answers a bare `500` when it
+/// cannot save the session (its store is unreachable); it sits outside the pages' own styling.
+/// Anything with a body (the API's JSON answers included) is passed on unchanged.
+pub(crate) async fn fill_empty_server_error(response: Response) -> Response {
+    use axum::body::HttpBody;
+    let status = response.status();
+    if status.is_server_error() && response.body().size_hint().exact() == Some(0) {
+        return error_page(status, default_title(status), default_message(status));
+    }
+    response
+}
+
 fn default_title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::FORBIDDEN => "That was refused",
@@ -165,6 +177,18 @@ mod tests {
             body.contains("class=\"card error-page\"") && body.contains("Sign-in could not be completed")
         );
         assert!(body.contains(&escape_html(&capitalise(&words))), "{body}");
+    }
+
+    #[tokio::test]
+    async fn an_empty_server_error_gets_a_page_and_the_rest_passes() {
+        let empty = fill_empty_server_error(StatusCode::INTERNAL_SERVER_ERROR.into_response()).await;
+        assert_eq!(empty.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(empty.into_body(), usize::MAX).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("class=\"card error-page\""));
+        let json = (StatusCode::BAD_GATEWAY, axum::Json(serde_json::json!({"error": "x"}))).into_response();
+        let body =
+            axum::body::to_bytes(fill_empty_server_error(json).await.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(&body[..], br#"{"error":"x"}"#);
     }
 
     #[tokio::test]

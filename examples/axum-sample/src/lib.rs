@@ -13,8 +13,12 @@
 //! Errors are pages in the same style. Token values never appear on a page.
 //!
 //! [`SampleConfig::from_env`] reads `LOGTO_ENDPOINT`, `LOGTO_APP_ID`, `LOGTO_APP_SECRET`,
-//! `APP_BASE_URL`, `HOST`, `PORT`, `API_RESOURCE`, `API_URL`, `COOKIE_SECURE` and `REDIS_URL`;
-//! [`app`] builds the router.
+//! `APP_BASE_URL`, `HOST`, `PORT`, `API_RESOURCE`, `API_URL`, `COOKIE_SECURE`, `REDIS_URL` and
+//! `LOGTO_COORDINATION`; [`app`] builds the router.
+//!
+//! Several instances of the sample behind one load balancer share one `REDIS_URL`: the
+//! sessions live in Redis and the instances refresh a session's rotating refresh token one at a
+//! time through it (see [`Coordination`]). Set `APP_BASE_URL` to the load balancer's public URL.
 
 use axum::Router;
 use axum::middleware::map_response;
@@ -51,8 +55,24 @@ pub struct SampleConfig {
     pub api_url: String,
     /// Whether the session cookie is `Secure` (`COOKIE_SECURE`, default: base URL is https).
     pub cookie_secure: bool,
-    /// Redis URL for sessions (`REDIS_URL`); memory when unset.
+    /// Redis URL for sessions and refresh coordination (`REDIS_URL`); memory when unset.
     pub redis_url: Option<String>,
+    /// How refreshes are coordinated (`LOGTO_COORDINATION`).
+    pub coordination: Coordination,
+}
+
+/// How the app's refreshes of a session are coordinated (`LOGTO_COORDINATION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Coordination {
+    /// Across every instance on the same Redis (`redis`, the default with `REDIS_URL`); within
+    /// this process without it.
+    #[default]
+    Shared,
+    /// Within this process only (`local`), even with `REDIS_URL`: several instances then
+    /// refresh one session's refresh token at the same time and the identity server revokes
+    /// the grant. Only for showing why coordination matters (the multi-instance test proves
+    /// it fails).
+    Local,
 }
 
 /// The scope `/api/data` requires (requested at sign-in, so the API resource token has it).
@@ -74,6 +94,7 @@ impl SampleConfig {
             api_url: format!("{}/api/data", base_url.trim_end_matches('/')),
             cookie_secure: base_url.starts_with("https://"),
             redis_url: None,
+            coordination: Coordination::Shared,
         }
     }
 
@@ -96,6 +117,11 @@ impl SampleConfig {
             config.cookie_secure = matches!(secure.as_str(), "1" | "true" | "yes");
         }
         config.redis_url = var("REDIS_URL");
+        config.coordination = match var("LOGTO_COORDINATION").as_deref() {
+            None | Some("redis") => Coordination::Shared,
+            Some("local") => Coordination::Local,
+            Some(other) => return Err(format!("LOGTO_COORDINATION is `redis` or `local`, not `{other}`")),
+        };
         Ok(config)
     }
 }
@@ -146,7 +172,9 @@ pub async fn app_with(
         None => None,
     };
     let mut builder = LogtoClient::builder(logto_config);
-    if let Some(redis) = &redis {
+    if let Some(redis) = &redis
+        && config.coordination == Coordination::Shared
+    {
         // Every instance on this Redis refreshes a session's refresh token one at a time.
         builder = builder.coordinator(redis.coordinator());
     }
@@ -180,8 +208,9 @@ pub async fn app_with(
         .layer(map_response(errors::restyle));
     let router = pages.merge(api).merge(extra).layer(auth.layer());
     let session = SessionConfig::default().secure(config.cookie_secure);
-    Ok(match redis {
+    let router = match redis {
         Some(redis) => router.layer(session.layer(redis.session_store())),
         None => router.layer(session.layer(MemoryStore::default())),
-    })
+    };
+    Ok(router.layer(map_response(errors::fill_empty_server_error)))
 }
