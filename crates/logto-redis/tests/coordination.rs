@@ -439,3 +439,68 @@ async fn a_rotation_that_could_not_be_published_is_published_once_redis_is_back(
     the_one_refresh(&idp).await;
     refreshes_again_from(&idp, &session, &storage, &issued).await;
 }
+
+/// A coordinator that fails the first look for an outcome after it took a lease (Redis went
+/// away between the two commands).
+#[derive(Debug)]
+struct FailsRightAfterTheLease {
+    inner: RedisCoordinator,
+    leased: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl Coordinator for FailsRightAfterTheLease {
+    async fn try_lease(
+        &self,
+        key: &str,
+        token: &LeaseToken,
+        ttl: Duration,
+    ) -> Result<bool, CoordinationError> {
+        let taken = self.inner.try_lease(key, token, ttl).await?;
+        self.leased.store(taken, std::sync::atomic::Ordering::SeqCst);
+        Ok(taken)
+    }
+
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
+        self.inner.release(key, token).await
+    }
+
+    async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CoordinationError> {
+        self.inner.publish(key, value, ttl).await
+    }
+
+    async fn published(&self, key: &str) -> Result<Option<Vec<u8>>, CoordinationError> {
+        if self.leased.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(CoordinationError::new("redis: Timeout Error: Request timed out."));
+        }
+        self.inner.published(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_fails_after_taking_the_lease_releases_it() {
+    let (idp, redis) = (strict_idp().await, RedisServer::start().await);
+    let inner = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
+    let failing = LogtoClient::builder(config(&idp))
+        .coordinator(Arc::new(FailsRightAfterTheLease { inner, leased: false.into() }))
+        .build()
+        .unwrap();
+    let other = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
+    let second = LogtoClient::builder(config(&idp))
+        .coordinator(Arc::new(other))
+        .refresh_policy(RefreshPolicy::default().lease_wait(Duration::from_secs(3)))
+        .build()
+        .unwrap();
+    let storage = signed_in(&idp, &second).await;
+    idp.reset_token_requests().await;
+
+    let error = failing.with_storage(copy_of(&storage).await).get_access_token(resources::API).await;
+    assert!(matches!(error, Err(LogtoError::Coordination(_))), "{error:?}");
+    assert_eq!(idp.token_requests().await.total, 0);
+
+    // Its lease (15 s) must not hold up the session's next request.
+    let started = Instant::now();
+    second.with_storage(storage).get_access_token(resources::API).await.expect("not held up by a lost lease");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    the_one_refresh(&idp).await;
+}

@@ -97,11 +97,16 @@ impl LogtoClient {
             let asked = Instant::now();
             if coordinator.try_lease(&keys.lease, &lease, self.shared.refresh_policy.lease_ttl).await? {
                 // The previous holder may have published just before it released.
-                if let Some(publication) = self.relevant_outcome(&keys, refresh_token, target).await? {
+                let outcome = self.relevant_outcome(&keys, refresh_token, target).await;
+                if !matches!(outcome, Ok(None)) {
+                    // Followed, or failed: either way this request does not refresh, so the
+                    // lease must not hold up the next one until it expires.
                     release(self, &keys.lease, &lease).await;
-                    return Ok(Turn::Follow(publication));
                 }
-                return Ok(Turn::Lead(lease, asked));
+                return Ok(match outcome? {
+                    Some(publication) => Turn::Follow(publication),
+                    None => Turn::Lead(lease, asked),
+                });
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
