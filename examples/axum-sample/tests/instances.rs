@@ -63,6 +63,7 @@ fn options() -> FleetOptions {
             ..Default::default()
         },
         persistent_redis: false,
+        redis_taps: true,
     }
 }
 
@@ -73,6 +74,7 @@ fn expectations() -> Expectations {
         max_request_time: Duration::from_secs(6),
         recovery: Duration::from_secs(3),
         lease_ttl: logto::coordination::RefreshPolicy::default().lease_ttl,
+        refreshes: true,
     }
 }
 
@@ -85,6 +87,7 @@ async fn three_instances_on_one_redis_survive_a_redis_outage_and_a_killed_instan
         duration: Duration::from_secs(20),
         think: (Duration::from_millis(400), Duration::from_millis(900)),
         request_timeout: Duration::from_secs(30),
+        fresh_connections: true,
         page: api_page(),
         kill_mid_refresh: Some(KillMidRefresh {
             at: Duration::from_secs(3),
@@ -112,6 +115,7 @@ async fn without_shared_coordination_the_same_load_burns_grants() {
         duration: Duration::from_secs(6),
         think: (Duration::from_millis(200), Duration::from_millis(600)),
         request_timeout: Duration::from_secs(30),
+        fresh_connections: true,
         page: api_page(),
         redis_outage: None,
         kill_mid_refresh: None,

@@ -32,6 +32,9 @@ pub struct FleetOptions {
     pub idp: IdpOptions,
     /// Whether Redis keeps its data across a stop and restart (append-only file).
     pub persistent_redis: bool,
+    /// Whether each instance reaches Redis through a [`RedisTap`] (needed to kill an instance
+    /// mid-refresh; without, the instances talk to Redis directly, for throughput figures).
+    pub redis_taps: bool,
 }
 
 /// Everything a multi-instance test runs against; every process is killed on drop.
@@ -41,7 +44,8 @@ pub struct Fleet {
     pub idp: TestIdp,
     /// The one Redis of every instance.
     pub redis: RedisServer,
-    /// One tap per instance, between it and Redis.
+    /// One tap per instance, between it and Redis (none without
+    /// [`FleetOptions::redis_taps`]).
     pub taps: Vec<RedisTap>,
     /// The app instances.
     pub instances: Vec<AppInstance>,
@@ -69,10 +73,16 @@ impl Fleet {
         let mut taps = Vec::new();
         let mut starting = Vec::new();
         for (index, port) in ports.iter().enumerate() {
-            let tap = RedisTap::start(redis_addr).await;
+            let redis_url = if options.redis_taps {
+                let tap = RedisTap::start(redis_addr).await;
+                let url = tap.url();
+                taps.push(tap);
+                url
+            } else {
+                redis.url()
+            };
             let command =
-                launch(&Launch { index, port: *port, base_url: &base_url, redis_url: &tap.url(), idp: &idp });
-            taps.push(tap);
+                launch(&Launch { index, port: *port, base_url: &base_url, redis_url: &redis_url, idp: &idp });
             starting.push(tokio::spawn(AppInstance::start(format!("app-{index}"), command, *port)));
         }
         let mut instances = Vec::new();

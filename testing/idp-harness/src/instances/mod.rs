@@ -21,7 +21,7 @@
 //! use std::time::Duration;
 //!
 //! # async fn run() {
-//! let options = FleetOptions { instances: 3, idp: IdpOptions::default(), persistent_redis: false };
+//! let options = FleetOptions { instances: 3, idp: IdpOptions::default(), persistent_redis: false, redis_taps: true };
 //! let mut fleet = Fleet::start(options, |launch| {
 //!     AppCommand::new("target/debug/my-app")
 //!         .env("APP_BASE_URL", launch.base_url)
@@ -35,6 +35,7 @@
 //!     duration: Duration::from_secs(10),
 //!     think: (Duration::from_millis(100), Duration::from_millis(300)),
 //!     request_timeout: Duration::from_secs(30),
+//!     fresh_connections: true,
 //!     page: PageCheck {
 //!         path: "/protected/api".into(),
 //!         served: |body| body.contains("200 OK"),
@@ -49,6 +50,7 @@
 //!     max_request_time: Duration::from_secs(10),
 //!     recovery: Duration::from_secs(3),
 //!     lease_ttl: Duration::from_secs(15),
+//!     refreshes: true,
 //! };
 //! assert!(report.problems(&expect).is_empty(), "{}", report.summary());
 //! # }

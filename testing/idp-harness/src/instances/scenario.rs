@@ -5,6 +5,7 @@
 use super::fleet::Fleet;
 use super::report::{KillRecord, Report};
 use super::users::{Outcome, PageCheck, SimUser};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -57,6 +58,9 @@ pub struct Scenario {
     pub think: (Duration, Duration),
     /// When a request gives up.
     pub request_timeout: Duration,
+    /// Whether every request opens a new connection (one user's requests then reach every
+    /// instance) rather than reusing one (as browsers do; for throughput figures).
+    pub fresh_connections: bool,
     /// The page and how to judge its answers.
     pub page: PageCheck,
     /// A Redis outage, if any.
@@ -86,8 +90,9 @@ impl Scenario {
     /// Signs the users in, runs the load with its events, asks every user for the page once
     /// more at the end, and reports.
     pub async fn run(&self, fleet: &mut Fleet) -> Report {
-        let users: Vec<SimUser> =
-            (0..self.users).map(|index| SimUser::new(index, &fleet.url(), self.request_timeout)).collect();
+        let users: Vec<SimUser> = (0..self.users)
+            .map(|index| SimUser::new(index, &fleet.url(), self.request_timeout, self.fresh_connections))
+            .collect();
         let sign_in_path = self.page.sign_in_path.clone();
         let mut signing_in = JoinSet::new();
         for user in &users {
@@ -135,7 +140,7 @@ impl Scenario {
             });
         }
 
-        let (outage, kill) = self.events(fleet, start).await;
+        let (outage, kill, mut redis_calls) = self.events(fleet, start).await;
         while load.join_next().await.is_some() {}
         let elapsed = start.elapsed();
 
@@ -165,17 +170,24 @@ impl Scenario {
                 .map(|(from, to)| (from, to, self.redis_outage.map(|o| o.kind).unwrap_or(OutageKind::Pause))),
             kill,
             tokens: fleet.idp.token_requests().await,
-            redis_calls: fleet.redis.command_calls().await,
+            redis_calls: {
+                for (name, calls) in fleet.redis.command_calls().await {
+                    *redis_calls.entry(name).or_default() += calls;
+                }
+                redis_calls
+            },
             connections: fleet.proxy.connections(),
         }
     }
 
-    /// Runs the outage and the kill at their times; returns when each happened.
+    /// Runs the outage and the kill at their times; returns when each happened, and the Redis
+    /// command counts a restart of Redis wiped.
     async fn events(
         &self,
         fleet: &mut Fleet,
         start: Instant,
-    ) -> (Option<(Duration, Duration)>, Option<KillRecord>) {
+    ) -> (Option<(Duration, Duration)>, Option<KillRecord>, BTreeMap<String, u64>) {
+        let mut wiped = BTreeMap::new();
         let mut plan: Vec<(Duration, bool)> = Vec::new();
         if let Some(outage) = self.redis_outage {
             plan.push((outage.at, true));
@@ -192,7 +204,10 @@ impl Scenario {
                 let from = start.elapsed();
                 match outage.kind {
                     OutageKind::Pause => fleet.redis.pause(),
-                    OutageKind::Kill => fleet.redis.stop().await,
+                    OutageKind::Kill => {
+                        wiped = fleet.redis.command_calls().await;
+                        fleet.redis.stop().await;
+                    }
                 }
                 tokio::time::sleep(outage.length).await;
                 match outage.kind {
@@ -202,7 +217,10 @@ impl Scenario {
                 outage_window = Some((from, start.elapsed()));
             } else {
                 let kill = self.kill_mid_refresh.expect("planned");
-                let tap = &fleet.taps[kill.instance];
+                let tap = fleet
+                    .taps
+                    .get(kill.instance)
+                    .expect("killing mid-refresh needs FleetOptions::redis_taps");
                 tap.freeze_after_next_publication();
                 let frozen = tap.frozen(Duration::from_secs(10)).await;
                 if frozen.is_some() {
@@ -222,6 +240,6 @@ impl Scenario {
                 });
             }
         }
-        (outage_window, kill_record)
+        (outage_window, kill_record, wiped)
     }
 }

@@ -92,15 +92,18 @@ pub struct SimUser {
 }
 
 impl SimUser {
-    /// A user of the app at `base` (the proxy) whose requests give up after `timeout`.
-    pub fn new(index: usize, base: &str, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
+    /// A user of the app at `base` (the proxy) whose requests give up after `timeout`; with
+    /// `fresh_connections` every request opens a new connection (so a round-robin proxy sends
+    /// each to the next instance), otherwise connections are kept alive and reused.
+    pub fn new(index: usize, base: &str, timeout: Duration, fresh_connections: bool) -> Self {
+        let mut http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(0)
-            .timeout(timeout)
-            .build()
-            .expect("reqwest client");
+            .timeout(timeout);
+        if fresh_connections {
+            http = http.pool_max_idle_per_host(0);
+        }
+        let http = http.build().expect("reqwest client");
         Self { index, base: base.trim_end_matches('/').to_owned(), http }
     }
 
