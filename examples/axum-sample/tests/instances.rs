@@ -14,7 +14,10 @@
 //! instance's rotation continued by the others. The same load with the coordination switched
 //! off (`LOGTO_COORDINATION=local`) must fail: the proof that the test can fail.
 //!
-//! The longer form with figures is `cargo bench -p axum-sample --bench instances`.
+//! The longer form with figures is `cargo bench -p axum-sample --bench instances`. The pieces
+//! (`logto_test_idp::instances`) take any app that runs as a process: a Python framework sample
+//! runs the same scenario with its own `AppCommand` (its program, `APP_BASE_URL`, `REDIS_URL`,
+//! `PORT`) and `PageCheck` (its page that needs an access token, its error page).
 
 use logto_test_idp::instances::{
     AppCommand, Expectations, Fleet, FleetOptions, KillMidRefresh, Launch, OutageKind, PageCheck,

@@ -49,7 +49,7 @@ impl AppCommand {
     }
 }
 
-const LOG_LINES: usize = 200;
+const LOG_LINES: usize = 5000;
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running app process on 127.0.0.1:`port`; killed on drop.
