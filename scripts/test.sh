@@ -38,6 +38,9 @@ cargo package -p logto -p logto-redis -p logto-axum --locked --allow-dirty
 step "Python package (maturin build, mypy + stubtest, pytest)"
 python/scripts/test.sh
 
+step "several instances of the Python FastAPI sample on one Redis (needs the package built above)"
+cargo test -p logto-test-idp --features python-samples --test python_instances --locked
+
 step "README code blocks (built as written, run against the test identity server)"
 # Includes the README's Python install line: a wheel built by maturin into a fresh venv.
 cargo run --quiet -p readme-check --locked

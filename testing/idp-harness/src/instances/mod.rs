@@ -13,7 +13,9 @@
 //!
 //! An app only has to listen on `PORT`, take its public URL and Redis URL from the
 //! environment (whatever the variables are called: [`Fleet::start`] asks the caller for the
-//! command of each instance), offer a sign-in route and a page that needs an access token.
+//! command of each instance), offer a sign-in route and a page that needs an access token. The
+//! axum sample (`examples/axum-sample/tests/instances.rs`) and the Python FastAPI sample
+//! (`tests/python_instances.rs` here) run the same scenario.
 //!
 //! ```no_run
 //! use logto_test_idp::instances::*;
