@@ -12,6 +12,9 @@ use tracing::Instrument;
 /// smaller); anything bigger is an [`LogtoError::InvalidResponse`].
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
+/// How long an idle pooled connection is kept: under Node's default keep-alive of 5 s.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// Transport settings of the SDK's HTTP client.
 ///
 /// ```
@@ -76,6 +79,10 @@ impl HttpOptions {
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // Logto runs on Node, whose HTTP server closes an idle keep-alive connection after
+            // 5 s: a pooled connection reused right as the server closes it fails the request
+            // ("connection reset"). Drop idle connections before the server does.
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .user_agent(concat!("logto-rust/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| LogtoError::InvalidConfig(format!("cannot build the HTTP client: {e}")))
