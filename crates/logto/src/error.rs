@@ -266,8 +266,9 @@ impl LogtoError {
     /// - 401 when nobody is signed in or the session ended;
     /// - 502 for the identity server's 5xx and unreadable answers, an unreachable server or a
     ///   token that fails verification; 504 when it was too slow;
-    /// - 503 when the refresh coordination store (Redis) failed or was too slow;
-    /// - 500 for the app's own failures (configuration, storage, internal).
+    /// - 503 when the session storage or the refresh coordination store (Redis) failed or was too
+    ///   slow;
+    /// - 500 for the app's own failures (configuration, an unreadable stored value, internal).
     ///
     /// ```
     /// use logto::{CallbackError, LogtoError, ServerError};
@@ -292,6 +293,8 @@ impl LogtoError {
                 502
             }
             ErrorKind::Coordination => 503,
+            // The session store is down or too slow: temporary, like the coordination store.
+            ErrorKind::Storage if matches!(self, Self::Storage(_)) => 503,
             ErrorKind::Config | ErrorKind::Storage | ErrorKind::Internal => 500,
         }
     }
