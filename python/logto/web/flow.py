@@ -27,7 +27,7 @@ from .storage import PREFIX, PendingSignIns, SessionStorage
 
 class WebSession(MutableMapping[str, Any]):
     """What the flow needs from a framework's session: a mutable mapping with three more methods
-    (`ServerSession` has them; the Django integration wraps `request.session`)."""
+    (`ServerSession` is one; the Django integration wraps `request.session`)."""
 
     def renew(self) -> None: ...
 
