@@ -44,7 +44,7 @@ newer token.
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -52,8 +52,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
-from .models.oidc import AccessTokenClaims
-from .web import LogtoWeb, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+from .models.oidc import AccessTokenClaims, IdTokenClaims
+from .models.response import UserInfoResponse
+from .web import LogtoWeb, ServerSession, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
 from .web.backchannel import MAX_BODY, logoutTokenOf
 from .web.bearer import bearerRefusal, verifierFor
 
@@ -126,7 +127,8 @@ class ServerSessionMiddleware:
 def _cookie(scope: Scope, name: str) -> Optional[str]:
     """The value of cookie `name` in the request's `Cookie` headers (the first one)."""
     prefix = name.encode("latin-1") + b"="
-    for key, value in scope.get("headers", ()):
+    headers: Iterable[Tuple[bytes, bytes]] = scope.get("headers", ())
+    for key, value in headers:
         if key == b"cookie":
             for part in value.split(b";"):
                 part = part.strip()
@@ -172,9 +174,10 @@ class LogtoFastAPI:
         app.state.logto = self
         app.add_middleware(ServerSessionMiddleware, manager=self.sessions)
         app.include_router(self.router)
-        app.add_exception_handler(SignInRedirect, _redirectHandler)  # type: ignore[arg-type]
-        app.add_exception_handler(BearerRefused, _bearerHandler)  # type: ignore[arg-type]
-        app.add_exception_handler(LogtoException, self._errorHandler)  # type: ignore[arg-type]
+        # The decorator form: add_exception_handler's type asks for a handler of any Exception.
+        app.exception_handler(SignInRedirect)(_redirectHandler)
+        app.exception_handler(BearerRefused)(_bearerHandler)
+        app.exception_handler(LogtoException)(self._errorHandler)
 
     # -- dependencies -------------------------------------------------------------------------
 
@@ -183,12 +186,14 @@ class LogtoFastAPI:
         FastAPI runs plain dependencies in a thread pool, which costs more than the call.)"""
         return self.web.clientFor(_session(request))
 
-    def requireUser(self, redirect: bool = True, fetchUserInfo: bool = False) -> Callable[[Request], Awaitable[Any]]:
+    def requireUser(
+        self, redirect: bool = True, fetchUserInfo: bool = False
+    ) -> Callable[[Request], Awaitable[Union[IdTokenClaims, UserInfoResponse]]]:
         """Dependency: the signed-in user's ID-token claims (or userinfo with `fetchUserInfo`).
         A signed-out visitor (or one whose session ended at Logto) is redirected to sign-in
         with `redirect`, else answered 401."""
 
-        async def dependency(request: Request) -> Any:
+        async def dependency(request: Request) -> Union[IdTokenClaims, UserInfoResponse]:
             session = _session(request)
             try:
                 claims = await self.web.claimsAsync(session)
@@ -204,7 +209,7 @@ class LogtoFastAPI:
 
         return dependency
 
-    async def currentUser(self, request: Request) -> Any:
+    async def currentUser(self, request: Request) -> Optional[IdTokenClaims]:
         """Dependency: the signed-in user's ID-token claims, or None (see `requireUser`)."""
         return await self.web.claimsAsync(_session(request))
 
@@ -223,15 +228,16 @@ class LogtoFastAPI:
         return dependency
 
     def _signedOut(self, request: Request, redirect: bool) -> Exception:
-        if redirect:
-            path = request.url.path + ("?" + request.url.query if request.url.query else "")
-            return SignInRedirect(self.web.signInTarget(path))
-        return HTTPException(401, "Not authenticated")
+        return self._signInRedirect(request) if redirect else HTTPException(401, "Not authenticated")
+
+    def _signInRedirect(self, request: Request) -> SignInRedirect:
+        path = request.url.path + ("?" + request.url.query if request.url.query else "")
+        return SignInRedirect(self.web.signInTarget(path))
 
     async def _errorHandler(self, request: Request, error: LogtoException) -> Response:
         if isSignedOut(error):
             if request.method == "GET":
-                return _redirectHandler(request, self._signedOut(request, True))  # type: ignore[arg-type]
+                return _redirectHandler(request, self._signInRedirect(request))
             return JSONResponse({"detail": "Not authenticated"}, 401)
         page = errorPage(error)
         return HTMLResponse(page.html, page.status)
@@ -285,9 +291,9 @@ class LogtoFastAPI:
         return router
 
 
-def _session(request: Request) -> Any:
+def _session(request: Request) -> ServerSession:
     session = request.scope.get("session")
-    if session is None or not hasattr(session, "renew"):
+    if not isinstance(session, ServerSession):
         raise LogtoConfigError("logto.fastapi needs its ServerSessionMiddleware: call logto.init_app(app)")
     return session
 

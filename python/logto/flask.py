@@ -44,7 +44,7 @@ import inspect
 from functools import wraps
 from typing import Any, Callable, Optional, Sequence
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, request, session
+from flask import Blueprint, Flask, Request, Response, current_app, g, jsonify, redirect, request, session
 from flask.sessions import SessionInterface, SessionMixin
 
 from . import sync as _sync
@@ -58,7 +58,9 @@ from .web.bearer import bearerRefusal, verifierFor
 __all__ = ["LogtoFlask", "ServerSessionInterface", "FlaskServerSession"]
 
 
-class FlaskServerSession(ServerSession, SessionMixin):  # type: ignore[misc]
+# The ignore: Flask declares `new` a writable attribute for a session class to set; here it is a
+# read-only property that follows from the session id (Flask only reads it).
+class FlaskServerSession(ServerSession, SessionMixin):  # type: ignore[override]
     """`flask.session` with server-side storage."""
 
 
@@ -69,14 +71,18 @@ class ServerSessionInterface(SessionInterface):
         manager.sessionClass = FlaskServerSession
         self.manager = manager
 
-    def open_session(self, app: Flask, request: Any) -> FlaskServerSession:
+    def open_session(self, app: Flask, request: Request) -> FlaskServerSession:
         session = self.manager.open(request.cookies.get(self.manager.settings.cookieName))
+        if not isinstance(session, FlaskServerSession):
+            raise LogtoConfigError("ServerSessionInterface needs a session manager of FlaskServerSession sessions")
         # Flask skips the save when a view's exception propagates (debug, testing): a rotated
         # refresh token is saved at once instead (the old one is consumed).
         session.whenTokensChange = lambda: self.manager.persist(session)
-        return session  # type: ignore[return-value]
+        return session
 
-    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not isinstance(session, ServerSession):  # not opened here: nothing of it is stored
+            return
         name = self.manager.settings.cookieName
         hadCookie = name in request.cookies
         if hadCookie:
@@ -90,6 +96,14 @@ class ServerSessionInterface(SessionInterface):
         else:
             response.set_cookie(name, update.value, max_age=update.maxAge, **attributes)
             response.vary.add("Cookie")
+
+
+def _serverSession() -> FlaskServerSession:
+    """This request's `flask.session`, which the flow steps need as a `WebSession` (Flask types
+    it as any interface's `SessionMixin`)."""
+    if not isinstance(session, FlaskServerSession):
+        raise LogtoConfigError("logto.flask needs its session interface: call LogtoFlask(app) or init_app(app)")
+    return session
 
 
 def _bearerAnswer(error: LogtoException) -> Response:
@@ -154,18 +168,18 @@ class LogtoFlask:
     @property
     def client(self) -> _sync.LogtoClient:
         """The plain client bound to this request's session (for sync views)."""
-        client = g.get("_logto_client")
+        client: Optional[_sync.LogtoClient] = g.get("_logto_client")
         if client is None:
             client = g._logto_client = self._web().syncClientFor(session)
-        return client  # type: ignore[no-any-return]
+        return client
 
     @property
     def asyncClient(self) -> LogtoClient:
         """The async client bound to this request's session (for async views)."""
-        client = g.get("_logto_async_client")
+        client: Optional[LogtoClient] = g.get("_logto_async_client")
         if client is None:
             client = g._logto_async_client = self._web().clientFor(session)
-        return client  # type: ignore[no-any-return]
+        return client
 
     def isAuthenticated(self) -> bool:
         """Whether this request's session holds an ID token (no network). Gate pages on
@@ -283,19 +297,19 @@ class LogtoFlask:
                 return Response(page.html, page.status, mimetype="text/html")
 
         def signIn() -> Any:
-            return answer(lambda: self._web().startSignInSync(session, request.args.get("return_to")))
+            return answer(lambda: self._web().startSignInSync(_serverSession(), request.args.get("return_to")))
 
         def signUp() -> Any:
-            return answer(lambda: self._web().startSignInSync(session, request.args.get("return_to"), "register"))
+            return answer(lambda: self._web().startSignInSync(_serverSession(), request.args.get("return_to"), "register"))
 
         def callback() -> Any:
-            return answer(lambda: self._web().finishSignInSync(session, request.query_string.decode("latin-1")))
+            return answer(lambda: self._web().finishSignInSync(_serverSession(), request.query_string.decode("latin-1")))
 
         def signOut() -> Any:
             if not self._web().sameOrigin(request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site")):
                 current_app.logger.info("logto: refused a cross-site sign-out request")
                 return Response("cross-site sign-out refused", 403, mimetype="text/plain")
-            return answer(lambda: self._web().signOutSync(session))
+            return answer(lambda: self._web().signOutSync(_serverSession()))
 
         blueprint.add_url_rule(settings.signInPath, "sign_in", signIn, methods=["GET"])
         blueprint.add_url_rule(settings.signUpPath, "sign_up", signUp, methods=["GET"])

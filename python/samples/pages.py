@@ -4,7 +4,7 @@ browser walk checks them all. Plain functions of plain data; every value is esca
 import html
 import json
 import os
-from typing import Any, Iterable, Optional
+from typing import Any, Dict, Iterable, Optional
 
 from logto import UserInfoScope
 
@@ -22,10 +22,10 @@ SCOPES = [
 ]
 
 
-def sampleSettings(**overrides: Any) -> dict:
+def sampleSettings(**overrides: Any) -> Dict[str, Any]:
     """The samples' Logto settings from the environment (defaults: the repository's test server
     at http://127.0.0.1:3001 and its confidential app; the app at http://127.0.0.1:5000)."""
-    values = {
+    values: Dict[str, Any] = {
         "endpoint": os.environ.get("LOGTO_ENDPOINT", "http://127.0.0.1:3001"),
         "appId": os.environ.get("LOGTO_APP_ID", "confidential-app"),
         # An empty LOGTO_APP_SECRET: a public client (no secret).

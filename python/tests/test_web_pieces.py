@@ -429,3 +429,28 @@ def test_a_stale_copy_does_not_undo_a_sign_out():
     stale["n"] = 1
     manager.save(stale, hadCookie=True)
     assert manager.store.load(sid)["d"] == {"n": 1}, "its own values are saved, its tokens are not"
+
+
+def test_sign_in_routes_name_the_missing_session_layer(caplog):
+    """The sign-in routes need the integration's own server-side sessions: under another
+    session layer they answer 500 and the log says what to set up (not a crash in the route)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+
+    from logto.fastapi import LogtoFastAPI
+    from logto.flask import LogtoFlask
+
+    flaskApp = Flask("misconfigured")
+    flaskApp.secret_key = "k" * 32
+    LogtoFlask(flaskApp, settings(), store=MemorySessionStore(quiet=True))
+    flaskApp.session_interface = SecureCookieSessionInterface()
+    fastApp = FastAPI()
+    fastApp.include_router(LogtoFastAPI(settings(), store=MemorySessionStore(quiet=True)).router)  # no init_app
+    with caplog.at_level("ERROR", logger="logto.web"):
+        flaskAnswer = flaskApp.test_client().get("/sign-in")
+        fastAnswer = TestClient(fastApp).get("/sign-in", follow_redirects=False)
+    assert (flaskAnswer.status_code, fastAnswer.status_code) == (500, 500)
+    assert "logto.flask needs its session interface" in caplog.text
+    assert "logto.fastapi needs its ServerSessionMiddleware" in caplog.text

@@ -47,18 +47,18 @@ newer tokens when a request that loaded the session before another request's ref
 import inspect
 import logging
 from functools import wraps
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union, overload
 
+from .. import sync as _sync
+from ..LogtoClient import LogtoClient
 from ..LogtoException import LogtoException
+from ..models.oidc import IdTokenClaims
 from ..web import errorPage, isSignedOut
 from .sessions import settleSession, settleSessionAsync
 
 logger = logging.getLogger("logto.django")
 
 __all__ = ["LogtoMiddleware", "RequestLogto", "logto_required", "access_token_required"]
-
-
-_UNKNOWN: Any = object()
 
 
 class RequestLogto:
@@ -70,19 +70,20 @@ class RequestLogto:
         self._request = request
         self._web = web()
         self._session = DjangoSession(request.session)
-        self._client: Any = None
-        self._asyncClient: Any = None
-        self._claims: Any = _UNKNOWN
+        self._client: Optional[_sync.LogtoClient] = None
+        self._asyncClient: Optional[LogtoClient] = None
+        self._claims: Optional[IdTokenClaims] = None
+        self._claimsDecided = False
 
     @property
-    def client(self) -> Any:
+    def client(self) -> _sync.LogtoClient:
         """The plain `logto.sync.LogtoClient` (sync views)."""
         if self._client is None:
             self._client = self._web.syncClientFor(self._session)
         return self._client
 
     @property
-    def async_client(self) -> Any:
+    def async_client(self) -> LogtoClient:
         """The async `logto.LogtoClient` (async views)."""
         if self._asyncClient is None:
             self._asyncClient = self._web.clientFor(self._session)
@@ -94,19 +95,21 @@ class RequestLogto:
         return self.claims is not None
 
     @property
-    def claims(self) -> Any:
+    def claims(self) -> Optional[IdTokenClaims]:
         """The ID-token claims of the signed-in user, or None, decided once per request by the
         core (an expired ID token renewed, a session Logto ended signed out). Raises on failures
         of Logto (502/504). In async views `LogtoMiddleware` has already decided it; else use
         `await request.logto.aclaims()`."""
-        if self._claims is _UNKNOWN:
+        if not self._claimsDecided:
             self._claims = self._web.claims(self._session)
+            self._claimsDecided = True
         return self._claims
 
-    async def aclaims(self) -> Any:
+    async def aclaims(self) -> Optional[IdTokenClaims]:
         """`claims` for async code."""
-        if self._claims is _UNKNOWN:
+        if not self._claimsDecided:
             self._claims = await self._web.claimsAsync(self._session)
+            self._claimsDecided = True
         return self._claims
 
     def sign_in_url(self, return_to: Optional[str] = None) -> str:
@@ -168,33 +171,33 @@ def _hasSession(request: Any) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
-def _claimsOrNone(request: Any) -> Any:
+def _claimsOrNone(request: Any) -> Optional[IdTokenClaims]:
     """`request.user_claims` of a page: a failure of Logto counts as signed out here (pages
     that need the user, `logto_required`, answer it as an error)."""
     if not _hasSession(request):
         return None
     try:
-        return request.logto.claims
+        return _logto(request).claims
     except LogtoException as error:
         logger.warning("logto: could not decide whether the request is signed in: %s", error)
         return None
 
 
-async def _claimsOrNoneAsync(request: Any) -> Any:
+async def _claimsOrNoneAsync(request: Any) -> Optional[IdTokenClaims]:
     if not _hasSession(request):
         return None
     try:
-        return await request.logto.aclaims()
+        return await _logto(request).aclaims()
     except LogtoException as error:
         logger.warning("logto: could not decide whether the request is signed in: %s", error)
         return None
 
 
 def _logto(request: Any) -> RequestLogto:
-    logto = getattr(request, "logto", None)
-    if logto is None:
+    if getattr(request, "logto", None) is None:
         _attach(request)
-    return request.logto  # type: ignore[no-any-return]
+    logto: RequestLogto = request.logto  # a lazy proxy of one
+    return logto
 
 
 def _signedOut(request: Any, redirect: bool) -> Any:
@@ -214,7 +217,19 @@ def _failure(request: Any, error: LogtoException, redirect: bool) -> Any:
     return HttpResponse(page.html, status=page.status, content_type="text/html; charset=utf-8")
 
 
-def logto_required(view: Optional[Callable[..., Any]] = None, *, redirect: bool = True, fetch_user_info: bool = False) -> Any:
+@overload
+def logto_required(view: Callable[..., Any], *, redirect: bool = ..., fetch_user_info: bool = ...) -> Callable[..., Any]: ...
+
+
+@overload
+def logto_required(
+    view: None = None, *, redirect: bool = ..., fetch_user_info: bool = ...
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+
+
+def logto_required(
+    view: Optional[Callable[..., Any]] = None, *, redirect: bool = True, fetch_user_info: bool = False
+) -> Union[Callable[..., Any], Callable[[Callable[..., Any]], Callable[..., Any]]]:
     """
     Lets only signed-in users into a view (sync or async): `request.user_claims` holds their
     ID-token claims, and with `fetch_user_info` `request.user_info` their userinfo. Others are

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.core import checks
 
 
-class LogtoAppConfig(AppConfig):
+class LogtoAppConfig(AppConfig):  # type: ignore[misc]  # Django ships no types: AppConfig is Any
     name = "logto.django"
     label = "logto"
     verbose_name = "Logto"

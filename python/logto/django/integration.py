@@ -6,7 +6,6 @@ from typing import Any, Iterator, List, Optional
 from django.conf import settings as djangoSettings
 from django.core import checks
 from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from ..web import LogtoWeb, WebSettings
 from ..web.flow import WebSession
@@ -36,11 +35,13 @@ def web() -> LogtoWeb:
     return _web
 
 
-@receiver(setting_changed)
 def _settingChanged(setting: str, **kwargs: Any) -> None:
     global _web
     if setting == "LOGTO":
         _web = None
+
+
+setting_changed.connect(_settingChanged)
 
 
 class DjangoSession(WebSession):

@@ -38,8 +38,9 @@ def bearerRefusal(error: BaseException) -> BearerRefusal:
     and `{"error", "error_description"}` (no `error` when the request carried no token)."""
     status = getattr(error, "status", None) or getattr(error, "http_status", None) or 500
     body: Dict[str, str] = {}
-    if getattr(error, "error", None):
-        body["error"] = error.error  # type: ignore[attr-defined]
+    code = getattr(error, "error", None)
+    if code:
+        body["error"] = code
     body["error_description"] = getattr(error, "error_description", None) or str(error)
     challenge = getattr(error, "www_authenticate", None)
     return BearerRefusal(int(status), body, {"WWW-Authenticate": challenge} if challenge else {})

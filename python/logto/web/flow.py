@@ -27,7 +27,7 @@ from .storage import PREFIX, PendingSignIns, SessionStorage
 
 class WebSession(MutableMapping[str, Any]):
     """What the flow needs from a framework's session: a mutable mapping with three more methods
-    (`ServerSession` has them; the Django integration wraps `request.session`)."""
+    (`ServerSession` is one; the Django integration wraps `request.session`)."""
 
     def renew(self) -> None: ...
 
@@ -123,9 +123,6 @@ class LogtoWeb:
 
     # -- sign-in ------------------------------------------------------------------------------
 
-    def _signInOptions(self, firstScreen: Optional[str]) -> dict:
-        return {"redirectUri": self.settings.redirectUri, "firstScreen": firstScreen}
-
     def _keepSignIn(self, session: WebSession, storage: SessionStorage, url: str, returnTo: Optional[str]) -> None:
         state = parse_qs(urlsplit(url).query).get("state", [""])[0]
         if storage.newSignIn is None or not state:  # pragma: no cover - the core always writes both
@@ -140,14 +137,14 @@ class LogtoWeb:
         """Starts a sign-in and returns the Logto URL to redirect to. `returnTo` (a local path,
         anything else is ignored) is where the callback sends the browser afterwards."""
         storage = self.storageFor(session)
-        url = await self.client.withStorage(storage).signIn(**self._signInOptions(firstScreen))
+        url = await self.client.withStorage(storage).signIn(self.settings.redirectUri, firstScreen=firstScreen)
         self._keepSignIn(session, storage, url, returnTo)
         return url
 
     def startSignInSync(self, session: WebSession, returnTo: Optional[str] = None, firstScreen: Optional[str] = None) -> str:
         """`startSignIn` for sync views."""
         storage = self.storageFor(session)
-        url = self.syncClient.withStorage(storage).signIn(**self._signInOptions(firstScreen))
+        url = self.syncClient.withStorage(storage).signIn(self.settings.redirectUri, firstScreen=firstScreen)
         self._keepSignIn(session, storage, url, returnTo)
         return url
 

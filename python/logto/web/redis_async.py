@@ -14,7 +14,7 @@ database are understood; anything else (unix sockets, query options) is left to 
 import asyncio
 import ssl
 from collections import deque
-from typing import Any, Deque, Optional, Tuple
+from typing import Any, Deque, Optional, Tuple, cast
 from urllib.parse import unquote, urlsplit
 
 import hiredis
@@ -41,7 +41,9 @@ class _Protocol(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        # asyncio types every protocol's transport as a BaseTransport; a connection's
+        # (create_connection) is a full Transport.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
@@ -102,7 +104,8 @@ class LeanAsyncRedis:
         return parts.scheme in ("redis", "rediss") and not parts.query and (not path or path.isdigit())
 
     async def get(self, key: str) -> Optional[bytes]:
-        return await self.execute("GET", key)  # type: ignore[no-any-return]
+        reply: Optional[bytes] = await self.execute("GET", key)  # a bulk string or nil
+        return reply
 
     async def set(self, key: str, value: str, ex: int) -> None:
         await self.execute("SET", key, value, "EX", ex)
@@ -123,10 +126,13 @@ class LeanAsyncRedis:
             return await self._send(await self._connect(), request)
 
     async def _send(self, protocol: _Protocol, request: bytes) -> Any:
+        transport = protocol.transport
+        if transport is None:  # pragma: no cover - create_connection returns connected protocols
+            raise ConnectionError("the Redis connection is not open")
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         protocol.waiters.append(waiter)
-        protocol.transport.write(request)  # type: ignore[union-attr]
+        transport.write(request)
         timer = loop.call_later(self.timeout, _expire, waiter, self.timeout)
         try:
             return await waiter

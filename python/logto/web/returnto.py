@@ -17,7 +17,7 @@ def isLocalPath(target: Optional[str]) -> bool:
 
 def localPathOr(target: Optional[str], default: str) -> str:
     """`target` when it is a local path, else `default`."""
-    return target if isLocalPath(target) else default  # type: ignore[return-value]
+    return target if target is not None and isLocalPath(target) else default
 
 
 __all__ = ["isLocalPath", "localPathOr"]

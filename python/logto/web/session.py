@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Type
 
+from .flow import WebSession
 from .settings import WebSettings
 from .store import Record, SessionStore
 from .tokens import holdsTokens, keepNewerTokens
@@ -34,9 +35,10 @@ def plausibleSessionId(value: Optional[str]) -> bool:
     return value is not None and _ID.match(value) is not None
 
 
-class ServerSession(Dict[str, Any]):
-    """The data of one browser session: a dict that knows whether it changed, plus the three
-    operations the sign-in flow needs (`renew`, `setLifetime`, `end`)."""
+class ServerSession(Dict[str, Any], WebSession):
+    """The data of one browser session: a dict that knows whether it changed, plus the
+    operations the sign-in flow needs of a `WebSession` (`renew`, `setLifetime`, `end`,
+    `tokensChanged`). The dict's own methods come first: `WebSession` adds only the type."""
 
     def __init__(self, sessionId: Optional[str] = None, data: Optional[Dict[str, Any]] = None, lifetime: Optional[int] = None):
         super().__init__(data or {})
@@ -88,7 +90,7 @@ class ServerSession(Dict[str, Any]):
         super().__delitem__(key)
         self.modified = True
 
-    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+    def pop(self, key: str, *default: Any) -> Any:
         if key in self:
             self.modified = True
         return super().pop(key, *default)
@@ -101,7 +103,7 @@ class ServerSession(Dict[str, Any]):
         self.modified = True
         super().clear()
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         self.modified = True
         super().update(*args, **kwargs)
 
@@ -145,24 +147,24 @@ class SessionManager:
         }
 
     def open(self, cookie: Optional[str]) -> ServerSession:
-        if not plausibleSessionId(cookie):
+        if cookie is None or not plausibleSessionId(cookie):
             return self.sessionClass()
-        return self._session(cookie, self.store.load(cookie))  # type: ignore[arg-type]
+        return self._session(cookie, self.store.load(cookie))
 
     async def openAsync(self, cookie: Optional[str]) -> ServerSession:
-        if not plausibleSessionId(cookie):
+        if cookie is None or not plausibleSessionId(cookie):
             return self.sessionClass()
-        return self._session(cookie, await self.store.loadAsync(cookie))  # type: ignore[arg-type]
+        return self._session(cookie, await self.store.loadAsync(cookie))
 
     def save(self, session: ServerSession, hadCookie: bool) -> Optional[CookieUpdate]:
         """Saves `session` at the end of a request; returns what to do with the cookie."""
         plan = self._plan(session, hadCookie)
         if plan.deleteId:
             self.store.delete(plan.deleteId)
-        if plan.record is not None:
-            if plan.guarded:
-                plan.record = self._merged(plan.record, self.store.load(plan.newId))  # type: ignore[arg-type]
-            self.store.save(plan.newId, plan.record, plan.ttl)  # type: ignore[arg-type]
+        write = plan.write
+        if write is not None:
+            record = self._merged(write.record, self.store.load(write.sessionId)) if plan.guarded else write.record
+            self.store.save(write.sessionId, record, write.ttl)
         session.tokensDirty = False
         return plan.cookie
 
@@ -171,10 +173,10 @@ class SessionManager:
         plan = self._plan(session, hadCookie)
         if plan.deleteId:
             await self.store.deleteAsync(plan.deleteId)
-        if plan.record is not None:
-            if plan.guarded:
-                plan.record = self._merged(plan.record, await self.store.loadAsync(plan.newId))  # type: ignore[arg-type]
-            await self.store.saveAsync(plan.newId, plan.record, plan.ttl)  # type: ignore[arg-type]
+        write = plan.write
+        if write is not None:
+            record = self._merged(write.record, await self.store.loadAsync(write.sessionId)) if plan.guarded else write.record
+            await self.store.saveAsync(write.sessionId, record, write.ttl)
         session.tokensDirty = False
         return plan.cookie
 
@@ -183,32 +185,32 @@ class SessionManager:
         (the end of the request saves it again, with the cookie). A session without an id yet,
         renewed or ended is left to the end of its request: its id is not settled; so is one
         whose record is gone (another request ended it)."""
-        plan = self._persistPlan(session)
-        if plan is None:
+        write = self._persistWrite(session)
+        if write is None:
             return
-        stored = self.store.load(plan.newId)  # type: ignore[arg-type]
+        stored = self.store.load(write.sessionId)
         if stored is not None:  # else ended meanwhile: the end of the request drops the tokens
-            self.store.save(plan.newId, self._merged(plan.record, stored), plan.ttl)  # type: ignore[arg-type]
+            self.store.save(write.sessionId, self._merged(write.record, stored), write.ttl)
             session.tokensDirty = False
 
     async def persistAsync(self, session: ServerSession) -> None:
         """`persist` for ASGI apps."""
-        plan = self._persistPlan(session)
-        if plan is None:
+        write = self._persistWrite(session)
+        if write is None:
             return
-        stored = await self.store.loadAsync(plan.newId)  # type: ignore[arg-type]
+        stored = await self.store.loadAsync(write.sessionId)
         if stored is not None:
-            await self.store.saveAsync(plan.newId, self._merged(plan.record, stored), plan.ttl)  # type: ignore[arg-type]
+            await self.store.saveAsync(write.sessionId, self._merged(write.record, stored), write.ttl)
             session.tokensDirty = False
 
-    def _persistPlan(self, session: ServerSession) -> Optional["_Plan"]:
-        if session.new or session.renewed or session.ended or not session:
+    def _persistWrite(self, session: ServerSession) -> Optional["_Write"]:
+        if session.sessionId is None or session.renewed or session.ended or not session:
             return None
-        plan = _Plan()
-        plan.newId = session.sessionId
-        plan.ttl = session.lifetime or self.settings.sessionLifetime
-        plan.record = {"d": dict(session), "t": session.lifetime}
-        return plan
+        return self._write(session, session.sessionId)
+
+    def _write(self, session: ServerSession, sessionId: str) -> "_Write":
+        record = {"d": dict(session), "t": session.lifetime}
+        return _Write(sessionId, record, session.lifetime or self.settings.sessionLifetime)
 
     @staticmethod
     def _merged(record: Record, stored: Optional[Record]) -> Record:
@@ -235,26 +237,36 @@ class SessionManager:
             if hadCookie or session.sessionId:
                 plan.cookie = CookieUpdate(None)
             return plan
-        if session.new or session.renewed:
+        if session.sessionId is None or session.renewed:
             plan.deleteId = session.sessionId
-            plan.newId = newSessionId()
+            sessionId = newSessionId()
         else:
-            plan.newId = session.sessionId
+            sessionId = session.sessionId
             # Another request may have rotated the refresh token since this copy was loaded.
             plan.guarded = holdsTokens(session)
-        plan.ttl = session.lifetime or self.settings.sessionLifetime
-        plan.record = {"d": dict(session), "t": session.lifetime}
-        plan.cookie = CookieUpdate(plan.newId, plan.ttl)
+        plan.write = self._write(session, sessionId)
+        plan.cookie = CookieUpdate(sessionId, plan.write.ttl)
         return plan
 
 
+@dataclass
+class _Write:
+    """A record to store under `sessionId` for `ttl` seconds."""
+
+    sessionId: str
+    record: Record
+    ttl: int
+
+
+@dataclass
 class _Plan:
+    """What saving a session does: delete the record of `deleteId`, store `write` (first
+    taking the stored tokens when they are newer, if `guarded`), and answer `cookie`."""
+
     deleteId: Optional[str] = None
-    newId: Optional[str] = None
-    record: Optional[Record] = None
-    ttl: int = 0
-    cookie: Optional[CookieUpdate] = None
+    write: Optional[_Write] = None
     guarded: bool = False
+    cookie: Optional[CookieUpdate] = None
 
 
 __all__ = ["ServerSession", "SessionManager", "CookieUpdate", "newSessionId", "plausibleSessionId"]

@@ -40,7 +40,7 @@ class SessionStorage(Storage):
                 return self.newSignIn
             entry = PendingSignIns.entry(self.session, self.state, self.signInLifetime)
             return None if entry is None else entry.get("s")
-        return self.session.get(PREFIX + key)  # type: ignore[no-any-return]
+        return self.session.get(PREFIX + key)
 
     def set(self, key: PersistKey, value: Optional[str]) -> None:
         if value is None:

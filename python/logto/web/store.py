@@ -74,7 +74,8 @@ class MemorySessionStore(SessionStore):
             with self._lock:
                 self._entries.pop(sessionId, None)
             return None
-        return json.loads(text)  # type: ignore[no-any-return]
+        record: Record = json.loads(text)  # saved by `save`: a JSON object
+        return record
 
     def save(self, sessionId: str, record: Record, ttl: int) -> None:
         text = json.dumps(record, separators=(",", ":"))
@@ -118,10 +119,12 @@ class RedisSessionStore(SessionStore):
             import redis.asyncio
         except ImportError as error:  # pragma: no cover - depends on the installation
             raise LogtoConfigError('RedisSessionStore needs the redis package: pip install "logto-rs[redis]"') from error
-        if url is None and client is None:
-            raise LogtoConfigError("RedisSessionStore needs a URL or a client")
+        if client is None:
+            if url is None:
+                raise LogtoConfigError("RedisSessionStore needs a URL or a client")
+            client = redis.Redis.from_url(url)
         self._url = url
-        self._client = client if client is not None else redis.Redis.from_url(url)
+        self._client = client
         self._asyncClient = asyncClient
         # Keyed by the loop itself, weakly: a closed loop's client goes with it (an id() could be
         # reused by a later loop and hand it a client bound to a dead one).

@@ -1,6 +1,7 @@
 """Settings of the Django sample, from the environment (see `samples/pages.py`)."""
 
 import os
+from typing import Any, Dict
 
 from samples.pages import sampleSettings
 
@@ -34,5 +35,5 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Behind a reverse proxy that sets X-Forwarded-Proto: https.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = True
-DATABASES: dict = {}
+DATABASES: Dict[str, Dict[str, Any]] = {}
 USE_TZ = True
