@@ -124,3 +124,13 @@ def test_backchannel_logout_and_the_request_context(idp, redirect_uri):
             timeout=10,
         )
         receiver.shutdown()
+
+
+def test_the_scopes_logto_added_are_requested(idp, redirect_uri):
+    from logto import UserInfoScope
+
+    client = LogtoClient(config_for(idp, scopes=[UserInfoScope.address, UserInfoScope.sessions]), storage=MemoryStorage())
+    url = asyncio.run(client.signIn(redirect_uri))
+    assert "address" in url and "urn%3Alogto%3Ascope%3Asessions" in url
+    asyncio.run(client.handleSignInCallback(idp.login(url)))
+    assert asyncio.run(client.fetchUserInfo()).__pydantic_extra__.get("address"), "the address claim"

@@ -97,6 +97,8 @@ class UserInfoScope(Scope):
     """The scope for the email address. It maps to the `email`, `email_verified` claims."""
     phone = "phone"
     """The scope for the phone number. It maps to the `phone_number`, `phone_number_verified` claims."""
+    address = "address"
+    """The scope for the postal address. It maps to the `address` claim."""
     customData = "custom_data"
     """The scope for the custom data (userinfo only). It maps to the `custom_data` claim."""
     custom_data = "custom_data"
@@ -109,6 +111,8 @@ class UserInfoScope(Scope):
     """Scope for user's organization IDs and perform organization token grant."""
     organization_roles = "urn:logto:scope:organization_roles"
     """Scope for user's organization roles."""
+    sessions = "urn:logto:scope:sessions"
+    """Scope for managing the user's own sessions through Logto's account API."""
 
 
 class IdTokenClaims(BaseModel):
