@@ -317,12 +317,15 @@ async fn an_instance_that_dies_after_publishing_holds_its_lease_but_blocks_no_on
 async fn a_lease_left_by_a_dead_instance_expires_and_the_others_proceed() {
     let (idp, redis) = (strict_idp().await, RedisServer::start().await);
     let inner = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
-    let lease_ttl = Duration::from_secs(2);
+    // A lease outlives the token request it guards: 2 s asked, the 1 s timeout + 5 s margin given.
     let dying = LogtoClient::builder(config(&idp))
         .coordinator(Arc::new(DyingCoordinator { inner, dies_at: DiesAt::AfterTakingTheLease }))
-        .refresh_policy(RefreshPolicy::default().lease_ttl(lease_ttl))
+        .refresh_policy(RefreshPolicy::default().lease_ttl(Duration::from_secs(2)))
+        .timeout(Duration::from_secs(1))
         .build()
         .unwrap();
+    let lease_ttl = dying.refresh_policy().lease_ttl;
+    assert_eq!(lease_ttl, Duration::from_secs(6));
     let second = instance(&idp, &redis).await;
     let storage = signed_in(&idp, &second).await;
     idp.reset_token_requests().await;
@@ -486,11 +489,7 @@ async fn a_request_that_fails_after_taking_the_lease_releases_it() {
         .build()
         .unwrap();
     let other = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
-    let second = LogtoClient::builder(config(&idp))
-        .coordinator(Arc::new(other))
-        .refresh_policy(RefreshPolicy::default().lease_wait(Duration::from_secs(3)))
-        .build()
-        .unwrap();
+    let second = LogtoClient::builder(config(&idp)).coordinator(Arc::new(other)).build().unwrap();
     let storage = signed_in(&idp, &second).await;
     idp.reset_token_requests().await;
 

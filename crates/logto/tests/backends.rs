@@ -124,6 +124,13 @@ async fn a_backchannel_logout_ends_the_session_once() {
     client.handle_sign_in_callback(&browser.login(&url).await).await.unwrap();
     let sid = client.get_id_token_claims().await.unwrap().sid.expect("the ID token names its session");
     assert!(client.signed_in_claims().await.unwrap().is_some());
+    // What a concurrent request loaded from the session store before the logout arrived.
+    let loaded = Arc::new(MemoryStorage::new());
+    for key in logto::PersistKey::ALL {
+        if let Some(value) = storage.get(key).await.unwrap() {
+            loaded.set(key, value).await.unwrap();
+        }
+    }
 
     // The user signs out at Logto (another app's sign-out, say): Logto posts a logout token.
     let end_session = format!("{}/session/end?client_id={}", idp.issuer(), clients::CONFIDENTIAL_ID);
@@ -140,6 +147,12 @@ async fn a_backchannel_logout_ends_the_session_once() {
 
     assert!(client.signed_in_claims().await.unwrap().is_none(), "signed out on the next request");
     assert!(storage.get(logto::PersistKey::RefreshToken).await.unwrap().is_none(), "tokens cleared");
+    // The loaded copy cannot renew the ended session through a refresh either.
+    idp.reset_token_requests().await;
+    let renewed = client.with_storage(loaded.clone()).get_access_token(resources::API).await;
+    assert!(matches!(renewed, Err(LogtoError::SignInRequired { .. })), "{renewed:?}");
+    assert_eq!(idp.token_requests().await.grant_type(grant_types::REFRESH_TOKEN), 0, "no token request");
+    assert!(loaded.get(logto::PersistKey::RefreshToken).await.unwrap().is_none());
     let replay = client.handle_backchannel_logout(&logout_token).await.unwrap_err();
     assert!(matches!(replay, LogtoError::InvalidLogoutToken(TokenError::Replayed)), "{replay:?}");
     assert_eq!(replay.http_status(), 400);

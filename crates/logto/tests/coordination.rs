@@ -174,3 +174,22 @@ async fn a_dead_grant_is_sent_once() {
     }
     assert_eq!(refreshes(&idp).await, 1, "the dead refresh token went to the server once");
 }
+
+/// A copy that follows an old rotation stores the newest refresh token of the chain, not the one
+/// the outcome it followed names (which a later rotation has consumed).
+#[tokio::test]
+async fn a_follower_stores_the_newest_rotation_of_the_chain() {
+    let idp = strict_idp().await;
+    let (client, storage) = client(public_config(&idp));
+    sign_in(&idp, &client).await;
+    let oldest = copy_of(&storage).await;
+    client.get_access_token(resources::API).await.unwrap();
+    let middle = copy_of(&storage).await;
+    client.with_storage(middle.clone()).get_access_token("urn:logto:organization:org-acme").await.unwrap();
+    let newest = middle.get(PersistKey::RefreshToken).await.unwrap();
+    idp.reset_token_requests().await;
+
+    client.with_storage(oldest.clone()).get_access_token(resources::API).await.unwrap();
+    assert_eq!(refreshes(&idp).await, 0, "followed, not replayed");
+    assert_eq!(oldest.get(PersistKey::RefreshToken).await.unwrap(), newest, "the newest of the chain");
+}

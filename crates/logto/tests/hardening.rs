@@ -360,3 +360,24 @@ async fn a_jwks_outage_costs_one_request_per_cooldown() {
     }
     assert_eq!(idp.count("/oidc/jwks"), 1, "failed requests are rate-limited too");
 }
+
+/// A caller that gives up while its refresh is at the server (a client hung up, a timeout layer)
+/// must not lose the rotation the server made: the old refresh token is consumed.
+#[tokio::test]
+async fn a_caller_cancelled_during_a_refresh_keeps_the_rotated_refresh_token() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let (client, storage) = idp.client();
+    idp.set(|s| s.token = MockResponse::json(200, idp.tokens(&key, |_| {})));
+    idp.sign_in(&client).await.unwrap();
+    let rotated =
+        r#"{"access_token":"opaque-2","token_type":"Bearer","expires_in":3600,"refresh_token":"refresh-2"}"#;
+    idp.set(|s| s.token = MockResponse::json(200, rotated).delayed(Duration::from_millis(400)));
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(100), client.get_access_token("https://api.example.com"))
+            .await;
+    assert!(gave_up.is_err(), "the caller gave up while the token request was at the server");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(storage.get(PersistKey::RefreshToken).await.unwrap().as_deref(), Some("refresh-2"));
+    assert_eq!(idp.count("/oidc/token"), 2, "the code exchange and one refresh");
+}

@@ -13,6 +13,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What a refresh lease must cover beyond the token request's timeout: the coordination store's
+/// commands and the publication of the outcome.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
 /// Builds a [`LogtoClient`] with non-default HTTP client, timeouts, leeway or storage.
 ///
 /// ```
@@ -243,6 +247,12 @@ impl LogtoClientBuilder {
             None => self.http_options.build_client()?,
         };
         let http = Http::with_options(http_client, self.http_options);
+        // A lease must outlive the token request it guards (plus the store's own commands and
+        // the publication), or another instance could take it and present the same refresh token.
+        let mut refresh_policy = self.refresh_policy;
+        let needed = self.http_options.timeout.saturating_add(LEASE_MARGIN);
+        refresh_policy.lease_ttl = refresh_policy.lease_ttl.max(needed);
+        refresh_policy.lease_wait = refresh_policy.lease_wait.max(needed);
         let oidc = match self.metadata {
             Some(metadata) => {
                 if !issuer.matches(&metadata.issuer) {
@@ -267,7 +277,7 @@ impl LogtoClientBuilder {
             strict_callback_origin: self.strict_callback_origin,
             oidc,
             coordinator: self.coordinator.unwrap_or_else(|| Arc::new(LocalCoordinator::new())),
-            refresh_policy: self.refresh_policy,
+            refresh_policy,
             backchannel_logout: self.backchannel_logout,
         };
         let storage = self.storage.unwrap_or_else(|| Arc::new(MemoryStorage::new()));

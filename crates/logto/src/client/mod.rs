@@ -123,6 +123,20 @@ impl LogtoClient {
         &self.shared.issuer
     }
 
+    /// The refresh coordination's policy in effect (a lease always outlives the token request:
+    /// the builder lengthens a shorter one).
+    ///
+    /// ```
+    /// let client = logto::LogtoClient::builder(logto::LogtoConfig::new("https://t.logto.app", "app"))
+    ///     .timeout(std::time::Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(client.refresh_policy().lease_ttl >= std::time::Duration::from_secs(35));
+    /// ```
+    pub fn refresh_policy(&self) -> &crate::coordination::RefreshPolicy {
+        &self.shared.refresh_policy
+    }
+
     /// Whether this client honours back-channel logouts
     /// ([`LogtoClientBuilder::backchannel_logout`]).
     pub fn honours_backchannel_logout(&self) -> bool {

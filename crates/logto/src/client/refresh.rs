@@ -43,7 +43,16 @@ impl LogtoClient {
             self.storage.get(PersistKey::RefreshToken).await?.ok_or(LogtoError::NotAuthenticated)?,
         );
         let core = self.oidc_core().await?;
-        let deadline = Instant::now() + self.shared.refresh_policy.lease_wait;
+        let deadline = crate::coordination::later(Instant::now(), self.shared.refresh_policy.lease_wait);
+        if self.shared.backchannel_logout {
+            // A session ended by a back-channel logout must not live on through a refresh (the
+            // renewed ID token would look like a later sign-in).
+            if let Some(claims) = self.stored_id_token_claims().await?
+                && self.ended_by_backchannel_logout(&claims).await?
+            {
+                return Err(self.end_session("ended by a back-channel logout".into()).await);
+            }
+        }
         for _ in 0..MAX_HOPS {
             let (publication, led) = match self.turn(&refresh_token, target, deadline).await? {
                 Turn::Follow(publication) => (publication, false),
@@ -64,6 +73,10 @@ impl LogtoClient {
                     // even when its lifetime is too short to be cached.
                     let fresh = led || age < Duration::from_secs(1);
                     let access_token = access_token.map(|token| (token, fresh));
+                    // The outcome answers this request, but the token it names may itself have been
+                    // rotated since (a slow request): store the newest of the chain, never a
+                    // consumed one.
+                    let newest = if led { newest } else { self.newest_rotation(newest).await };
                     let token =
                         self.adopt(&core, &refresh_token, &newest, id_token, access_token, target).await?;
                     if let Some(token) = token {
@@ -77,6 +90,33 @@ impl LogtoClient {
             }
         }
         Err(LogtoError::Internal("the refresh token rotated more often than a request can follow".into()))
+    }
+
+    /// The newest refresh token of the chain that starts at `refresh_token`: its published
+    /// rotations followed (an unreachable store ends the chase; the caller keeps what it has).
+    async fn newest_rotation(&self, mut refresh_token: RefreshToken) -> RefreshToken {
+        for _ in 0..MAX_HOPS {
+            let keys = Keys::of(&refresh_token);
+            let Ok(Some(sealed)) = self.shared.coordinator.published(&keys.outcome).await else {
+                break;
+            };
+            match open(&refresh_token, &sealed) {
+                Some(Publication::Rotated { refresh_token: newer, .. }) if newer != refresh_token => {
+                    refresh_token = newer;
+                }
+                _ => break,
+            }
+        }
+        refresh_token
+    }
+
+    /// The stored ID token's claims, if any is stored and readable.
+    async fn stored_id_token_claims(&self) -> Result<Option<IdTokenClaims>> {
+        Ok(self
+            .storage
+            .get(PersistKey::IdToken)
+            .await?
+            .and_then(|token| OidcCore::decode_id_token(&token).ok()))
     }
 
     /// Waits for the lease of `refresh_token` or for an outcome that answers this request.
@@ -209,6 +249,12 @@ impl LogtoClient {
                     Refused::Failure(error) => (failure(&error), policy.failure_window, Some(error)),
                 },
             };
+            let rotated = match &publication {
+                Publication::Rotated { refresh_token: newest, .. } if *newest != refresh_token => {
+                    Some(newest.clone())
+                }
+                _ => None,
+            };
             match seal(&refresh_token, &publication) {
                 Some(sealed) => {
                     if let Err(error) = this.shared.coordinator.publish(&keys.outcome, &sealed, ttl).await {
@@ -217,8 +263,9 @@ impl LogtoClient {
                             // The old token is consumed: until the new one is published, no one
                             // may take the lease and present the old one.
                             tracing::warn!(%error, "could not publish a rotation yet: keeping the lease and trying again");
-                            let until = leased_at + policy.lease_ttl;
+                            let until = crate::coordination::later(leased_at, policy.lease_ttl);
                             tokio::spawn(keep_publishing(this.clone(), keys, lease, sealed, ttl, until));
+                            keep_rotation(&this, rotated).await;
                             return Ok(publication);
                         }
                         tracing::error!(%error, "could not publish a refresh outcome");
@@ -227,6 +274,7 @@ impl LogtoClient {
                 None => tracing::error!("could not seal a refresh outcome"),
             }
             release(&this, &keys.lease, &lease).await;
+            keep_rotation(&this, rotated).await;
             match error {
                 Some(error) => Err(error),
                 None => Ok(publication),
@@ -313,6 +361,18 @@ fn check_refreshed_id_token(current: &IdTokenClaims, renewed: &IdTokenClaims) ->
 /// Publishes a rotation that could not be published at first, then releases the lease; gives
 /// up shortly before the lease expires at `lease_until` (after that, another request may take
 /// the lease and present the consumed token: the identity server then ends the session).
+/// Stores a rotated refresh token from the refresh task itself, once the rotation is published
+/// (a slow store must not delay the other requests): a caller cancelled while its token request
+/// was at the server (a client hung up, a timeout layer) must not lose the rotation the server
+/// made. The caller, when it is still there, stores it again with the rest of the outcome.
+async fn keep_rotation(client: &LogtoClient, rotated: Option<RefreshToken>) {
+    if let Some(rotated) = rotated
+        && let Err(error) = client.storage.set(PersistKey::RefreshToken, rotated.secret().to_owned()).await
+    {
+        tracing::warn!(%error, "could not store the rotated refresh token from the refresh task");
+    }
+}
+
 async fn keep_publishing(
     client: LogtoClient,
     keys: Keys,
@@ -324,7 +384,7 @@ async fn keep_publishing(
     let margin = (client.shared.refresh_policy.lease_ttl / 4).min(Duration::from_secs(1));
     let mut delay = Duration::from_millis(50);
     loop {
-        if Instant::now() + delay + margin >= lease_until {
+        if Instant::now().checked_add(delay + margin).is_none_or(|then| then >= lease_until) {
             tracing::error!(
                 "could not publish a rotation before its lease expired: a request that still holds the \
                  consumed refresh token may present it, and the identity server then ends the session"

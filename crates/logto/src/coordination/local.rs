@@ -105,7 +105,7 @@ impl Coordinator for LocalCoordinator {
         match entries.leases.get(key) {
             Some((_, until)) if *until > now => Ok(false),
             _ => {
-                entries.leases.insert(key.to_owned(), (token.clone(), now + ttl));
+                entries.leases.insert(key.to_owned(), (token.clone(), super::later(now, ttl)));
                 Ok(true)
             }
         }
@@ -127,7 +127,7 @@ impl Coordinator for LocalCoordinator {
         {
             let mut entries = self.lock();
             Self::sweep(&mut entries, now);
-            entries.values.insert(key.to_owned(), (value.to_vec(), now + ttl));
+            entries.values.insert(key.to_owned(), (value.to_vec(), super::later(now, ttl)));
         }
         self.changed.notify_waiters();
         Ok(())

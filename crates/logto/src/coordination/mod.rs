@@ -102,10 +102,11 @@ pub trait Coordinator: Send + Sync + fmt::Debug {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RefreshPolicy {
-    /// How long a lease lives unless released: longer than a token request may take.
+    /// How long a lease lives unless released: longer than a token request may take. The client
+    /// builder raises it to the HTTP timeout plus 5 s (the store's commands and the publication).
     pub lease_ttl: Duration,
     /// How long a request waits for another's refresh before giving up with
-    /// [`LogtoError::Coordination`](crate::LogtoError::Coordination).
+    /// [`LogtoError::Coordination`](crate::LogtoError::Coordination); raised like `lease_ttl`.
     pub lease_wait: Duration,
     /// How long a rotation is remembered (published), so a request that still holds the old
     /// refresh token continues from the new one instead of presenting a consumed token. Short:
@@ -155,4 +156,10 @@ impl RefreshPolicy {
         self.failure_window = window;
         self
     }
+}
+
+/// `now + duration`, a day at most when the sum would overflow (a policy of `Duration::MAX` means
+/// "as long as it takes", not a panic).
+pub(crate) fn later(now: std::time::Instant, duration: Duration) -> std::time::Instant {
+    now.checked_add(duration).unwrap_or_else(|| now + Duration::from_secs(24 * 3600))
 }
