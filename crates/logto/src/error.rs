@@ -286,6 +286,12 @@ impl LogtoError {
             ErrorKind::NotAuthenticated | ErrorKind::SignInRequired => 401,
             ErrorKind::Organization => 403,
             // The back-channel logout endpoint answers 400 to a token it refuses (§2.8).
+            // Except when the keys could not be fetched: nothing wrong with the token, try later.
+            ErrorKind::InvalidToken
+                if matches!(self, Self::InvalidLogoutToken(TokenError::KeysUnavailable(_))) =>
+            {
+                503
+            }
             ErrorKind::InvalidToken if matches!(self, Self::InvalidLogoutToken(_)) => 400,
             ErrorKind::Network if self.is_timeout() => 504,
             ErrorKind::Server if !self.is_upstream_failure() => 400,

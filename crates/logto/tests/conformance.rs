@@ -798,3 +798,98 @@ async fn a_refreshed_id_token_must_continue_the_same_authentication() {
         );
     }
 }
+
+/// Back-Channel Logout 1.0 §2.4 "a nonce Claim MUST NOT be present" (a `null` one is present) and
+/// §2.8: 400 for a refused token; a token that could not be checked because the keys were
+/// unreachable is not refused but answered 503, so the sender may try again.
+#[tokio::test]
+async fn a_logout_token_with_a_nonce_is_refused_and_unreachable_keys_are_temporary() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let (client, _) = idp.client();
+    let mut logout = claims(&idp);
+    logout["events"] = json!({"http://schemas.openid.net/event/backchannel-logout": {}});
+    logout["sid"] = json!("session-1");
+    logout["jti"] = json!("jti-1");
+    for nonce in [json!(null), json!("n-1")] {
+        let mut with_nonce = logout.clone();
+        with_nonce["nonce"] = nonce.clone();
+        let refused =
+            client.handle_backchannel_logout(&key.sign(&with_nonce, "logout+jwt")).await.unwrap_err();
+        assert!(
+            matches!(refused, LogtoError::InvalidLogoutToken(TokenError::Malformed(_))),
+            "{nonce}: {refused:?}"
+        );
+        assert_eq!(refused.http_status(), 400);
+    }
+
+    let unknown_key = SigningKey::generate("ES384", "k2");
+    idp.set(|s| s.jwks = "<html>down</html>".into());
+    let unchecked =
+        client.handle_backchannel_logout(&unknown_key.sign(&logout, "logout+jwt")).await.unwrap_err();
+    assert!(
+        matches!(unchecked, LogtoError::InvalidLogoutToken(TokenError::KeysUnavailable(_))),
+        "{unchecked:?}"
+    );
+    assert_eq!(unchecked.http_status(), 503);
+    // The same token, once the keys are back, is handled: the failed attempt recorded nothing.
+    idp.set(|s| s.jwks = forge::jwks(&[&key, &unknown_key]));
+    let handled = client.handle_backchannel_logout(&unknown_key.sign(&logout, "logout+jwt")).await;
+    assert!(handled.is_ok(), "{handled:?}");
+}
+
+/// A coordinator whose first `publish` fails (the store briefly unreachable).
+#[derive(Debug, Default)]
+struct FirstPublishFails {
+    inner: logto::coordination::LocalCoordinator,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl logto::coordination::Coordinator for FirstPublishFails {
+    async fn try_lease(
+        &self,
+        key: &str,
+        token: &logto::coordination::LeaseToken,
+        ttl: Duration,
+    ) -> Result<bool, logto::CoordinationError> {
+        self.inner.try_lease(key, token, ttl).await
+    }
+    async fn release(
+        &self,
+        key: &str,
+        token: &logto::coordination::LeaseToken,
+    ) -> Result<(), logto::CoordinationError> {
+        self.inner.release(key, token).await
+    }
+    async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), logto::CoordinationError> {
+        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(logto::CoordinationError::new("redis: connection refused"));
+        }
+        self.inner.publish(key, value, ttl).await
+    }
+    async fn published(&self, key: &str) -> Result<Option<Vec<u8>>, logto::CoordinationError> {
+        self.inner.published(key).await
+    }
+}
+
+/// Back-Channel Logout 1.0 §2.8: a logout the RP could not record is answered with an error the
+/// sender may retry (503), and the retry of the same token is handled, not refused as a replay.
+#[tokio::test]
+async fn a_logout_that_could_not_be_recorded_can_be_retried() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let client =
+        idp.builder().coordinator(std::sync::Arc::new(FirstPublishFails::default())).build().unwrap();
+    let mut logout = claims(&idp);
+    logout["events"] = json!({"http://schemas.openid.net/event/backchannel-logout": {}});
+    logout["sid"] = json!("session-1");
+    logout["jti"] = json!("jti-1");
+    let token = key.sign(&logout, "logout+jwt");
+    let failed = client.handle_backchannel_logout(&token).await.unwrap_err();
+    assert!(matches!(failed, LogtoError::Coordination(_)), "{failed:?}");
+    assert_eq!(failed.http_status(), 503);
+    client.handle_backchannel_logout(&token).await.expect("the retry is recorded");
+    let replay = client.handle_backchannel_logout(&token).await.unwrap_err();
+    assert!(matches!(replay, LogtoError::InvalidLogoutToken(TokenError::Replayed)), "{replay:?}");
+}

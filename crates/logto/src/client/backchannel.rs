@@ -16,8 +16,10 @@ const ENDED_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
 /// How long a logout token's `jti` is remembered against replays (well past its short lifetime).
 const REPLAY_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
-fn hashed(kind: &str, value: &str) -> String {
-    let hash = digest::digest(&digest::SHA256, value.as_bytes());
+/// The coordinator key of a marker: per app (apps sharing one store do not end each other's
+/// sessions), the value hashed (no session id or user id in the store's key space).
+fn hashed(app_id: &str, kind: &str, value: &str) -> String {
+    let hash = digest::digest(&digest::SHA256, format!("{app_id}|{value}").as_bytes());
     let mut key = format!("logto:backchannel:{kind}:");
     for byte in hash.as_ref() {
         let _ = write!(key, "{byte:02x}");
@@ -42,25 +44,25 @@ impl LogtoClient {
     pub async fn handle_backchannel_logout(&self, logout_token: &str) -> Result<LogoutTokenClaims> {
         let core = self.oidc_core().await?;
         let claims = core.verify_logout_token(logout_token, &self.shared.config.app_id).await?;
-        let coordinator = &self.shared.coordinator;
+        let (coordinator, app_id) = (&self.shared.coordinator, self.shared.config.app_id.as_str());
         let jti = claims.jti.as_deref().unwrap_or_default();
-        let first_time = coordinator
-            .try_lease(
-                &hashed("jti", &format!("{}|{jti}", claims.iss)),
-                &LeaseToken::generate(),
-                REPLAY_MEMORY,
-            )
-            .await?;
-        if !first_time {
+        let (replay_key, seen) =
+            (hashed(app_id, "jti", &format!("{}|{jti}", claims.iss)), LeaseToken::generate());
+        if !coordinator.try_lease(&replay_key, &seen, REPLAY_MEMORY).await? {
             return Err(LogtoError::InvalidLogoutToken(TokenError::Replayed));
         }
         let at = claims.iat.seconds().to_string();
-        match (&claims.sid, &claims.sub) {
-            (Some(sid), _) if !sid.is_empty() => {
-                coordinator.publish(&hashed("sid", sid), at.as_bytes(), ENDED_MEMORY).await?
-            }
-            (_, Some(sub)) => coordinator.publish(&hashed("sub", sub), at.as_bytes(), ENDED_MEMORY).await?,
-            _ => {}
+        let marker = match (&claims.sid, &claims.sub) {
+            (Some(sid), _) if !sid.is_empty() => Some(hashed(app_id, "sid", sid)),
+            (_, Some(sub)) => Some(hashed(app_id, "sub", sub)),
+            _ => None,
+        };
+        if let Some(marker) = marker
+            && let Err(error) = coordinator.publish(&marker, at.as_bytes(), ENDED_MEMORY).await
+        {
+            // Not recorded: the sender's retry of this token must not be refused as a replay.
+            let _ = coordinator.release(&replay_key, &seen).await;
+            return Err(error.into());
         }
         tracing::info!(sid = claims.sid.is_some(), "back-channel logout recorded");
         Ok(claims)
@@ -69,13 +71,13 @@ impl LogtoClient {
     /// Whether a back-channel logout ended the session of `claims` (its `sid`, or its user after
     /// it signed in).
     pub(super) async fn ended_by_backchannel_logout(&self, claims: &IdTokenClaims) -> Result<bool> {
-        let coordinator = &self.shared.coordinator;
+        let (coordinator, app_id) = (&self.shared.coordinator, self.shared.config.app_id.as_str());
         if let Some(sid) = &claims.sid
-            && coordinator.published(&hashed("sid", sid)).await?.is_some()
+            && coordinator.published(&hashed(app_id, "sid", sid)).await?.is_some()
         {
             return Ok(true);
         }
-        let Some(ended_at) = coordinator.published(&hashed("sub", &claims.sub)).await? else {
+        let Some(ended_at) = coordinator.published(&hashed(app_id, "sub", &claims.sub)).await? else {
             return Ok(false);
         };
         let ended_at: i64 =

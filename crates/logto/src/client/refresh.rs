@@ -54,10 +54,12 @@ impl LogtoClient {
             }
         }
         for _ in 0..MAX_HOPS {
-            let (publication, led) = match self.turn(&refresh_token, target, deadline).await? {
-                Turn::Follow(publication) => (publication, false),
+            let (publication, led, stored) = match self.turn(&refresh_token, target, deadline).await? {
+                Turn::Follow(publication) => (publication, false, false),
                 Turn::Lead(lease, asked) => {
-                    (self.lead(&core, &refresh_token, target, lease, asked).await?, true)
+                    let (publication, stored) =
+                        self.lead(&core, &refresh_token, target, lease, asked).await?;
+                    (publication, true, stored)
                 }
             };
             match publication {
@@ -77,8 +79,9 @@ impl LogtoClient {
                     // rotated since (a slow request): store the newest of the chain, never a
                     // consumed one.
                     let newest = if led { newest } else { self.newest_rotation(newest).await };
-                    let token =
-                        self.adopt(&core, &refresh_token, &newest, id_token, access_token, target).await?;
+                    // The refresh task stored its rotation already (see `keep_rotation`).
+                    let held = if stored { &newest } else { &refresh_token };
+                    let token = self.adopt(&core, held, &newest, id_token, access_token, target).await?;
                     if let Some(token) = token {
                         tracing::debug!(%target, "access token refreshed");
                         return Ok(token);
@@ -202,7 +205,7 @@ impl LogtoClient {
         target: &TokenTarget,
         lease: LeaseToken,
         leased_at: Instant,
-    ) -> Result<Publication> {
+    ) -> Result<(Publication, bool)> {
         let this = self.clone();
         let (core, refresh_token, target) = (core.clone(), refresh_token.clone(), target.clone());
         let task = async move {
@@ -238,7 +241,7 @@ impl LogtoClient {
                             this.relevant_outcome(&keys, &refresh_token, &target).await
                         {
                             release(&this, &keys.lease, &lease).await;
-                            return Ok(rotated);
+                            return Ok((rotated, false));
                         }
                         (Publication::Dead { reason }, policy.dead_window, None)
                     }
@@ -265,8 +268,8 @@ impl LogtoClient {
                             tracing::warn!(%error, "could not publish a rotation yet: keeping the lease and trying again");
                             let until = crate::coordination::later(leased_at, policy.lease_ttl);
                             tokio::spawn(keep_publishing(this.clone(), keys, lease, sealed, ttl, until));
-                            keep_rotation(&this, rotated).await;
-                            return Ok(publication);
+                            let stored = keep_rotation(&this, rotated).await;
+                            return Ok((publication, stored));
                         }
                         tracing::error!(%error, "could not publish a refresh outcome");
                     }
@@ -274,10 +277,10 @@ impl LogtoClient {
                 None => tracing::error!("could not seal a refresh outcome"),
             }
             release(&this, &keys.lease, &lease).await;
-            keep_rotation(&this, rotated).await;
+            let stored = keep_rotation(&this, rotated).await;
             match error {
                 Some(error) => Err(error),
-                None => Ok(publication),
+                None => Ok((publication, stored)),
             }
         };
         tokio::spawn(task).await.map_err(|e| LogtoError::Internal(format!("the refresh task failed: {e}")))?
@@ -364,12 +367,16 @@ fn check_refreshed_id_token(current: &IdTokenClaims, renewed: &IdTokenClaims) ->
 /// Stores a rotated refresh token from the refresh task itself, once the rotation is published
 /// (a slow store must not delay the other requests): a caller cancelled while its token request
 /// was at the server (a client hung up, a timeout layer) must not lose the rotation the server
-/// made. The caller, when it is still there, stores it again with the rest of the outcome.
-async fn keep_rotation(client: &LogtoClient, rotated: Option<RefreshToken>) {
-    if let Some(rotated) = rotated
-        && let Err(error) = client.storage.set(PersistKey::RefreshToken, rotated.secret().to_owned()).await
-    {
-        tracing::warn!(%error, "could not store the rotated refresh token from the refresh task");
+/// made. Returns whether it was stored (if not, the caller, when it is still there, tries again
+/// with the rest of the outcome).
+async fn keep_rotation(client: &LogtoClient, rotated: Option<RefreshToken>) -> bool {
+    let Some(rotated) = rotated else { return false };
+    match client.storage.set(PersistKey::RefreshToken, rotated.secret().to_owned()).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "could not store the rotated refresh token from the refresh task");
+            false
+        }
     }
 }
 

@@ -183,12 +183,17 @@ pub struct LogoutTokenClaims {
     /// Must hold [`BACKCHANNEL_LOGOUT_EVENT`] with an object value.
     #[serde(default)]
     pub events: Map<String, Value>,
-    /// Must be absent (an ID token is not a logout token).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Must be absent (an ID token is not a logout token); a `null` is present too.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub nonce: Option<Value>,
     /// Every other claim.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// A member that is there, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 impl LogoutTokenClaims {
