@@ -145,16 +145,19 @@ impl LogtoAuth {
     }
 
     /// Completes the sign-in from the callback request's URI and returns where to send the
-    /// browser. The session id is renewed on success (no session fixation), and the session
-    /// gets the store's full lifetime back.
+    /// browser. The session id is renewed before any token is stored (no session fixation), and
+    /// the session gets the store's full lifetime back.
     pub async fn finish_sign_in(&self, session: Session, uri: &Uri) -> Result<String, AuthError> {
         let params = CallbackParams::from_query(uri.query().unwrap_or_default()).map_err(LogtoError::from)?;
         // The router reached this handler on the callback route, so where the callback arrived
         // is already decided; behind a path-rewriting proxy the request path may differ from
         // the redirect URI's, so only the parameters go to the core.
+        // A new session id before any token is written (the refresh token is saved at once):
+        // whoever planted or saw the pre-sign-in id never finds a token under it. Harmless when
+        // the callback then fails.
+        session.cycle_id().await.map_err(storage_error)?;
         self.client_for(session.clone()).handle_callback(Callback::from(params)).await?;
         session.set_expiry(None);
-        session.cycle_id().await.map_err(storage_error)?;
         let return_to: Option<String> = session.remove(RETURN_TO_KEY).await.map_err(storage_error)?;
         Ok(return_to
             .filter(|t| is_local_path(t))

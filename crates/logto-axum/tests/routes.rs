@@ -290,3 +290,66 @@ async fn a_backchannel_logout_from_logto_signs_the_session_out() {
         .unwrap();
     assert_eq!(forged.status(), 400);
 }
+
+/// Remembers, per session id, whether a saved record ever held a refresh token.
+#[derive(Clone, Debug, Default)]
+struct WatchedStore {
+    inner: MemoryStore,
+    with_refresh_token: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl WatchedStore {
+    fn watch(&self, record: &tower_sessions::session::Record) {
+        if record.data.contains_key("logto.refreshToken") {
+            self.with_refresh_token.lock().unwrap().push(record.id.to_string());
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl tower_sessions::SessionStore for WatchedStore {
+    async fn create(
+        &self,
+        record: &mut tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.inner.create(record).await?;
+        self.watch(record);
+        Ok(())
+    }
+    async fn save(
+        &self,
+        record: &tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        self.watch(record);
+        self.inner.save(record).await
+    }
+    async fn load(
+        &self,
+        id: &tower_sessions::session::Id,
+    ) -> tower_sessions::session_store::Result<Option<tower_sessions::session::Record>> {
+        self.inner.load(id).await
+    }
+    async fn delete(&self, id: &tower_sessions::session::Id) -> tower_sessions::session_store::Result<()> {
+        self.inner.delete(id).await
+    }
+}
+
+#[tokio::test]
+async fn the_pre_sign_in_session_id_never_holds_a_token() {
+    // Someone who planted the pre-sign-in session id (a sibling subdomain's cookie) must not
+    // find the victim's refresh token under it, not even for the length of the callback.
+    let idp = TestIdp::start().await;
+    let store = WatchedStore::default();
+    let base = start_app(&idp, store.clone(), |s| s).await;
+    let browser = browser();
+    let start = browser.get(format!("{base}/sign-in")).send().await.unwrap();
+    let planted = set_cookies(&start)
+        .iter()
+        .find_map(|c| c.strip_prefix("logto_session=").map(|v| v.split(';').next().unwrap().to_owned()))
+        .expect("a session cookie at sign-in");
+    let done = browser.get(idp.login(&location(&start)).await).send().await.unwrap();
+    assert_eq!(done.status(), 302);
+    let held = store.with_refresh_token.lock().unwrap().clone();
+    assert!(!held.is_empty(), "the signed-in session holds a refresh token");
+    assert!(!held.contains(&planted), "the pre-sign-in id {planted} held a token: {held:?}");
+}
