@@ -8,17 +8,19 @@ same on success and on failure, then the value is returned or the error raised. 
 knowledge lives here: which keys change, and in which order, is the core's decision.
 """
 
+import asyncio
 import inspect
 import threading
 from enum import Enum
-from typing import Any, Awaitable, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import _core
 from .LogtoException import LogtoConfigError, LogtoException, LogtoStorageError
 from .models.oidc import IdTokenClaims
 from .Storage import MemoryStorage, PersistKey, Storage
 
-_KEYS: Tuple[PersistKey, ...] = tuple(_core.Snapshot.keys)
+_BACKGROUND: Set["asyncio.Future[Any]"] = set()
+"""Change logs still being applied for callers that were cancelled (held so they run to the end)."""
 _CORES: Dict[Tuple[Any, ...], "_core.CoreClient"] = {}
 _CORES_LOCK = threading.Lock()
 
@@ -172,16 +174,25 @@ class ClientBase:
     async def _snapshotAsync(self) -> "_core.Snapshot":
         get = self._storage.get
         try:
-            values = [await get(key) for key in _KEYS]  # type: ignore[misc]
+            return _core.Snapshot(
+                id_token=await get("idToken"),  # type: ignore[misc]
+                refresh_token=await get("refreshToken"),  # type: ignore[misc]
+                access_token_map=await get("accessTokenMap"),  # type: ignore[misc]
+                sign_in_session=await get("signInSession"),  # type: ignore[misc]
+            )
         except LogtoException:
             raise
         except Exception as error:
             raise LogtoStorageError(f"storage.get failed: {error}") from error
-        return _core.Snapshot(**dict(zip(("id_token", "refresh_token", "access_token_map", "sign_in_session"), values)))
 
     def _settle(self, outcome: "_core.Outcome") -> Any:
-        """Applies the change log (every write, even after one fails), then returns the value or
-        raises the core's error (else the first storage failure)."""
+        """Applies the change log, then returns the value or raises the core's error (else the
+        first storage failure)."""
+        return _finish(outcome, self._apply(outcome))
+
+    def _apply(self, outcome: "_core.Outcome") -> Optional[LogtoException]:
+        """Applies the change log in the core's order, every write tried even after one fails;
+        returns the first failure."""
         failure = None
         for key, value in outcome.changes:
             try:
@@ -191,9 +202,9 @@ class ClientBase:
                     self._storage.set(key, value)
             except Exception as error:  # noqa: BLE001 - every write is tried
                 failure = failure or _storageFailure(key, error)
-        return _finish(outcome, failure)
+        return failure
 
-    async def _settleAsync(self, outcome: "_core.Outcome") -> Any:
+    async def _applyAsync(self, outcome: "_core.Outcome") -> Optional[LogtoException]:
         failure = None
         for key, value in outcome.changes:
             try:
@@ -203,19 +214,41 @@ class ClientBase:
                     await self._storage.set(key, value)  # type: ignore[misc]
             except Exception as error:  # noqa: BLE001 - every write is tried
                 failure = failure or _storageFailure(key, error)
-        return _finish(outcome, failure)
+        return failure
 
     async def _run(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """A core call from the async client."""
+        """A core call from the async client.
+
+        A caller cancelled meanwhile (a client that hung up, a timeout) does not cut the call
+        short: the core finishes and its change log is applied in full, because it may hold a
+        refresh token the identity server has just rotated (the previous one is consumed)."""
         if self._asyncStorage:
             outcome = call(await self._snapshotAsync(), *args, **kwargs)
             if type(outcome) is not _core.Outcome:
-                outcome = await outcome
-            return await self._settleAsync(outcome)
+                outcome = await self._outcome(outcome)
+            return _finish(outcome, await _shielded(self._applyAsync(outcome)))
         outcome = call(self._snapshot(), *args, **kwargs)
         if type(outcome) is not _core.Outcome:
-            outcome = await outcome
+            outcome = await self._outcome(outcome)
         return self._settle(outcome)
+
+    async def _outcome(self, pending: Awaitable["_core.Outcome"]) -> "_core.Outcome":
+        """The core's outcome; when the caller is cancelled first, the change log is applied once
+        the core is done."""
+        future = asyncio.ensure_future(pending)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(self._applyLater)
+            raise
+
+    def _applyLater(self, future: "asyncio.Future[_core.Outcome]") -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        if self._asyncStorage:
+            _keep(asyncio.ensure_future(self._applyAsync(future.result())))
+        else:
+            self._apply(future.result())
 
     def _runBlocking(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A core call from the sync client: waits on this thread, the GIL released."""
@@ -313,6 +346,17 @@ def _storageFailure(key: str, error: Exception) -> LogtoException:
     failure = LogtoStorageError(f"storage write of {key!r} failed: {error}")
     failure.__cause__ = error
     return failure
+
+
+def _keep(task: "asyncio.Future[Any]") -> "asyncio.Future[Any]":
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+    return task
+
+
+async def _shielded(work: Awaitable[Any]) -> Any:
+    """`work`, run to its end even if the caller is cancelled meanwhile."""
+    return await asyncio.shield(_keep(asyncio.ensure_future(work)))
 
 
 def _finish(outcome: "_core.Outcome", failure: Optional[LogtoException]) -> Any:

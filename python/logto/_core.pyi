@@ -48,7 +48,6 @@ def build_organization_urn(organization_id: str) -> str: ...
 
 @final
 class Snapshot:
-    keys: List[PersistKey]
     def __new__(
         cls,
         *,

@@ -44,18 +44,15 @@ impl Snapshot {
         sign_in_session: Option<String>,
     ) -> Self {
         let mut snapshot = Self::default();
-        for (key, value) in
-            PersistKey::ALL.into_iter().zip([id_token, refresh_token, access_token_map, sign_in_session])
-        {
+        for (key, value) in [
+            (PersistKey::IdToken, id_token),
+            (PersistKey::RefreshToken, refresh_token),
+            (PersistKey::AccessTokenMap, access_token_map),
+            (PersistKey::SignInSession, sign_in_session),
+        ] {
             snapshot.values[index(key)] = value;
         }
         snapshot
-    }
-
-    /// The storage keys the wrapper reads, in the order of the constructor's arguments.
-    #[classattr]
-    fn keys() -> [&'static str; 4] {
-        PersistKey::ALL.map(PersistKey::as_str)
     }
 }
 

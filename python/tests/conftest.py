@@ -104,6 +104,10 @@ class TestIdp:
     def reset_token_requests(self) -> None:
         requests.post(f"{self.endpoint}/__test/token-requests/reset", timeout=10).raise_for_status()
 
+    def set_token_delay(self, ms: int) -> None:
+        """Makes the token endpoint hold its answers `ms` ms after doing its work (0: off)."""
+        requests.post(f"{self.endpoint}/__test/token-delay", json={"ms": ms}, timeout=10).raise_for_status()
+
     def login(self, sign_in_url: str, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD) -> str:
         """Drives the login page like a browser (cookie jar, manual redirects) and returns the URL
         the server redirected to on the app's side (redirect_uri with code/state/iss or error)."""

@@ -1,6 +1,7 @@
 """Every LogtoClient method of the API reference, against the test identity server."""
 
 import asyncio
+import hashlib
 import json
 import threading
 from typing import Dict, Optional
@@ -444,3 +445,61 @@ def test_write_back_keeps_the_rotated_refresh_token_when_a_write_fails(idp, redi
     assert storage.get("refreshToken") not in (None, before), "the public client's rotated token is kept"
     storage.failing = False
     assert asyncio.run(client.getAccessToken(API_RESOURCE)), "the session still works"
+
+
+class AsyncMemoryStorage(Storage):
+    """An async storage whose writes yield to the event loop (where a cancellation can land)."""
+
+    def __init__(self) -> None:
+        self.values: Dict[str, str] = {}
+
+    async def get(self, key):  # type: ignore[override]
+        return self.values.get(key)
+
+    async def set(self, key, value):  # type: ignore[override]
+        await asyncio.sleep(0.01)
+        if value is None:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
+
+    async def delete(self, key):  # type: ignore[override]
+        await asyncio.sleep(0.01)
+        self.values.pop(key, None)
+
+
+@pytest.mark.parametrize("storage_kind", ["sync", "async"])
+def test_a_cancelled_call_keeps_the_rotated_refresh_token(idp, redirect_uri, storage_kind):
+    """A caller cancelled while its refresh is at the identity server (a client that hung up, a
+    timeout) must not lose the refresh token the server has rotated: the previous one is consumed."""
+    storage: Storage = MemoryStorage() if storage_kind == "sync" else AsyncMemoryStorage()
+    config = config_for(idp, appSecret=None, resources=[API_RESOURCE], scopes=["read:data"])
+    client = LogtoClient(config, storage=storage)
+
+    async def read(key: str) -> Optional[str]:
+        value = storage.get(key)
+        return await value if asyncio.iscoroutine(value) else value  # type: ignore[misc]
+
+    async def scenario() -> None:
+        await sign_in(idp, client, redirect_uri)
+        before = await read("refreshToken")
+        idp.reset_token_requests()
+        idp.set_token_delay(600)
+        try:
+            call = asyncio.ensure_future(client.getAccessToken(API_RESOURCE))
+            while idp.token_requests()["total"] == 0:  # the rotation is made; its answer is held
+                await asyncio.sleep(0.02)
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+            assert await read("refreshToken") == before, "cancelled before the answer came"
+            await asyncio.sleep(1.5)
+        finally:
+            idp.set_token_delay(0)
+        after = await read("refreshToken")
+        issued = idp.token_requests()["refresh_requests"][-1]["issued_refresh_token_sha256"]
+        assert after is not None and after != before
+        assert hashlib.sha256(after.encode()).hexdigest() == issued, "the token the server issued is kept"
+        assert await client.getAccessToken(API_RESOURCE), "the session still works"
+
+    asyncio.run(scenario())

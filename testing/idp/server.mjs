@@ -77,6 +77,8 @@ const authRequests = [];
 const tokenLog = new TokenRequestLog();
 const backchannelLog = new BackchannelLog();
 const managementTokens = new ManagementTokens();
+/** `POST /__test/token-delay`: how long the token endpoint holds its answers (a slow server). */
+const tokenDelay = { ms: 0 };
 
 // Everything oidc-provider stores, clients included (so they can change at run time).
 const store = new MemoryStore({ reuseIntervalMs });
@@ -299,7 +301,7 @@ function buildApp(provider) {
 
   // Test routes (test-routes.mjs), and the log of authorization requests.
   app.use(testRoutes({
-    provider, store, managementTokens, authRequests, tokenLog, backchannelLog,
+    provider, store, managementTokens, authRequests, tokenLog, backchannelLog, tokenDelay,
   }));
   app.use(async (ctx, next) => {
     if (ctx.path === '/oidc/auth' && ctx.method === 'GET') {
@@ -337,6 +339,8 @@ function buildApp(provider) {
       tokenLog.record({
         form, clientId: clientIdOf(ctx, form), status: ctx.status, body: ctx.body,
       });
+      // Answered after the work is done: a rotated refresh token is already the live one.
+      if (tokenDelay.ms > 0) await new Promise((resolve) => { setTimeout(resolve, tokenDelay.ms); });
     }
     return undefined;
   });

@@ -153,7 +153,7 @@ async function endSessions({ provider, store, backchannelLog }, sub) {
 /** Koa middleware serving `/__test/*`. */
 export function testRoutes(deps) {
   const {
-    provider, store, managementTokens, authRequests, tokenLog, backchannelLog,
+    provider, store, managementTokens, authRequests, tokenLog, backchannelLog, tokenDelay,
   } = deps;
 
   const routes = {
@@ -164,6 +164,15 @@ export function testRoutes(deps) {
     'POST /__test/token-requests/reset': (ctx) => {
       tokenLog.reset();
       ctx.body = tokenLog.toJSON();
+    },
+
+    'POST /__test/token-delay': async (ctx) => {
+      const body = await readBody(ctx);
+      const ms = Number(body?.ms);
+      if (!Number.isInteger(ms) || ms < 0 || ms > 60000) return fail(ctx, 400, '`ms` must be an integer from 0 to 60000');
+      tokenDelay.ms = ms;
+      ctx.body = { ms };
+      return undefined;
     },
 
     'POST /__test/revoke-grants': async (ctx) => {

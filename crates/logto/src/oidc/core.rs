@@ -505,7 +505,7 @@ impl OidcCore {
     }
 
     /// Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6):
-    /// signature, `iss`, `aud` (the client id), `iat` (recent), `exp` when present, the
+    /// signature, `iss`, `aud` (the client id), `iat` (recent), `exp` (required), the
     /// back-channel `events` member, `sub` or `sid`, no `nonce`, and `typ` `logout+jwt` when set.
     /// Replays (the same `jti`) are the caller's to refuse.
     ///
