@@ -193,3 +193,31 @@ async fn a_follower_stores_the_newest_rotation_of_the_chain() {
     assert_eq!(refreshes(&idp).await, 0, "followed, not replayed");
     assert_eq!(oldest.get(PersistKey::RefreshToken).await.unwrap(), newest, "the newest of the chain");
 }
+
+#[tokio::test]
+async fn two_copies_of_one_callback_send_the_code_once() {
+    // A double click, a browser's retry, two instances: both copies of the callback pass the
+    // `state` check, but the code may be sent once; a server answers a reused code by revoking
+    // the grant the first use created (RFC 6749 §4.1.2).
+    let idp = strict_idp().await;
+    let coordinator = Arc::new(LocalCoordinator::new());
+    let (first, second) = (instance(&idp, Some(coordinator.clone())), instance(&idp, Some(coordinator)));
+    let storage = Arc::new(MemoryStorage::new());
+    let url = first.with_storage(storage.clone()).sign_in(REDIRECT_URI).await.unwrap();
+    let callback = idp.login(&url).await;
+    let (a, b) = (first.with_storage(copy_of(&storage).await), second.with_storage(copy_of(&storage).await));
+    let (left, right) =
+        tokio::join!(a.handle_sign_in_callback(&callback), b.handle_sign_in_callback(&callback));
+    let (winner, loser) = match (&left, &right) {
+        (Ok(()), Err(error)) => (a, error),
+        (Err(error), Ok(())) => (b, error),
+        _ => panic!("exactly one copy completes the sign-in: {left:?} / {right:?}"),
+    };
+    assert!(
+        matches!(loser, LogtoError::Callback(logto::CallbackError::SessionMissing)),
+        "the other copy finds the sign-in taken: {loser:?}"
+    );
+    let codes = idp.token_requests().await.grant_type(grant_types::AUTHORIZATION_CODE);
+    assert_eq!(codes, 1, "the code was sent once");
+    winner.get_access_token(resources::API).await.expect("the grant is alive");
+}

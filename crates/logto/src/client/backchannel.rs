@@ -3,11 +3,9 @@
 //! used.
 
 use super::LogtoClient;
-use crate::coordination::LeaseToken;
+use crate::coordination::{LeaseToken, hashed_key};
 use crate::error::{LogtoError, Result, TokenError};
 use crate::models::{IdTokenClaims, LogoutTokenClaims};
-use aws_lc_rs::digest;
-use std::fmt::Write;
 use std::time::Duration;
 
 /// How long an ended session is remembered: as long as a Logto refresh token lives, the longest a
@@ -16,15 +14,9 @@ const ENDED_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
 /// How long a logout token's `jti` is remembered against replays (well past its short lifetime).
 const REPLAY_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
-/// The coordinator key of a marker: per app (apps sharing one store do not end each other's
-/// sessions), the value hashed (no session id or user id in the store's key space).
+/// The coordinator key of a marker or a `jti` (see [`hashed_key`]).
 fn hashed(app_id: &str, kind: &str, value: &str) -> String {
-    let hash = digest::digest(&digest::SHA256, format!("{app_id}|{value}").as_bytes());
-    let mut key = format!("logto:backchannel:{kind}:");
-    for byte in hash.as_ref() {
-        let _ = write!(key, "{byte:02x}");
-    }
-    key
+    hashed_key(&format!("backchannel:{kind}"), app_id, value)
 }
 
 impl LogtoClient {

@@ -3,10 +3,16 @@
 
 use super::LogtoClient;
 use super::stored::{AccessTokenMap, SignInSession, parse_stored, to_json};
+use crate::coordination::{LeaseToken, hashed_key};
 use crate::error::{CallbackError, LogtoError, Result};
 use crate::oidc::{Callback, constant_time_eq};
 use crate::storage::PersistKey;
 use crate::target::TokenTarget;
+use std::time::Duration;
+
+/// How long a claimed code is remembered: well past a code's lifetime (a minute by oidc-provider's
+/// default; RFC 6749 §4.1.2 recommends ten at most).
+const CODE_MEMORY: Duration = Duration::from_secs(15 * 60);
 
 /// What the callback check needs to know about the identity server and the client.
 pub(crate) struct CallbackPolicy<'a> {
@@ -37,7 +43,8 @@ impl LogtoClient {
     /// stores the tokens. On any error the previously stored tokens are left untouched. A
     /// callback refused before its `state` matched (another path, a forged `state`) leaves the
     /// sign-in session for the genuine one; any later failure needs a new sign-in, since the code
-    /// may only be sent once.
+    /// may only be sent once. Two copies of one callback (a double click, two instances) send the
+    /// code once: the other copy fails with [`CallbackError::SessionMissing`].
     ///
     /// ```no_run
     /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
@@ -68,6 +75,7 @@ impl LogtoClient {
         }
         let code = outcome?;
         let config = &self.shared.config;
+        self.claim_code(&code).await?;
         let response = core
             .fetch_token_by_code(
                 &config.app_id,
@@ -99,6 +107,26 @@ impl LogtoClient {
         self.storage.set(PersistKey::IdToken, id_token.into_secret()).await?;
         tracing::info!("sign-in completed");
         Ok(())
+    }
+}
+
+impl LogtoClient {
+    /// Claims the code for this request, in every instance sharing the coordinator: two copies
+    /// of one callback (a double click, a browser's retry, two instances) both pass the `state`
+    /// check, each with its copy of the session, but the code may be sent once; a server answers
+    /// a reused code by revoking the grant its first use created. The other copy finds the
+    /// sign-in taken. Should the coordinator be unreachable, the code is sent anyway: a sign-in
+    /// does not wait on a guard against a duplicate.
+    async fn claim_code(&self, code: &str) -> Result<()> {
+        let key = hashed_key("callback:code", &self.shared.config.app_id, code);
+        match self.shared.coordinator.try_lease(&key, &LeaseToken::generate(), CODE_MEMORY).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(CallbackError::SessionMissing.into()),
+            Err(error) => {
+                tracing::warn!(%error, "could not claim the authorization code: sending it unclaimed");
+                Ok(())
+            }
+        }
     }
 }
 

@@ -158,6 +158,18 @@ impl RefreshPolicy {
     }
 }
 
+/// The coordinator key `logto:<space>:<hex>` of a value of one app: per app (apps sharing one store
+/// keep apart), the value hashed (no session id, user id or code in the store's key space).
+pub(crate) fn hashed_key(space: &str, app_id: &str, value: &str) -> String {
+    use std::fmt::Write;
+    let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("{app_id}|{value}").as_bytes());
+    let mut key = format!("logto:{space}:");
+    for byte in hash.as_ref() {
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
+}
+
 /// `now + duration`, a day at most when the sum would overflow (a policy of `Duration::MAX` means
 /// "as long as it takes", not a panic).
 pub(crate) fn later(now: std::time::Instant, duration: Duration) -> std::time::Instant {

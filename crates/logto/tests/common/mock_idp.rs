@@ -133,7 +133,8 @@ impl MockIdp {
     pub async fn callback_url(&self, client: &LogtoClient) -> String {
         let url = client.sign_in(REDIRECT_URI).await.unwrap();
         let state = state_param(&url);
-        format!("{REDIRECT_URI}?code=c&state={state}&iss={}", self.issuer())
+        // A new code per sign-in, as a server issues them (a code is claimed once).
+        format!("{REDIRECT_URI}?code=c-{state}&state={state}&iss={}", self.issuer())
     }
 
     /// Runs sign-in and a well-formed callback; returns the callback's outcome.
