@@ -140,6 +140,18 @@ def test_memory_store_says_it_is_for_development(caplog):
     assert "development only" in caplog.text
 
 
+def test_a_shared_store_without_shared_coordination_is_warned_about(caplog, redis_server):
+    store = RedisSessionStore(redis_server.url, prefix="test-warn:")
+    with caplog.at_level("WARNING", logger="logto"):
+        SessionManager(store, settings())
+    assert "set redisUrl" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="logto"):
+        SessionManager(store, settings(redisUrl=redis_server.url))
+        SessionManager(MemorySessionStore(quiet=True), settings())
+    assert "coordinated in this process only" not in caplog.text
+
+
 def test_redis_store_keeps_json_with_a_ttl(redis_server):
     store = RedisSessionStore(redis_server.url, prefix="test:")
     store.save("abc", {"d": {"logto.idToken": "t"}, "t": None}, ttl=120)

@@ -12,6 +12,7 @@ changes, the session can be saved at once (`persist`): the identity server has c
 token, so the new one must survive a view that fails afterwards.
 """
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any, Callable, Dict, Optional, Type
 
 from .flow import WebSession
 from .settings import WebSettings
-from .store import Record, SessionStore
+from .store import MemorySessionStore, Record, SessionStore
 from .tokens import holdsTokens, keepNewerTokens
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -135,6 +136,12 @@ class SessionManager:
     def __init__(self, store: SessionStore, settings: WebSettings) -> None:
         self.store = store
         self.settings = settings
+        if not isinstance(store, MemorySessionStore) and not settings.redisUrl:
+            logging.getLogger("logto").warning(
+                "logto: sessions are in a shared store but refreshes are coordinated in this process only: "
+                "two workers may refresh one session at once, and Logto revokes a grant whose rotated refresh "
+                "token comes back after its grace; set redisUrl so every worker refreshes a session once"
+            )
 
     def cookieAttributes(self) -> Dict[str, Any]:
         """The cookie's attributes: HttpOnly, SameSite=Lax, Secure per the settings."""
