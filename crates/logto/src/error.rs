@@ -452,6 +452,31 @@ fn fmt_hint(hint: &Option<&'static str>) -> String {
     hint.map(|hint| format!("; {hint}")).unwrap_or_default()
 }
 
+/// A JSON error as text without the values it quotes: serde names the unexpected value
+/// (`invalid type: string "eyJ..."`), and the value may be a token (a stored access-token map, a
+/// server's answer). What was expected and where stay; field names (in backticks) stay.
+pub(crate) fn json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let mut out = String::with_capacity(text.len());
+    let (mut quoted, mut escaped) = (false, false);
+    for c in text.chars() {
+        if quoted {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => quoted = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            out.push_str("\"…\"");
+            quoted = true;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Displays an error and its sources: `a: b: c`.
 struct SourceChain<'a>(&'a (dyn std::error::Error + 'static));
 
@@ -574,6 +599,24 @@ impl std::error::Error for StorageError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_errors_do_not_quote_values() {
+        let error = serde_json::from_str::<std::collections::HashMap<String, u8>>(
+            r#"{"k": "eyJ-secret \"quoted\" tail"}"#,
+        )
+        .unwrap_err();
+        let text = super::json_error(&error);
+        assert!(!text.contains("secret") && !text.contains("tail"), "{text}");
+        assert!(text.starts_with("invalid type: string \"…\", expected u8 at line 1"), "{text}");
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Needs {
+            token: String,
+        }
+        let missing = serde_json::from_str::<Needs>("{}").unwrap_err();
+        assert_eq!(super::json_error(&missing), "missing field `token` at line 1 column 2");
+    }
+
     use super::*;
 
     #[test]

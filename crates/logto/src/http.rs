@@ -334,8 +334,11 @@ pub(crate) fn fuzz_error_body(body: &[u8]) -> LogtoError {
 pub(crate) fn parse_json<T: DeserializeOwned>(url: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| {
         let looks_like_html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
-        let reason =
-            if looks_like_html { "expected JSON, got HTML".to_owned() } else { format!("invalid JSON: {e}") };
+        let reason = if looks_like_html {
+            "expected JSON, got HTML".to_owned()
+        } else {
+            format!("invalid JSON: {}", crate::error::json_error(&e))
+        };
         LogtoError::InvalidResponse { endpoint: strip_query(url), reason }
     })
 }

@@ -50,11 +50,17 @@ async fn logs_never_contain_secrets() {
     secrets.push(client.get_access_token(resources::API).await.unwrap().into_secret());
     secrets.push(client.get_organization_token("org-acme").await.unwrap().into_secret());
     let _ = client.get_organization_token("org-initech").await;
+    // An unreadable access-token cache that holds a token is reported without quoting it.
+    let cached = secrets.last().unwrap();
+    let corrupt = serde_json::json!({ "x": { resources::API: cached } }).to_string();
+    storage.set(PersistKey::AccessTokenMap, corrupt).await.unwrap();
+    client.get_access_token(resources::API).await.unwrap();
     client.fetch_user_info().await.unwrap();
     client.sign_out(None).await.unwrap();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("sign-in completed"), "the SDK does log: {logs}");
+    assert!(logs.contains("ignoring an unreadable access token cache"), "the corrupt cache was seen: {logs}");
     for secret in &secrets {
         assert!(secret.len() >= 16);
         assert!(!logs.contains(secret.as_str()), "a secret leaked into the logs");

@@ -100,7 +100,7 @@ pub(crate) fn valid_cached_token(stored: &str, target: &TokenTarget, now: i64) -
 pub(crate) fn parse_stored<T: DeserializeOwned>(key: PersistKey, value: &str) -> Result<T> {
     serde_json::from_str(value).map_err(|e| LogtoError::CorruptStorage {
         key: key.as_str(),
-        reason: format!("not the expected JSON ({e})"),
+        reason: format!("not the expected JSON ({})", crate::error::json_error(&e)),
     })
 }
 

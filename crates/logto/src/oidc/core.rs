@@ -616,6 +616,9 @@ fn issuer_mismatch(expected: &Issuer, actual: String) -> LogtoError {
 pub(crate) fn user_info_from_json(endpoint: &str, claims: Claims) -> Result<UserInfoResponse> {
     serde_json::from_value(serde_json::Value::Object(claims)).map_err(|e| LogtoError::InvalidResponse {
         endpoint: endpoint.to_owned(),
-        reason: format!("the userinfo claims do not have the expected shape: {e}"),
+        reason: format!(
+            "the userinfo claims do not have the expected shape: {}",
+            crate::error::json_error(&e)
+        ),
     })
 }

@@ -149,8 +149,8 @@ pub(crate) struct KeySet {
 impl KeySet {
     /// Parses a JWKS document; RSA keys without `alg` get `rsa_default`.
     pub(crate) fn parse(document: &[u8], rsa_default: Algorithm) -> Result<Self, String> {
-        let document: JwkDocument =
-            serde_json::from_slice(document).map_err(|e| format!("not a JWKS: {e}"))?;
+        let document: JwkDocument = serde_json::from_slice(document)
+            .map_err(|e| format!("not a JWKS: {}", crate::error::json_error(&e)))?;
         let keys = document
             .keys
             .into_iter()

@@ -109,8 +109,9 @@ impl<'a> Jws<'a> {
     pub(crate) fn parse(token: &'a str) -> Result<Self, TokenError> {
         let (signing_input, payload_b64, signature_b64) = split(token)?;
         let header_b64 = signing_input.split('.').next().unwrap_or_default();
-        let header: Header = serde_json::from_slice(&decode_part(header_b64, "header")?)
-            .map_err(|e| TokenError::Malformed(format!("header is not a JOSE header: {e}")))?;
+        let header: Header = serde_json::from_slice(&decode_part(header_b64, "header")?).map_err(|e| {
+            TokenError::Malformed(format!("header is not a JOSE header: {}", crate::error::json_error(&e)))
+        })?;
         let algorithm = Algorithm::parse(&header.alg)
             .ok_or_else(|| TokenError::DisallowedAlgorithm(header.alg.clone()))?;
         if header.crit.is_some() {
@@ -153,8 +154,12 @@ fn decode_part(part: &str, name: &str) -> Result<Vec<u8>, TokenError> {
 /// ```
 pub fn decode_jwt_payload<T: DeserializeOwned>(token: &str) -> Result<T, TokenError> {
     let (_, payload, _) = split(token)?;
-    serde_json::from_slice(&decode_part(payload, "payload")?)
-        .map_err(|e| TokenError::Malformed(format!("the payload is not the expected claims: {e}")))
+    serde_json::from_slice(&decode_part(payload, "payload")?).map_err(|e| {
+        TokenError::Malformed(format!(
+            "the payload is not the expected claims: {}",
+            crate::error::json_error(&e)
+        ))
+    })
 }
 
 /// A JWT's payload as the issuer wrote it (JSON text, member order and numbers untouched),

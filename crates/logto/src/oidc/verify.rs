@@ -81,8 +81,12 @@ struct Registered {
 
 /// Checks the registered claims of a payload whose signature was verified.
 pub(crate) fn check_claims(payload: &[u8], expected: &Expected<'_>, now: i64) -> Result<(), TokenError> {
-    let claims: Registered = serde_json::from_slice(payload)
-        .map_err(|e| TokenError::Malformed(format!("the payload is not a JSON claims set: {e}")))?;
+    let claims: Registered = serde_json::from_slice(payload).map_err(|e| {
+        TokenError::Malformed(format!(
+            "the payload is not a JSON claims set: {}",
+            crate::error::json_error(&e)
+        ))
+    })?;
     let iss = claims.iss.ok_or(TokenError::MissingClaim("iss"))?;
     if iss != expected.issuer {
         return Err(TokenError::WrongIssuer { expected: expected.issuer.to_owned(), actual: iss });
@@ -146,8 +150,12 @@ pub(crate) async fn verify_jwt<T: DeserializeOwned>(
     })
     .await?;
     check_claims(&jws.payload, expected, now_seconds())?;
-    serde_json::from_slice(&jws.payload)
-        .map_err(|e| TokenError::Malformed(format!("the claims do not have the expected shape: {e}")))
+    serde_json::from_slice(&jws.payload).map_err(|e| {
+        TokenError::Malformed(format!(
+            "the claims do not have the expected shape: {}",
+            crate::error::json_error(&e)
+        ))
+    })
 }
 
 #[cfg(test)]
