@@ -6,7 +6,8 @@
 //! saves its copy for another reason, a plain store writes the consumed token back, and the next
 //! refresh presents it: the grant is revoked. Every refresh-token write is stamped (see
 //! [`SessionStorage`](crate::SessionStorage)); on save this wrapper keeps the stored tokens when
-//! they are newer than the ones being saved.
+//! they are newer than the ones being saved, and drops the tokens of a copy whose session was
+//! deleted meanwhile (signed out), so a sign-out is not undone.
 
 use async_trait::async_trait;
 use logto::PersistKey;
@@ -64,6 +65,16 @@ impl<S: SessionStore + Clone> SessionStore for RotationSafeStore<S> {
             return self.inner.save(record).await;
         };
         match self.inner.load(&record.id).await? {
+            None => {
+                // The session ended meanwhile (a sign-out in another request deleted it): a
+                // stale copy does not bring it back signed in.
+                tracing::debug!("dropping the tokens of a stale copy of a session that ended");
+                let mut emptied = record.clone();
+                for key in token_keys() {
+                    emptied.data.remove(&key);
+                }
+                self.inner.save(&emptied).await
+            }
             Some(stored) if stamp(&stored).is_some_and(|stored| stored > saving) => {
                 tracing::debug!("keeping the newer refresh token of the stored session over a stale copy");
                 let mut merged = record.clone();
@@ -106,8 +117,9 @@ mod tests {
     #[tokio::test]
     async fn a_stale_copy_keeps_the_newer_token_and_its_own_data() {
         let store = RotationSafeStore::new(MemoryStore::default());
-        let id = Id::default();
-        store.save(&record(id, "r1", 1, "first")).await.unwrap();
+        let mut first = record(Id::default(), "r1", 1, "first");
+        store.create(&mut first).await.unwrap();
+        let id = first.id;
         store.save(&record(id, "r2", 2, "rotated")).await.unwrap();
         store.save(&record(id, "r1", 1, "stale request's change")).await.unwrap();
         let stored = store.load(&id).await.unwrap().unwrap();
@@ -115,5 +127,35 @@ mod tests {
         assert_eq!(stored.data["app.note"], "stale request's change", "the app's own data is saved");
         store.save(&record(id, "r3", 3, "newer")).await.unwrap();
         assert_eq!(store.load(&id).await.unwrap().unwrap().data["logto.refreshToken"], "r3");
+    }
+
+    #[tokio::test]
+    async fn a_stale_copy_does_not_undo_a_sign_out() {
+        let store = RotationSafeStore::new(MemoryStore::default());
+        let mut signed_in = record(Id::default(), "r1", 1, "signed in");
+        store.create(&mut signed_in).await.unwrap();
+        // A request signs out (the record is deleted) while another one, which loaded the
+        // session before, is still running; that one saves its copy last.
+        store.delete(&signed_in.id).await.unwrap();
+        store.save(&record(signed_in.id, "r1", 5, "late request")).await.unwrap();
+        if let Some(stored) = store.load(&signed_in.id).await.unwrap() {
+            for key in token_keys() {
+                assert!(!stored.data.contains_key(&key), "{key} came back after the sign-out");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_removal_of_the_refresh_token_wins_over_an_older_stored_one() {
+        let store = RotationSafeStore::new(MemoryStore::default());
+        let mut signed_in = record(Id::default(), "r1", 1, "signed in");
+        store.create(&mut signed_in).await.unwrap();
+        store.save(&record(signed_in.id, "r2", 2, "rotated")).await.unwrap();
+        // The session ended (the grant was refused): the token removed, the removal stamped.
+        let mut ended = record(signed_in.id, "unused", 3, "ended");
+        ended.data.remove("logto.refreshToken");
+        store.save(&ended).await.unwrap();
+        let stored = store.load(&signed_in.id).await.unwrap().unwrap();
+        assert!(!stored.data.contains_key("logto.refreshToken"), "the ended session stays ended");
     }
 }

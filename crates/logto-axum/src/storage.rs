@@ -74,16 +74,54 @@ impl Storage for SessionStorage {
     async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
         self.session.insert(&Self::key(key), value).await.map_err(StorageError::new)?;
         if key == PersistKey::RefreshToken {
-            // Stamped, so a stale copy of this session saved later cannot bring the consumed
-            // token back (see RotationSafeStore), and saved at once.
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-            self.session.insert(REFRESH_TOKEN_STAMP, now).await.map_err(StorageError::new)?;
-            self.session.save().await.map_err(StorageError::new)?;
+            self.refresh_token_changed().await?;
         }
         Ok(())
     }
 
     async fn delete(&self, key: PersistKey) -> Result<(), StorageError> {
-        self.session.remove_value(&Self::key(key)).await.map(drop).map_err(StorageError::new)
+        let removed = self.session.remove_value(&Self::key(key)).await.map_err(StorageError::new)?;
+        if key == PersistKey::RefreshToken && removed.is_some() {
+            self.refresh_token_changed().await?;
+        }
+        Ok(())
+    }
+}
+
+impl SessionStorage {
+    /// A write or a removal of the refresh token is stamped, so a stale copy of this session
+    /// saved later can neither bring a consumed token back nor undo a sign-out (see
+    /// [`RotationSafeStore`](crate::RotationSafeStore)), and saved at once.
+    async fn refresh_token_changed(&self) -> Result<(), StorageError> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        self.session.insert(REFRESH_TOKEN_STAMP, now).await.map_err(StorageError::new)?;
+        self.session.save().await.map_err(StorageError::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tower_sessions::MemoryStore;
+
+    async fn stamp(session: &Session) -> Option<u64> {
+        session.get::<u64>(REFRESH_TOKEN_STAMP).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn writes_and_removals_of_the_refresh_token_are_stamped() {
+        let session = Session::new(None, Arc::new(MemoryStore::default()), None);
+        let storage = SessionStorage::new(session.clone());
+        storage.set(PersistKey::IdToken, "a.b.c".into()).await.unwrap();
+        assert_eq!(stamp(&session).await, None, "only the refresh token is stamped");
+        storage.set(PersistKey::RefreshToken, "r1".into()).await.unwrap();
+        let written = stamp(&session).await.expect("a write is stamped");
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        storage.delete(PersistKey::RefreshToken).await.unwrap();
+        let removed = stamp(&session).await.expect("a removal is stamped");
+        assert!(removed > written, "{removed} > {written}");
+        storage.delete(PersistKey::RefreshToken).await.unwrap();
+        assert_eq!(stamp(&session).await, Some(removed), "removing nothing changes nothing");
     }
 }
