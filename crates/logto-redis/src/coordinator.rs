@@ -2,7 +2,7 @@
 
 use crate::options::{RedisOptions, pool};
 use async_trait::async_trait;
-use fred::prelude::{Client, Expiration, KeysInterface, LuaInterface, Pool, SetOptions};
+use fred::prelude::{Client, Expiration, KeysInterface, LuaInterface, Pool};
 use logto::CoordinationError;
 use logto::coordination::{Coordinator, LeaseToken};
 use std::fmt;
@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 /// Deletes the lease only if it still holds this token.
 const RELEASE: &str =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+/// Takes the lease for this token (`SET NX PX`), or finds that this token holds it already: a
+/// command resent after its answer was lost (the connection dropped) ran twice, and the second
+/// run must not report the lease as someone else's. Answers 1 when the token holds the lease.
+const TAKE: &str = "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end \
+                    if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end return 0";
 
 /// The refresh coordination of app instances that share a Redis server.
 ///
@@ -101,11 +107,11 @@ impl Coordinator for RedisCoordinator {
     ) -> Result<bool, CoordinationError> {
         let client = self.pool.next();
         let key = self.key(key);
-        let set: Result<Option<String>, _> = client
-            .set(key.as_str(), token.as_str(), Some(Expiration::PX(millis(ttl))), Some(SetOptions::NX), false)
+        let taken: Result<i64, _> = client
+            .eval(TAKE, vec![key.clone()], vec![token.as_str().to_owned(), millis(ttl).to_string()])
             .await;
-        match set {
-            Ok(set) => Ok(set.is_some()),
+        match taken {
+            Ok(taken) => Ok(taken == 1),
             Err(error) => {
                 // The lease may be taken all the same, once Redis runs the command.
                 release_when_back(client.clone(), key, token.clone());

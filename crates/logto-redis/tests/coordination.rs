@@ -67,6 +67,10 @@ async fn leases_and_outcomes_live_in_redis() {
     let (a, b) = (LeaseToken::generate(), LeaseToken::generate());
     assert!(store.try_lease("logto:lease:x", &a, Duration::from_secs(5)).await.unwrap());
     assert!(!store.try_lease("logto:lease:x", &b, Duration::from_secs(5)).await.unwrap(), "held");
+    assert!(
+        store.try_lease("logto:lease:x", &a, Duration::from_secs(5)).await.unwrap(),
+        "asked again by its holder (a resent command), the lease is still the holder's"
+    );
     store.release("logto:lease:x", &b).await.unwrap();
     assert!(
         !store.try_lease("logto:lease:x", &b, Duration::from_secs(5)).await.unwrap(),
@@ -179,11 +183,24 @@ enum DiesAt {
     AfterPublishing,
 }
 
-/// The Redis coordinator of an instance that dies at `dies_at`.
+/// The Redis coordinator of an instance that dies at `dies_at`: from then on none of its
+/// commands reaches Redis (not even the release of a request dropped meanwhile).
 #[derive(Debug)]
 struct DyingCoordinator {
     inner: RedisCoordinator,
     dies_at: DiesAt,
+    dead: std::sync::atomic::AtomicBool,
+}
+
+impl DyingCoordinator {
+    fn new(inner: RedisCoordinator, dies_at: DiesAt) -> Self {
+        Self { inner, dies_at, dead: Default::default() }
+    }
+
+    async fn die(&self) {
+        self.dead.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    }
 }
 
 #[async_trait]
@@ -196,19 +213,22 @@ impl Coordinator for DyingCoordinator {
     ) -> Result<bool, CoordinationError> {
         let taken = self.inner.try_lease(key, token, ttl).await?;
         if taken && self.dies_at == DiesAt::AfterTakingTheLease {
-            std::future::pending::<()>().await;
+            self.die().await;
         }
         Ok(taken)
     }
 
     async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
+        if self.dead.load(std::sync::atomic::Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
         self.inner.release(key, token).await
     }
 
     async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CoordinationError> {
         self.inner.publish(key, value, ttl).await?;
         if self.dies_at == DiesAt::AfterPublishing {
-            std::future::pending::<()>().await;
+            self.die().await;
         }
         Ok(())
     }
@@ -291,7 +311,7 @@ async fn an_instance_that_dies_after_publishing_holds_its_lease_but_blocks_no_on
     let (idp, redis) = (strict_idp().await, RedisServer::start().await);
     let inner = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
     let dying = LogtoClient::builder(config(&idp))
-        .coordinator(Arc::new(DyingCoordinator { inner, dies_at: DiesAt::AfterPublishing }))
+        .coordinator(Arc::new(DyingCoordinator::new(inner, DiesAt::AfterPublishing)))
         .build()
         .unwrap();
     let second = instance(&idp, &redis).await;
@@ -319,7 +339,7 @@ async fn a_lease_left_by_a_dead_instance_expires_and_the_others_proceed() {
     let inner = RedisCoordinator::connect_with(&redis.url(), options()).await.unwrap();
     // A lease outlives the token request it guards: 2 s asked, the 1 s timeout + 5 s margin given.
     let dying = LogtoClient::builder(config(&idp))
-        .coordinator(Arc::new(DyingCoordinator { inner, dies_at: DiesAt::AfterTakingTheLease }))
+        .coordinator(Arc::new(DyingCoordinator::new(inner, DiesAt::AfterTakingTheLease)))
         .refresh_policy(RefreshPolicy::default().lease_ttl(Duration::from_secs(2)))
         .timeout(Duration::from_secs(1))
         .build()

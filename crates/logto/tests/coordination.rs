@@ -7,7 +7,8 @@
 mod common;
 
 use common::*;
-use logto::coordination::{Clock, LocalCoordinator, RefreshPolicy};
+use logto::CoordinationError;
+use logto::coordination::{Clock, Coordinator, LeaseToken, LocalCoordinator, RefreshPolicy};
 use logto::{LogtoClient, LogtoError, MemoryStorage, PersistKey, Storage};
 use logto_test_idp::{IdpOptions, TestIdp, grant_types, resources};
 use std::sync::{Arc, Mutex};
@@ -220,4 +221,71 @@ async fn two_copies_of_one_callback_send_the_code_once() {
     let codes = idp.token_requests().await.grant_type(grant_types::AUTHORIZATION_CODE);
     assert_eq!(codes, 1, "the code was sent once");
     winner.get_access_token(resources::API).await.expect("the grant is alive");
+}
+
+/// A coordinator whose reads hang once the first refresh lease is taken (a store that stops
+/// answering right after a request took the lease), until `hang` is turned off.
+#[derive(Debug, Default)]
+struct HangsAfterLease {
+    inner: LocalCoordinator,
+    leases: std::sync::atomic::AtomicUsize,
+    hang: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Coordinator for HangsAfterLease {
+    async fn try_lease(
+        &self,
+        key: &str,
+        token: &LeaseToken,
+        ttl: Duration,
+    ) -> Result<bool, CoordinationError> {
+        let taken = self.inner.try_lease(key, token, ttl).await?;
+        if taken
+            && key.starts_with("logto:refresh:lease:")
+            && self.leases.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            self.hang.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(taken)
+    }
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
+        self.inner.release(key, token).await
+    }
+    async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CoordinationError> {
+        self.inner.publish(key, value, ttl).await
+    }
+    async fn published(&self, key: &str) -> Result<Option<Vec<u8>>, CoordinationError> {
+        if self.hang.load(std::sync::atomic::Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        self.inner.published(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_caller_cancelled_right_after_taking_the_lease_releases_it() {
+    // Cancelled between taking the lease and starting the refresh (a client hung up): the
+    // session's next request must not wait for the lease to expire.
+    let idp = strict_idp().await;
+    let coordinator = Arc::new(HangsAfterLease::default());
+    let client = LogtoClient::builder(public_config(&idp))
+        .coordinator(coordinator.clone())
+        .refresh_policy(
+            RefreshPolicy::default().lease_ttl(Duration::from_secs(120)).lease_wait(Duration::from_secs(1)),
+        )
+        .build()
+        .unwrap();
+    let storage = Arc::new(MemoryStorage::new());
+    let client = client.with_storage(storage.clone());
+    sign_in(&idp, &client).await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(300), client.get_access_token(resources::API)).await;
+    assert!(cancelled.is_err(), "the call hung after taking the lease and was cancelled");
+    coordinator.hang.store(false, std::sync::atomic::Ordering::SeqCst);
+    let started = Instant::now();
+    let next = tokio::time::timeout(Duration::from_secs(30), client.get_access_token(resources::API)).await;
+    assert!(matches!(next, Ok(Ok(_))), "the next request refreshes: {next:?}");
+    let waited = started.elapsed();
+    assert!(waited < client.refresh_policy().lease_wait, "it did not wait out the lease: {waited:?}");
 }

@@ -135,21 +135,32 @@ impl LogtoClient {
             if let Some(publication) = self.relevant_outcome(&keys, refresh_token, target).await? {
                 return Ok(Turn::Follow(publication));
             }
-            let lease = LeaseToken::generate();
+            let guard = LeaseGuard::new(self, &keys.lease);
             // The lease lives at least `lease_ttl` from now: the store sets it after this.
             let asked = Instant::now();
-            if coordinator.try_lease(&keys.lease, &lease, self.shared.refresh_policy.lease_ttl).await? {
-                // The previous holder may have published just before it released.
-                let outcome = self.relevant_outcome(&keys, refresh_token, target).await;
-                if !matches!(outcome, Ok(None)) {
+            match coordinator
+                .try_lease(&keys.lease, guard.token(), self.shared.refresh_policy.lease_ttl)
+                .await
+            {
+                Ok(true) => {
+                    // The previous holder may have published just before it released.
+                    let followed = match self.relevant_outcome(&keys, refresh_token, target).await {
+                        Ok(None) => return Ok(Turn::Lead(guard.disarm(), asked)),
+                        Ok(Some(publication)) => Ok(Turn::Follow(publication)),
+                        Err(error) => Err(error),
+                    };
                     // Followed, or failed: either way this request does not refresh, so the
                     // lease must not hold up the next one until it expires.
-                    release(self, &keys.lease, &lease).await;
+                    release(self, &keys.lease, guard.token()).await;
+                    guard.disarm();
+                    return followed;
                 }
-                return Ok(match outcome? {
-                    Some(publication) => Turn::Follow(publication),
-                    None => Turn::Lead(lease, asked),
-                });
+                Ok(false) => drop(guard.disarm()),
+                Err(error) => {
+                    // The coordinator sees to a lease whose answer it did not get.
+                    guard.disarm();
+                    return Err(error.into());
+                }
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -408,6 +419,42 @@ async fn keep_publishing(
             Err(error) => tracing::debug!(%error, "still cannot publish a rotation"),
         }
         delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// A lease this request asked for and has not handed on: released when the request is dropped
+/// first (a caller cancelled between taking the lease and starting the refresh task), so the
+/// session's other requests need not wait for it to expire. Releasing a lease never taken is a
+/// no-op (the token does not match).
+struct LeaseGuard<'a> {
+    client: &'a LogtoClient,
+    key: &'a str,
+    lease: Option<LeaseToken>,
+}
+
+impl<'a> LeaseGuard<'a> {
+    fn new(client: &'a LogtoClient, key: &'a str) -> Self {
+        Self { client, key, lease: Some(LeaseToken::generate()) }
+    }
+
+    fn token(&self) -> &LeaseToken {
+        self.lease.as_ref().expect("armed until disarmed, which consumes the guard")
+    }
+
+    /// Hands the lease on (or gives it up): nothing is released on drop.
+    fn disarm(mut self) -> LeaseToken {
+        self.lease.take().expect("armed until disarmed, which consumes the guard")
+    }
+}
+
+impl Drop for LeaseGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(lease) = self.lease.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let (client, key) = (self.client.clone(), self.key.to_owned());
+            runtime.spawn(async move { release(&client, &key, &lease).await });
+        }
     }
 }
 

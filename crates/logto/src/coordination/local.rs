@@ -103,7 +103,7 @@ impl Coordinator for LocalCoordinator {
         let mut entries = self.lock();
         Self::sweep(&mut entries, now);
         match entries.leases.get(key) {
-            Some((_, until)) if *until > now => Ok(false),
+            Some((holder, until)) if *until > now => Ok(holder == token),
             _ => {
                 entries.leases.insert(key.to_owned(), (token.clone(), super::later(now, ttl)));
                 Ok(true)
@@ -165,6 +165,7 @@ mod tests {
         let (a, b) = (LeaseToken::generate(), LeaseToken::generate());
         assert!(store.try_lease("k", &a, Duration::from_secs(5)).await.unwrap());
         assert!(!store.try_lease("k", &b, Duration::from_secs(5)).await.unwrap());
+        assert!(store.try_lease("k", &a, Duration::from_secs(5)).await.unwrap(), "still the holder's");
         store.release("k", &b).await.unwrap();
         assert!(!store.try_lease("k", &b, Duration::from_secs(5)).await.unwrap(), "only the holder releases");
         store.publish("v", b"x", Duration::from_secs(2)).await.unwrap();

@@ -67,7 +67,8 @@ impl fmt::Debug for LeaseToken {
 #[async_trait]
 pub trait Coordinator: Send + Sync + fmt::Debug {
     /// Takes the lease `key` with `token` for `ttl` if nobody holds it (`SET key token NX PX`).
-    /// Returns whether it was taken.
+    /// Returns whether `token` holds it: asked again with the token that holds it (a command
+    /// resent after its answer was lost), the answer is still `true`.
     async fn try_lease(
         &self,
         key: &str,
