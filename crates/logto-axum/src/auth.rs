@@ -152,11 +152,18 @@ impl LogtoAuth {
         // The router reached this handler on the callback route, so where the callback arrived
         // is already decided; behind a path-rewriting proxy the request path may differ from
         // the redirect URI's, so only the parameters go to the core.
-        // A new session id before any token is written (the refresh token is saved at once):
-        // whoever planted or saw the pre-sign-in id never finds a token under it. Harmless when
-        // the callback then fails.
-        session.cycle_id().await.map_err(storage_error)?;
-        self.client_for(session.clone()).handle_callback(Callback::from(params)).await?;
+        // The session id is renewed right before the first token is written (the refresh token
+        // is saved at once), so the pre-sign-in id never holds one, and a callback that fails
+        // (a forged `state`, a server that is down) leaves the session as it was.
+        let storage = SessionStorage::renewing_id(session.clone());
+        self.inner
+            .client
+            .with_storage(Arc::new(storage.clone()))
+            .handle_callback(Callback::from(params))
+            .await?;
+        if !storage.renewed_id() {
+            session.cycle_id().await.map_err(storage_error)?;
+        }
         session.set_expiry(None);
         let return_to: Option<String> = session.remove(RETURN_TO_KEY).await.map_err(storage_error)?;
         Ok(return_to

@@ -5,6 +5,8 @@ use crate::rotation_safe_store::REFRESH_TOKEN_STAMP;
 use async_trait::async_trait;
 use logto::{PersistKey, Storage, StorageError};
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tower_sessions::Session;
 
@@ -35,12 +37,38 @@ pub const SESSION_KEY_PREFIX: &str = "logto.";
 #[derive(Clone)]
 pub struct SessionStorage {
     session: Session,
+    /// Set for a sign-in's callback: the session id is renewed before the first token is
+    /// written (see [`SessionStorage::renewing_id`]).
+    renew_id: Option<Arc<AtomicBool>>,
 }
 
 impl SessionStorage {
     /// A storage over `session`.
     pub fn new(session: Session) -> Self {
-        Self { session }
+        Self { session, renew_id: None }
+    }
+
+    /// A storage for a sign-in's callback: the session id is renewed (no session fixation)
+    /// right before the first token is written, which the core does only once `state`, the code
+    /// exchange and the ID token have passed. A callback that fails leaves the session (and the
+    /// cookie) as it was; whoever planted or saw the pre-sign-in id never finds a token under it.
+    pub(crate) fn renewing_id(session: Session) -> Self {
+        Self { session, renew_id: Some(Arc::new(AtomicBool::new(true))) }
+    }
+
+    /// Whether the session id was renewed through [`renewing_id`](Self::renewing_id).
+    pub(crate) fn renewed_id(&self) -> bool {
+        self.renew_id.as_ref().is_some_and(|pending| !pending.load(Ordering::SeqCst))
+    }
+
+    async fn renew_id_before_tokens(&self, key: PersistKey) -> Result<(), StorageError> {
+        if key != PersistKey::SignInSession
+            && let Some(pending) = &self.renew_id
+            && pending.swap(false, Ordering::SeqCst)
+        {
+            self.session.cycle_id().await.map_err(StorageError::new)?;
+        }
+        Ok(())
     }
 
     /// The session this storage writes to.
@@ -72,6 +100,7 @@ impl Storage for SessionStorage {
     }
 
     async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
+        self.renew_id_before_tokens(key).await?;
         self.session.insert(&Self::key(key), value).await.map_err(StorageError::new)?;
         if key == PersistKey::RefreshToken {
             self.refresh_token_changed().await?;
@@ -80,6 +109,7 @@ impl Storage for SessionStorage {
     }
 
     async fn delete(&self, key: PersistKey) -> Result<(), StorageError> {
+        self.renew_id_before_tokens(key).await?;
         let removed = self.session.remove_value(&Self::key(key)).await.map_err(StorageError::new)?;
         if key == PersistKey::RefreshToken && removed.is_some() {
             self.refresh_token_changed().await?;
@@ -102,7 +132,6 @@ impl SessionStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use tower_sessions::MemoryStore;
 
     async fn stamp(session: &Session) -> Option<u64> {

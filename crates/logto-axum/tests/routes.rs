@@ -353,3 +353,35 @@ async fn the_pre_sign_in_session_id_never_holds_a_token() {
     assert!(!held.is_empty(), "the signed-in session holds a refresh token");
     assert!(!held.contains(&planted), "the pre-sign-in id {planted} held a token: {held:?}");
 }
+
+#[tokio::test]
+async fn a_failed_callback_leaves_a_signed_in_session_as_it_was() {
+    // A signed-in user goes through sign-in again (another account, a step-up) and the callback
+    // fails: a forged one (400) must not even renew the session id, and one whose token request
+    // times out (5xx: the session layer saves nothing) must not lose the session.
+    let idp = TestIdp::start().await;
+    let base =
+        start_app_with(&idp, MemoryStore::default(), |b| b.timeout(std::time::Duration::from_secs(1)), |s| s)
+            .await;
+    let browser = browser();
+    let done = sign_in(&idp, &browser, &format!("{base}/sign-in")).await;
+    assert_eq!(done.status(), 302);
+    let whoami =
+        || async { browser.get(format!("{base}/whoami")).send().await.unwrap().text().await.unwrap() };
+    assert_eq!(whoami().await, demo_user::SUB);
+    let iss = url::form_urlencoded::byte_serialize(idp.issuer().as_bytes()).collect::<String>();
+
+    let _ = location(&browser.get(format!("{base}/sign-in")).send().await.unwrap());
+    let forged = browser.get(format!("{base}/callback?code=x&state=forged&iss={iss}")).send().await.unwrap();
+    assert_eq!(forged.status(), 400);
+    assert!(set_cookies(&forged).is_empty(), "a forged callback renews nothing: {:?}", set_cookies(&forged));
+    assert_eq!(whoami().await, demo_user::SUB);
+
+    let start = browser.get(format!("{base}/sign-in")).send().await.unwrap();
+    let callback = idp.login(&location(&start)).await;
+    idp.set_token_delay(std::time::Duration::from_millis(2500)).await;
+    let slow = browser.get(&callback).send().await.unwrap();
+    idp.set_token_delay(std::time::Duration::ZERO).await;
+    assert!(slow.status().is_server_error(), "{}", slow.status());
+    assert_eq!(whoami().await, demo_user::SUB, "the session survived the failed callback");
+}

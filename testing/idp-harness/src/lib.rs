@@ -463,6 +463,13 @@ impl TestIdp {
         self.post_json("/__test/token-requests/reset", None).await;
     }
 
+    /// Makes the token endpoint hold every answer for `delay` after doing its work (a slow
+    /// server: a rotation is already made when its answer leaves); zero turns it off.
+    pub async fn set_token_delay(&self, delay: std::time::Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.post_json("/__test/token-delay", Some(&serde_json::json!({ "ms": ms }))).await;
+    }
+
     /// Revokes every grant (like an administrator revoking them): all their access tokens, refresh
     /// tokens and codes die, so refreshes answer HTTP 400 `invalid_grant`. Sessions stay (a new
     /// sign-in asks for consent again). Returns how many grants were revoked.
