@@ -10,6 +10,7 @@ knowledge lives here: which keys change, and in which order, is the core's decis
 
 import asyncio
 import inspect
+import logging
 import threading
 from enum import Enum
 from typing import Any, Awaitable, Callable, Dict, Generator, List, Mapping, Optional, Sequence, Set, Tuple, Union
@@ -19,6 +20,7 @@ from .LogtoException import LogtoConfigError, LogtoException, LogtoStorageError
 from .models.oidc import IdTokenClaims
 from .Storage import MemoryStorage, PersistKey, Storage
 
+_logger = logging.getLogger("logto")
 _BACKGROUND: Set["asyncio.Future[Any]"] = set()
 """Change logs still being applied for callers that were cancelled (held so they run to the end)."""
 _CORES: Dict[Tuple[Any, ...], "_core.CoreClient"] = {}
@@ -243,12 +245,15 @@ class ClientBase:
             raise
 
     def _applyLater(self, future: "asyncio.Future[_core.Outcome]") -> None:
-        if future.cancelled() or future.exception() is not None:
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            _logger.warning("logto: a core call whose caller was cancelled failed: %s", future.exception())
             return
         if self._asyncStorage:
-            _keep(asyncio.ensure_future(self._applyAsync(future.result())))
+            _keep(asyncio.ensure_future(_logged(self._applyAsync(future.result()))))
         else:
-            self._apply(future.result())
+            _report(self._apply(future.result()))
 
     def _runBlocking(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """A core call from the sync client: waits on this thread, the GIL released."""
@@ -346,6 +351,16 @@ def _storageFailure(key: str, error: Exception) -> LogtoException:
     failure = LogtoStorageError(f"storage write of {key!r} failed: {error}")
     failure.__cause__ = error
     return failure
+
+
+def _report(failure: Optional[LogtoException]) -> None:
+    """Logs a failed write of a change log nobody awaits (its caller was cancelled)."""
+    if failure is not None:
+        _logger.warning("logto: could not store what a cancelled call changed: %s", failure)
+
+
+async def _logged(applying: Awaitable[Optional[LogtoException]]) -> None:
+    _report(await applying)
 
 
 def _keep(task: "asyncio.Future[Any]") -> "asyncio.Future[Any]":

@@ -106,6 +106,10 @@ class ServerSessionMiddleware:
                 except Exception:  # noqa: BLE001 - the route's error is the one to report
                     logger.exception("logto: could not save a rotated refresh token after a failed request")
             raise
+        finally:
+            # A core call the route gave up on (a timeout, a cancelled task) still finishes and
+            # writes its rotated refresh token after this response: the session is saved then.
+            session.whenTokensChange = lambda: _persistLater(self.manager, session)
 
     def _setCookie(self, name: str, value: Optional[str], maxAge: int) -> str:
         settings = self.manager.settings
@@ -122,6 +126,22 @@ class ServerSessionMiddleware:
         if settings.cookieSecure:
             parts.append("Secure")
         return "; ".join(parts)
+
+
+_LATE_SAVES: "set[asyncio.Future[None]]" = set()
+"""Saves of sessions written after their response, held until they are done."""
+
+
+def _persistLater(manager: SessionManager, session: ServerSession) -> None:
+    async def persist() -> None:
+        try:
+            await manager.persistAsync(session)
+        except Exception:  # noqa: BLE001 - nobody awaits this save: it is logged
+            logger.exception("logto: could not save a refresh token rotated after its request ended")
+
+    task = asyncio.ensure_future(persist())
+    _LATE_SAVES.add(task)
+    task.add_done_callback(_LATE_SAVES.discard)
 
 
 def _cookie(scope: Scope, name: str) -> Optional[str]:

@@ -2,6 +2,7 @@
 
 - `/t/refresh`: gets an API access token (a refresh: the sign-in asked for none);
 - `/t/refresh-then-fail`: the same, then raises (an error page, 500);
+- `/t/refresh-timeout` (FastAPI): the same, given up after 0.3 s (`asyncio.wait_for`);
 - `/t/stale-note`: loads the session, waits for the test (`GATE`), then writes a value of its own
   and saves its copy, which another request has made stale meanwhile.
 """
@@ -94,6 +95,16 @@ def _fastapi(app: Any) -> None:
         request.session["note"] = NOTE
         return PlainTextResponse("noted")
 
+    async def refreshTimeout(request: Request) -> Any:
+        import asyncio
+
+        try:
+            await asyncio.wait_for(web.clientFor(request.session).getAccessToken(API_RESOURCE), 0.3)
+        except asyncio.TimeoutError:
+            return PlainTextResponse("timed out")
+        return PlainTextResponse("refreshed")
+
+    app.add_api_route("/t/refresh-timeout", refreshTimeout)
     app.add_api_route("/t/refresh", refresh)
     app.add_api_route("/t/refresh-then-fail", refreshThenFail)
     app.add_api_route("/t/stale-note", staleNote)

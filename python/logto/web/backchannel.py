@@ -5,8 +5,9 @@ Logto posts a form with a `logout_token` when a user's session ends there (sign-
 an administrator ending it). The core verifies the token and records the ended session in the
 coordination store (Redis with `redisUrl`: every instance of the app sees it); the session is
 signed out on its next request. The answer is 200 with an empty JSON body, 400 for a refused
-token (forged, stale, replayed, missing), or the status of a failure to check it (502/504 when
-Logto's keys cannot be fetched); never cached.
+token (forged, stale, replayed, missing), or the status of a failure to check or record it
+(503 when Logto's keys cannot be fetched or the coordination store is unreachable: the sender
+may retry, and a retry is not taken for a replay); never cached.
 """
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@ use super::stored::{AccessTokenMap, SignInSession, parse_stored, to_json};
 use crate::coordination::{LeaseToken, hashed_key};
 use crate::error::{CallbackError, LogtoError, Result};
 use crate::oidc::{Callback, constant_time_eq};
+use crate::secret::State;
 use crate::storage::PersistKey;
 use crate::target::TokenTarget;
 use std::time::Duration;
@@ -75,7 +76,7 @@ impl LogtoClient {
         }
         let code = outcome?;
         let config = &self.shared.config;
-        self.claim_code(&code).await?;
+        self.claim_code(&session.state, &code).await?;
         let response = core
             .fetch_token_by_code(
                 &config.app_id,
@@ -117,8 +118,11 @@ impl LogtoClient {
     /// a reused code by revoking the grant its first use created. The other copy finds the
     /// sign-in taken. Should the coordinator be unreachable, the code is sent anyway: a sign-in
     /// does not wait on a guard against a duplicate.
-    async fn claim_code(&self, code: &str) -> Result<()> {
-        let key = hashed_key("callback:code", &self.shared.config.app_id, code);
+    async fn claim_code(&self, state: &State, code: &str) -> Result<()> {
+        // Keyed by the sign-in's `state` too: a server (a test double) that hands out the same
+        // code to every sign-in still gets one exchange per sign-in.
+        let key =
+            hashed_key("callback:code", &self.shared.config.app_id, &format!("{}|{code}", state.secret()));
         match self.shared.coordinator.try_lease(&key, &LeaseToken::generate(), CODE_MEMORY).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(CallbackError::SessionMissing.into()),
