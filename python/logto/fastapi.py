@@ -83,9 +83,17 @@ class ServerSessionMiddleware:
             await self.app(scope, receive, send)
             return
 
+        def saveLateTokens() -> None:
+            # A core call the route gave up on (a timeout, a cancelled task) still finishes and
+            # may write a rotated refresh token after the response was saved: saved then.
+            session.whenTokensChange = lambda: _persistLater(self.manager, session)
+            if session.tokensDirty:
+                _persistLater(self.manager, session)
+
         async def sendWithCookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 update = await self.manager.saveAsync(session, cookie is not None)
+                saveLateTokens()
                 headers: List[Tuple[bytes, bytes]] = list(message.get("headers", []))
                 if update is not None:
                     headers.append((b"set-cookie", self._setCookie(name, update.value, update.maxAge).encode("latin-1")))
@@ -107,9 +115,7 @@ class ServerSessionMiddleware:
                     logger.exception("logto: could not save a rotated refresh token after a failed request")
             raise
         finally:
-            # A core call the route gave up on (a timeout, a cancelled task) still finishes and
-            # writes its rotated refresh token after this response: the session is saved then.
-            session.whenTokensChange = lambda: _persistLater(self.manager, session)
+            saveLateTokens()
 
     def _setCookie(self, name: str, value: Optional[str], maxAge: int) -> str:
         settings = self.manager.settings
@@ -135,7 +141,7 @@ _LATE_SAVES: "set[asyncio.Future[None]]" = set()
 def _persistLater(manager: SessionManager, session: ServerSession) -> None:
     async def persist() -> None:
         try:
-            await manager.persistAsync(session)
+            await manager.persistTokensAsync(session)
         except Exception:  # noqa: BLE001 - nobody awaits this save: it is logged
             logger.exception("logto: could not save a refresh token rotated after its request ended")
 

@@ -3,6 +3,7 @@
 - `/t/refresh`: gets an API access token (a refresh: the sign-in asked for none);
 - `/t/refresh-then-fail`: the same, then raises (an error page, 500);
 - `/t/refresh-timeout` (FastAPI): the same, given up after 0.3 s (`asyncio.wait_for`);
+- `/t/refresh-in-background` (FastAPI): the same in a background task, after the response;
 - `/t/stale-note`: loads the session, waits for the test (`GATE`), then writes a value of its own
   and saves its copy, which another request has made stale meanwhile.
 """
@@ -104,7 +105,16 @@ def _fastapi(app: Any) -> None:
             return PlainTextResponse("timed out")
         return PlainTextResponse("refreshed")
 
+    async def refreshInBackground(request: Request) -> Any:
+        from starlette.background import BackgroundTask
+
+        async def refresh() -> None:
+            assert await web.clientFor(request.session).getAccessToken(API_RESOURCE)
+
+        return PlainTextResponse("answered", background=BackgroundTask(refresh))
+
     app.add_api_route("/t/refresh-timeout", refreshTimeout)
+    app.add_api_route("/t/refresh-in-background", refreshInBackground)
     app.add_api_route("/t/refresh", refresh)
     app.add_api_route("/t/refresh-then-fail", refreshThenFail)
     app.add_api_route("/t/stale-note", staleNote)

@@ -113,6 +113,29 @@ def test_session_life_cycle_in_memory():
     assert manager.save(ended, hadCookie=True).value is None and len(store) == 0
 
 
+def test_late_tokens_are_saved_onto_the_stored_record_only_when_newer():
+    import asyncio
+
+    store = MemorySessionStore(quiet=True)
+    manager = SessionManager(store, settings())
+    session = manager.open(None)
+    session.update({"logto.refreshToken": "r1", "logto.refreshTokenAt": 1, "app.note": "old"})
+    cookie = manager.save(session, hadCookie=False)
+    late = manager.open(cookie.value)
+    # The next request of the browser changed the app's data; then the first request's core call,
+    # given up on, lands with a rotated token.
+    following = manager.open(cookie.value)
+    following["app.note"] = "new"
+    manager.save(following, hadCookie=True)
+    late.update({"logto.refreshToken": "r2", "logto.refreshTokenAt": 2})
+    asyncio.run(manager.persistTokensAsync(late))
+    stored = store.load(cookie.value)["d"]
+    assert stored["logto.refreshToken"] == "r2" and stored["app.note"] == "new", stored
+    late.update({"logto.refreshToken": "r1", "logto.refreshTokenAt": 1})
+    asyncio.run(manager.persistTokensAsync(late))
+    assert store.load(cookie.value)["d"]["logto.refreshToken"] == "r2", "an older token never wins"
+
+
 def test_unknown_or_forged_cookies_are_dropped():
     store = MemorySessionStore(quiet=True)
     manager = SessionManager(store, settings())

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, Optional, Type
 from .flow import WebSession
 from .settings import WebSettings
 from .store import MemorySessionStore, Record, SessionStore
-from .tokens import holdsTokens, keepNewerTokens
+from .tokens import TOKEN_KEYS, applyTokens, holdsTokens, keepNewerTokens, stampOf
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -165,6 +165,8 @@ class SessionManager:
 
     def save(self, session: ServerSession, hadCookie: bool) -> Optional[CookieUpdate]:
         """Saves `session` at the end of a request; returns what to do with the cookie."""
+        # Cleared before the copy is taken: tokens written while it is saved stay to be saved.
+        session.tokensDirty = False
         plan = self._plan(session, hadCookie)
         if plan.deleteId:
             self.store.delete(plan.deleteId)
@@ -172,11 +174,11 @@ class SessionManager:
         if write is not None:
             record = self._merged(write.record, self.store.load(write.sessionId)) if plan.guarded else write.record
             self.store.save(write.sessionId, record, write.ttl)
-        session.tokensDirty = False
         return plan.cookie
 
     async def saveAsync(self, session: ServerSession, hadCookie: bool) -> Optional[CookieUpdate]:
         """`save` for ASGI apps."""
+        session.tokensDirty = False
         plan = self._plan(session, hadCookie)
         if plan.deleteId:
             await self.store.deleteAsync(plan.deleteId)
@@ -184,7 +186,6 @@ class SessionManager:
         if write is not None:
             record = self._merged(write.record, await self.store.loadAsync(write.sessionId)) if plan.guarded else write.record
             await self.store.saveAsync(write.sessionId, record, write.ttl)
-        session.tokensDirty = False
         return plan.cookie
 
     def persist(self, session: ServerSession) -> None:
@@ -195,20 +196,37 @@ class SessionManager:
         write = self._persistWrite(session)
         if write is None:
             return
+        session.tokensDirty = False
         stored = self.store.load(write.sessionId)
         if stored is not None:  # else ended meanwhile: the end of the request drops the tokens
             self.store.save(write.sessionId, self._merged(write.record, stored), write.ttl)
-            session.tokensDirty = False
 
     async def persistAsync(self, session: ServerSession) -> None:
         """`persist` for ASGI apps."""
         write = self._persistWrite(session)
         if write is None:
             return
+        session.tokensDirty = False
         stored = await self.store.loadAsync(write.sessionId)
         if stored is not None:
             await self.store.saveAsync(write.sessionId, self._merged(write.record, stored), write.ttl)
-            session.tokensDirty = False
+
+    async def persistTokensAsync(self, session: ServerSession) -> None:
+        """Saves only the tokens of `session` onto its stored record, when they are newer: for
+        tokens written after the session's request was answered (a core call the route gave up
+        on), whose copy of the app's own data may be older than the store's by now."""
+        if session.sessionId is None or session.renewed or session.ended:
+            return
+        session.tokensDirty = False
+        stored = await self.store.loadAsync(session.sessionId)
+        data = stored.get("d") if stored is not None else None
+        if stored is None or not isinstance(data, dict) or (stampOf(data) or 0) >= (stampOf(session) or 0):
+            return  # gone (signed out), or the store holds these tokens or newer ones
+        merged = dict(data)
+        applyTokens(merged, {key: session.get(key) for key in TOKEN_KEYS})
+        lifetime = stored.get("t")
+        ttl = lifetime if isinstance(lifetime, int) else self.settings.sessionLifetime
+        await self.store.saveAsync(session.sessionId, {**stored, "d": merged}, ttl)
 
     def _persistWrite(self, session: ServerSession) -> Optional["_Write"]:
         if session.sessionId is None or session.renewed or session.ended or not session:
