@@ -893,3 +893,29 @@ async fn a_logout_that_could_not_be_recorded_can_be_retried() {
     let replay = client.handle_backchannel_logout(&token).await.unwrap_err();
     assert!(matches!(replay, LogtoError::InvalidLogoutToken(TokenError::Replayed)), "{replay:?}");
 }
+
+/// Back-Channel Logout 1.0 §2.7: a user's logouts arriving out of order. An older logout token
+/// delivered after a newer one must not move the user's marker back: a session signed in
+/// between the two stays ended.
+#[tokio::test]
+async fn an_older_logout_arriving_late_does_not_revive_a_session() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    idp.set(|s| s.token = MockResponse::json(200, idp.tokens(&key, |_| {})));
+    let storage = std::sync::Arc::new(logto::MemoryStorage::new());
+    let client = idp.builder().backchannel_logout(true).build().unwrap().with_storage(storage.clone());
+    idp.sign_in(&client).await.unwrap();
+    assert!(client.signed_in_claims().await.unwrap().is_some(), "signed in");
+
+    let logout = |iat_offset: i64, jti: &str| {
+        let mut logout = claims(&idp);
+        let iat = logout["iat"].as_i64().unwrap() + iat_offset;
+        logout["iat"] = json!(iat);
+        logout["events"] = json!({"http://schemas.openid.net/event/backchannel-logout": {}});
+        logout["jti"] = json!(jti);
+        key.sign(&logout, "logout+jwt")
+    };
+    client.handle_backchannel_logout(&logout(20, "newer")).await.expect("the newer logout");
+    client.handle_backchannel_logout(&logout(-120, "older")).await.expect("the older logout");
+    assert!(client.signed_in_claims().await.unwrap().is_none(), "the session stays ended");
+}

@@ -3,7 +3,7 @@
 //! used.
 
 use super::LogtoClient;
-use crate::coordination::{LeaseToken, hashed_key};
+use crate::coordination::hashed_key;
 use crate::error::{LogtoError, Result, TokenError};
 use crate::models::{IdTokenClaims, LogoutTokenClaims};
 use std::time::Duration;
@@ -38,24 +38,28 @@ impl LogtoClient {
         let claims = core.verify_logout_token(logout_token, &self.shared.config.app_id).await?;
         let (coordinator, app_id) = (&self.shared.coordinator, self.shared.config.app_id.as_str());
         let jti = claims.jti.as_deref().unwrap_or_default();
-        let (replay_key, seen) =
-            (hashed(app_id, "jti", &format!("{}|{jti}", claims.iss)), LeaseToken::generate());
-        if !coordinator.try_lease(&replay_key, &seen, REPLAY_MEMORY).await? {
+        let replay_key = hashed(app_id, "jti", &format!("{}|{jti}", claims.iss));
+        if coordinator.published(&replay_key).await?.is_some() {
             return Err(LogtoError::InvalidLogoutToken(TokenError::Replayed));
         }
-        let at = claims.iat.seconds().to_string();
+        let at = claims.iat.seconds();
         let marker = match (&claims.sid, &claims.sub) {
             (Some(sid), _) if !sid.is_empty() => Some(hashed(app_id, "sid", sid)),
             (_, Some(sub)) => Some(hashed(app_id, "sub", sub)),
             _ => None,
         };
-        if let Some(marker) = marker
-            && let Err(error) = coordinator.publish(&marker, at.as_bytes(), ENDED_MEMORY).await
-        {
-            // Not recorded: the sender's retry of this token must not be refused as a replay.
-            let _ = coordinator.release(&replay_key, &seen).await;
-            return Err(error.into());
+        if let Some(marker) = marker {
+            // A user's marker keeps the latest logout: an older token arriving late does not
+            // move it back (sessions signed in between would escape it).
+            let recorded = coordinator.published(&marker).await?.as_deref().and_then(marker_time);
+            if recorded.is_none_or(|recorded| recorded < at) {
+                coordinator.publish(&marker, at.to_string().as_bytes(), ENDED_MEMORY).await?;
+            }
         }
+        // The `jti` is recorded last: a logout that could not be recorded (the store is
+        // unreachable) is answered 503, and the sender's retry is handled whole, not refused as
+        // a replay. Writing the marker twice is harmless.
+        coordinator.publish(&replay_key, b"1", REPLAY_MEMORY).await?;
         tracing::info!(sid = claims.sid.is_some(), "back-channel logout recorded");
         Ok(claims)
     }
@@ -72,8 +76,7 @@ impl LogtoClient {
         let Some(ended_at) = coordinator.published(&hashed(app_id, "sub", &claims.sub)).await? else {
             return Ok(false);
         };
-        let ended_at: i64 =
-            std::str::from_utf8(&ended_at).ok().and_then(|at| at.parse().ok()).unwrap_or(i64::MAX);
+        let ended_at = marker_time(&ended_at).unwrap_or(i64::MAX);
         // A sign-in after the logout is a new session.
         let signed_in_at = claims
             .extra
@@ -82,4 +85,9 @@ impl LogtoClient {
             .map_or(claims.iat.seconds(), |at| at as i64);
         Ok(signed_in_at <= ended_at)
     }
+}
+
+/// The time a marker records (the logout token's `iat`).
+fn marker_time(value: &[u8]) -> Option<i64> {
+    std::str::from_utf8(value).ok()?.parse().ok()
 }
