@@ -19,6 +19,9 @@
 //! # drop(client); Ok(()) }
 //! ```
 //!
+//! [`RedisSessionStore`] keeps the browser sessions of every instance, saved atomically by
+//! version (see `logto::session`).
+//!
 //! [`pool`] builds the `fred` connection pool both use, configured for an outage: it
 //! reconnects with exponential backoff forever, and every command has a timeout, so a request
 //! fails clearly while Redis is down and works again once it is back (a pool without a
@@ -28,7 +31,9 @@
 
 mod coordinator;
 mod options;
+mod sessions;
 
 pub use coordinator::RedisCoordinator;
 pub use fred;
 pub use options::{RedisOptions, pool};
+pub use sessions::RedisSessionStore;

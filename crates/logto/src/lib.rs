@@ -71,6 +71,7 @@ pub mod manual;
 pub mod models;
 pub mod oidc;
 mod secret;
+pub mod session;
 mod storage;
 mod target;
 pub mod verifier;

@@ -1,17 +1,25 @@
-//! [`AuthSettings`]: where the auth routes live and where they send the browser afterwards.
+//! [`AuthSettings`] (where the auth routes live and where they send the browser) and
+//! [`SessionConfig`] (the session cookie and lifetimes).
 
-use logto::LogtoError;
+use crate::error::LogtoError;
+use std::time::Duration;
+
+/// The default name of the session cookie.
+pub const DEFAULT_COOKIE_NAME: &str = "logto_session";
+
+/// How long a session that holds only sign-ins in progress lives: an abandoned sign-in must not
+/// keep a record for the full session lifetime.
+pub const SIGN_IN_SESSION_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Paths and redirects of the auth routes.
 ///
 /// `base_url` is the public URL of the app (scheme, host, port and any prefix the app is mounted
 /// under); the SDK builds the absolute redirect URI (`base_url + callback_path`) and the
-/// post-sign-out URI from it, and reconstructs the callback URL the identity server redirected
-/// to. Register `base_url + callback_path` as a redirect URI and `base_url +
-/// post_sign_out_redirect` as a post sign-out redirect URI in Logto.
+/// post-sign-out URI from it. Register `base_url + callback_path` as a redirect URI and
+/// `base_url + post_sign_out_redirect` as a post sign-out redirect URI in Logto.
 ///
 /// ```
-/// use logto_axum::AuthSettings;
+/// use logto::session::AuthSettings;
 ///
 /// let settings = AuthSettings::new("http://localhost:3000/")
 ///     .callback_path("/auth/callback")
@@ -127,7 +135,15 @@ impl AuthSettings {
         }
     }
 
-    pub(crate) fn validate(&self) -> Result<(), LogtoError> {
+    /// Checks the base URL (http(s), no query) and that every path starts with `/`.
+    ///
+    /// ```
+    /// use logto::session::AuthSettings;
+    /// assert!(AuthSettings::new("http://localhost:3000").validate().is_ok());
+    /// assert!(AuthSettings::new("localhost:3000").validate().is_err());
+    /// assert!(AuthSettings::new("http://localhost:3000").callback_path("cb").validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), LogtoError> {
         let url = url::Url::parse(&self.base_url).map_err(|e| {
             LogtoError::InvalidConfig(format!("base URL `{}` is not a URL: {e}", self.base_url))
         })?;
@@ -152,32 +168,122 @@ impl AuthSettings {
     }
 }
 
-/// Whether `target` is a path on this site (`/x`, not `//host` or `/\host`): the only
-/// `return_to` values honoured, so the sign-in route is no open redirect.
-pub(crate) fn is_local_path(target: &str) -> bool {
-    target.starts_with('/')
-        && !target.starts_with("//")
-        && !target.starts_with("/\\")
-        && !target.chars().any(char::is_control)
+/// The session cookie and the session's lifetimes.
+///
+/// The cookie is always `HttpOnly` and `SameSite=Lax` (`Lax`, not `Strict`, so it comes back on
+/// the identity server's top-level redirect to the callback) and carries only the session id.
+/// `Secure` is on by default; turn it off only for plain-HTTP development on localhost.
+///
+/// ```
+/// use logto::session::SessionConfig;
+/// let config = SessionConfig::default().secure(false).cookie_name("my_app_session");
+/// assert_eq!(config.set_cookie("abc", std::time::Duration::from_secs(60)),
+///            "my_app_session=abc; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
+/// assert_eq!(config.clear_cookie(), "my_app_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// The cookie name (default [`DEFAULT_COOKIE_NAME`]).
+    pub cookie_name: String,
+    /// Whether the cookie is `Secure` (sent over HTTPS only). Default `true`.
+    pub secure: bool,
+    /// The cookie's `Domain` (default none: this host only).
+    pub domain: Option<String>,
+    /// The cookie's `Path` (default `/`).
+    pub path: String,
+    /// How long an unused session lives (default 14 days, a Logto refresh token's lifetime);
+    /// every save starts it again.
+    pub inactivity_timeout: Duration,
+    /// How long a session holding only sign-ins in progress lives, and how long a sign-in may
+    /// take (default [`SIGN_IN_SESSION_TIMEOUT`]).
+    pub sign_in_timeout: Duration,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
+            secure: true,
+            domain: None,
+            path: "/".to_owned(),
+            inactivity_timeout: Duration::from_secs(14 * 24 * 3600),
+            sign_in_timeout: SIGN_IN_SESSION_TIMEOUT,
+        }
+    }
+}
 
-    #[test]
-    fn local_paths_only() {
-        assert!(is_local_path("/protected?x=1"));
-        assert!(!is_local_path("//evil.example/"));
-        assert!(!is_local_path("/\\evil.example"));
-        assert!(!is_local_path("https://evil.example/"));
-        assert!(!is_local_path("/a\nb"));
+impl SessionConfig {
+    /// Sets whether the cookie is `Secure`.
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
     }
 
-    #[test]
-    fn validates_base_url_and_paths() {
-        assert!(AuthSettings::new("http://localhost:3000").validate().is_ok());
-        assert!(AuthSettings::new("localhost:3000").validate().is_err());
-        assert!(AuthSettings::new("http://localhost:3000").callback_path("cb").validate().is_err());
+    /// Sets the cookie name.
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// Sets the cookie's `Domain`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Sets the cookie's `Path`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Sets the inactivity timeout of a session.
+    pub fn inactivity_timeout(mut self, timeout: Duration) -> Self {
+        self.inactivity_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a sign-in may take.
+    pub fn sign_in_timeout(mut self, timeout: Duration) -> Self {
+        self.sign_in_timeout = timeout;
+        self
+    }
+
+    /// The `Set-Cookie` value that keeps `value` for `max_age`.
+    pub fn set_cookie(&self, value: &str, max_age: Duration) -> String {
+        self.cookie(value, max_age.as_secs())
+    }
+
+    /// The `Set-Cookie` value that removes the cookie.
+    pub fn clear_cookie(&self) -> String {
+        self.cookie("", 0)
+    }
+
+    /// The value of this config's cookie in a `Cookie` request header, if any.
+    ///
+    /// ```
+    /// let config = logto::session::SessionConfig::default();
+    /// assert_eq!(config.cookie_value("a=1; logto_session=xyz"), Some("xyz"));
+    /// assert_eq!(config.cookie_value("a=1"), None);
+    /// ```
+    pub fn cookie_value<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
+        cookie_header.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name.trim() == self.cookie_name).then(|| value.trim().trim_matches('"'))
+        })
+    }
+
+    fn cookie(&self, value: &str, max_age: u64) -> String {
+        let mut cookie = format!("{}={value}; Path={}; Max-Age={max_age}", self.cookie_name, self.path);
+        if let Some(domain) = &self.domain {
+            cookie.push_str("; Domain=");
+            cookie.push_str(domain);
+        }
+        cookie.push_str("; HttpOnly; SameSite=Lax");
+        if self.secure {
+            cookie.push_str("; Secure");
+        }
+        cookie
     }
 }

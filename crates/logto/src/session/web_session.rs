@@ -1,0 +1,458 @@
+//! [`WebSession`]: one request's copy of a browser session, the client's [`Storage`] over it,
+//! and [`SessionManager`], which opens it from the cookie and saves it back.
+//!
+//! A request changes its copy through a change log. A save is a compare-and-set on the record's
+//! version; when another request saved first, the log is replayed on the newer record (a stale
+//! copy never brings a consumed refresh token back, and never brings a signed-out session back).
+//! A new or removed refresh token is saved at once: the identity server consumed the old one, so
+//! the new one must outlive a handler that fails afterwards.
+
+use super::SessionId;
+use super::record::{Change, PendingSignIn, SessionRecord, replay};
+use super::settings::SessionConfig;
+use super::store::{SaveOutcome, SessionStore};
+use crate::error::StorageError;
+use crate::storage::{PersistKey, Storage};
+use async_trait::async_trait;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How often a save is retried after conflicts before it gives up (each retry means another
+/// request saved the same session in between).
+const SAVE_ATTEMPTS: usize = 8;
+
+/// What to do with the session cookie after a request.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CookieUpdate {
+    /// Leave it as it is.
+    Keep,
+    /// Set it to this session id for this long.
+    Set {
+        /// The session id (the cookie's value).
+        id: SessionId,
+        /// The cookie's `Max-Age`.
+        max_age: Duration,
+    },
+    /// Remove it.
+    Clear,
+}
+
+impl fmt::Debug for CookieUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CookieUpdate::Keep => f.write_str("Keep"),
+            CookieUpdate::Set { max_age, .. } => {
+                f.debug_struct("Set").field("max_age", max_age).finish_non_exhaustive()
+            }
+            CookieUpdate::Clear => f.write_str("Clear"),
+        }
+    }
+}
+
+/// Opens browser sessions from their cookie and saves them back, in a [`SessionStore`].
+///
+/// ```
+/// use logto::session::{CookieUpdate, MemorySessionStore, SessionConfig, SessionManager};
+/// use std::sync::Arc;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let sessions = SessionManager::new(Arc::new(MemorySessionStore::new()), SessionConfig::default());
+/// let session = sessions.open(None).await.unwrap();
+/// session.set_app_value("theme", Some(serde_json::json!("dark"))).await;
+/// let CookieUpdate::Set { id, .. } = sessions.finish(&session).await.unwrap() else { panic!() };
+/// let again = sessions.open(Some(id.as_str())).await.unwrap();
+/// assert_eq!(again.app_values().await["theme"], "dark");
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct SessionManager {
+    store: Arc<dyn SessionStore>,
+    config: Arc<SessionConfig>,
+}
+
+impl fmt::Debug for SessionManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionManager").field("store", &self.store).field("config", &self.config).finish()
+    }
+}
+
+impl SessionManager {
+    /// Sessions in `store` with the cookie and lifetimes of `config`.
+    pub fn new(store: Arc<dyn SessionStore>, config: SessionConfig) -> Self {
+        Self { store, config: Arc::new(config) }
+    }
+
+    /// The cookie and lifetimes.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn SessionStore> {
+        &self.store
+    }
+
+    /// The session a request's cookie value names (`None`: the request had no cookie). An
+    /// unknown, expired or malformed id opens a new, empty session (its cookie is removed when
+    /// the request finishes); a record that cannot be read is logged and treated the same.
+    pub async fn open(&self, cookie: Option<&str>) -> Result<WebSession, StorageError> {
+        let mut state = State::default();
+        if let Some(id) = cookie.and_then(SessionId::parse)
+            && let Some(stored) = self.store.load(&id).await?
+        {
+            match SessionRecord::parse(&stored.data) {
+                Some(record) => {
+                    state.loaded_refresh = record.refresh_token().map(str::to_owned);
+                    state.record = record;
+                    state.id = Some(id);
+                    state.version = Some(stored.version);
+                }
+                None => tracing::warn!("ignored a session record that is not readable"),
+            }
+        }
+        Ok(WebSession {
+            inner: Arc::new(Inner {
+                store: self.store.clone(),
+                config: self.config.clone(),
+                had_cookie: cookie.is_some(),
+                state: tokio::sync::Mutex::new(state),
+            }),
+        })
+    }
+
+    /// Saves what the request changed and says what to do with the cookie: set it (a new or
+    /// renewed id, or a save that started the session's lifetime again), remove it (the session
+    /// ended or emptied, or the cookie named no session), or keep it.
+    pub async fn finish(&self, session: &WebSession) -> Result<CookieUpdate, StorageError> {
+        session.finish().await
+    }
+
+    /// The `Set-Cookie` header value of `update`, or `None` for [`CookieUpdate::Keep`].
+    pub fn set_cookie_header(&self, update: &CookieUpdate) -> Option<String> {
+        match update {
+            CookieUpdate::Keep => None,
+            CookieUpdate::Set { id, max_age } => Some(self.config.set_cookie(id.as_str(), *max_age)),
+            CookieUpdate::Clear => Some(self.config.clear_cookie()),
+        }
+    }
+}
+
+/// One request's copy of a browser session. Cheap to clone (the clones share the copy). It is the
+/// [`Storage`] a [`LogtoClient`](crate::LogtoClient) uses for this request
+/// ([`AuthFlows::client_for`](super::AuthFlows::client_for)); the app's own values are
+/// [`app_values`](Self::app_values) and [`set_app_value`](Self::set_app_value).
+#[derive(Clone)]
+pub struct WebSession {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn SessionStore>,
+    config: Arc<SessionConfig>,
+    had_cookie: bool,
+    state: tokio::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The id the record is stored under (`None`: not stored yet).
+    id: Option<SessionId>,
+    /// The stored version this copy builds on.
+    version: Option<u64>,
+    /// The stored refresh token this copy builds on (the stale-copy rule compares it).
+    loaded_refresh: Option<String>,
+    record: SessionRecord,
+    /// What this request changed and has not saved yet.
+    changes: Vec<Change>,
+    /// The `state` of the callback this request handles (its sign-in is the sign-in session).
+    callback_state: Option<String>,
+    /// Where the sign-in started by this request returns to.
+    return_to: Option<String>,
+    /// Renew the id at the first token write (a callback's).
+    renew_at_token_write: bool,
+    /// Saved under a new id, or with a new lifetime, in this request: the cookie is set.
+    cookie_set: bool,
+    /// The session ended: the record is deleted, the cookie removed.
+    ended: bool,
+}
+
+impl fmt::Debug for WebSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the id (the session's bearer credential), nor any value.
+        f.debug_struct("WebSession").finish_non_exhaustive()
+    }
+}
+
+fn now_seconds() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+impl WebSession {
+    /// Whether the session holds a signed-in user's tokens (no network: whether they are still
+    /// good is [`LogtoClient::signed_in_claims`](crate::LogtoClient::signed_in_claims)'s answer).
+    pub async fn holds_tokens(&self) -> bool {
+        self.inner.state.lock().await.record.holds_tokens()
+    }
+
+    /// A copy of the record as this request sees it.
+    pub async fn record(&self) -> SessionRecord {
+        self.inner.state.lock().await.record.clone()
+    }
+
+    /// The app's own values.
+    pub async fn app_values(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.inner.state.lock().await.record.app.clone()
+    }
+
+    /// Sets (`Some`) or removes (`None`) an app value; saved when the request finishes.
+    pub async fn set_app_value(&self, key: &str, value: Option<serde_json::Value>) {
+        let mut state = self.inner.state.lock().await;
+        if state.record.app.get(key) != value.as_ref() {
+            state.change(Change::App(key.to_owned(), value));
+        }
+    }
+
+    /// Replaces the app's values with `values`, recording only what differs.
+    pub async fn replace_app_values(&self, values: serde_json::Map<String, serde_json::Value>) {
+        let mut state = self.inner.state.lock().await;
+        let removed: Vec<String> =
+            state.record.app.keys().filter(|key| !values.contains_key(*key)).cloned().collect();
+        for key in removed {
+            state.change(Change::App(key, None));
+        }
+        for (key, value) in values {
+            if state.record.app.get(&key) != Some(&value) {
+                state.change(Change::App(key, Some(value)));
+            }
+        }
+    }
+
+    /// Binds the session to the callback of the sign-in `state` and arms the id renewal at its
+    /// first token write; returns the sign-in's `return_to`, if it is known.
+    pub(crate) async fn begin_callback(&self, callback_state: Option<&str>) -> Option<String> {
+        let mut state = self.inner.state.lock().await;
+        state.callback_state = callback_state.map(str::to_owned);
+        state.renew_at_token_write = true;
+        let lifetime = self.inner.config.sign_in_timeout.as_secs() as i64;
+        let entry = callback_state.and_then(|key| state.record.pending_sign_in(key, now_seconds(), lifetime));
+        entry.and_then(|entry| entry.return_to.clone())
+    }
+
+    /// Ends the callback's binding; returns whether the id was renewed.
+    pub(crate) async fn end_callback(&self) -> bool {
+        let mut state = self.inner.state.lock().await;
+        state.callback_state = None;
+        !std::mem::replace(&mut state.renew_at_token_write, false)
+    }
+
+    /// Where the sign-in this request starts returns to.
+    pub(crate) async fn set_return_to(&self, return_to: Option<String>) {
+        self.inner.state.lock().await.return_to = return_to;
+    }
+
+    /// Moves the session to a new id now (the old record is deleted).
+    pub(crate) async fn renew(&self) -> Result<(), StorageError> {
+        let mut state = self.inner.state.lock().await;
+        state.renew_at_token_write = true;
+        state.flush(&self.inner, true).await
+    }
+
+    /// Ends the session: the record is deleted now, the cookie removed when the request finishes.
+    pub async fn end(&self) -> Result<(), StorageError> {
+        let mut state = self.inner.state.lock().await;
+        state.ended = true;
+        state.changes.clear();
+        state.record = SessionRecord::default();
+        match state.id.take() {
+            Some(id) => self.inner.store.delete(&id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Saves the request's changes now (the end of the request saves again if anything changes
+    /// after this).
+    pub async fn save(&self) -> Result<(), StorageError> {
+        self.inner.state.lock().await.flush(&self.inner, false).await
+    }
+
+    async fn finish(&self) -> Result<CookieUpdate, StorageError> {
+        let mut state = self.inner.state.lock().await;
+        if !state.ended {
+            state.flush(&self.inner, false).await?;
+        }
+        Ok(match &state.id {
+            Some(id) if state.cookie_set => {
+                CookieUpdate::Set { id: id.clone(), max_age: state.ttl(&self.inner.config) }
+            }
+            Some(_) => CookieUpdate::Keep,
+            None if self.inner.had_cookie => CookieUpdate::Clear,
+            None => CookieUpdate::Keep,
+        })
+    }
+}
+
+impl State {
+    fn change(&mut self, change: Change) {
+        change.apply(&mut self.record);
+        self.changes.push(change);
+    }
+
+    /// A record with app values or tokens lives the session's lifetime; one with only sign-ins
+    /// in progress, the sign-in timeout.
+    fn ttl(&self, config: &SessionConfig) -> Duration {
+        if self.record.tokens.is_empty() && self.record.app.is_empty() {
+            config.sign_in_timeout
+        } else {
+            config.inactivity_timeout
+        }
+    }
+
+    /// Saves the pending changes (see the module's documentation). `force_renew`: move to a new
+    /// id even without a token change.
+    async fn flush(&mut self, inner: &Inner, force_renew: bool) -> Result<(), StorageError> {
+        let renew = self.renew_at_token_write && (force_renew || self.changes.iter().any(Change::is_token));
+        if self.ended || (self.changes.is_empty() && !renew) {
+            return Ok(());
+        }
+        let now = now_seconds();
+        self.record.prune_pending(now, inner.config.sign_in_timeout.as_secs() as i64);
+        if self.record.is_empty() {
+            // Nothing left (signed out, the last sign-in ended): no record, no cookie.
+            self.changes.clear();
+            if let Some(id) = self.id.take() {
+                inner.store.delete(&id).await?;
+            }
+            self.version = None;
+            self.cookie_set = false;
+            return Ok(());
+        }
+        if renew {
+            // A new id for the signed-in session (no session fixation): whoever knew the id
+            // before the sign-in never finds a token under it.
+            self.renew_at_token_write = false;
+            let old = self.id.take();
+            self.version = None;
+            self.save_new(inner).await?;
+            if let Some(old) = old {
+                inner.store.delete(&old).await?;
+            }
+            return Ok(());
+        }
+        let Some(id) = self.id.clone() else {
+            return self.save_new(inner).await;
+        };
+        for _ in 0..SAVE_ATTEMPTS {
+            let ttl = self.ttl(&inner.config);
+            match inner.store.save(&id, self.version, &self.record.to_bytes(), ttl).await? {
+                SaveOutcome::Saved(version) => {
+                    self.saved(version);
+                    return Ok(());
+                }
+                SaveOutcome::Conflict => {}
+            }
+            // Another request saved (or ended) the session since this copy was loaded.
+            let Some(stored) = inner.store.load(&id).await? else {
+                tracing::debug!("the session ended in another request: a stale copy is not saved");
+                self.changes.clear();
+                self.record = SessionRecord::default();
+                self.id = None;
+                self.version = None;
+                self.cookie_set = false;
+                return Ok(());
+            };
+            let mut fresh = SessionRecord::parse(&stored.data).unwrap_or_default();
+            let base_refresh = fresh.refresh_token().map(str::to_owned);
+            replay(&mut fresh, &self.changes, self.loaded_refresh.as_deref());
+            self.record = fresh;
+            self.loaded_refresh = base_refresh;
+            self.version = Some(stored.version);
+        }
+        Err(StorageError::new("the session kept changing while it was saved"))
+    }
+
+    async fn save_new(&mut self, inner: &Inner) -> Result<(), StorageError> {
+        let ttl = self.ttl(&inner.config);
+        for _ in 0..SAVE_ATTEMPTS {
+            let id = SessionId::generate();
+            if let SaveOutcome::Saved(version) =
+                inner.store.save(&id, None, &self.record.to_bytes(), ttl).await?
+            {
+                self.id = Some(id);
+                self.saved(version);
+                return Ok(());
+            }
+        }
+        Err(StorageError::new("no new session id could be stored"))
+    }
+
+    fn saved(&mut self, version: u64) {
+        self.version = Some(version);
+        self.changes.clear();
+        self.loaded_refresh = self.record.refresh_token().map(str::to_owned);
+        self.cookie_set = true;
+    }
+}
+
+/// The `state` of a core sign-in session value.
+fn state_of(sign_in_session: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(sign_in_session).ok()?;
+    value.get("state")?.as_str().map(str::to_owned)
+}
+
+#[async_trait]
+impl Storage for WebSession {
+    async fn get(&self, key: PersistKey) -> Result<Option<String>, StorageError> {
+        let state = self.inner.state.lock().await;
+        if key == PersistKey::SignInSession {
+            let lifetime = self.inner.config.sign_in_timeout.as_secs() as i64;
+            let entry = state
+                .callback_state
+                .as_deref()
+                .and_then(|callback| state.record.pending_sign_in(callback, now_seconds(), lifetime));
+            return Ok(entry.map(|entry| entry.sign_in_session.clone()));
+        }
+        Ok(state.record.tokens.get(key.as_str()).cloned())
+    }
+
+    async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
+        let mut state = self.inner.state.lock().await;
+        if key == PersistKey::SignInSession {
+            // Filed under its own `state`: each tab's sign-in is kept apart.
+            let sign_in_state =
+                state_of(&value).ok_or_else(|| StorageError::new("a sign-in session without state"))?;
+            let return_to = state.return_to.take();
+            let entry = PendingSignIn { sign_in_session: value, return_to, started_at: now_seconds() };
+            state.change(Change::Pending(sign_in_state, Some(entry)));
+            return Ok(());
+        }
+        if state.record.tokens.get(key.as_str()) == Some(&value) {
+            return Ok(());
+        }
+        state.change(Change::Token(key, Some(value)));
+        if key == PersistKey::RefreshToken {
+            state.flush(&self.inner, false).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, key: PersistKey) -> Result<(), StorageError> {
+        let mut state = self.inner.state.lock().await;
+        if key == PersistKey::SignInSession {
+            if let Some(callback) = state.callback_state.clone()
+                && state.record.pending.contains_key(&callback)
+            {
+                state.change(Change::Pending(callback, None));
+            }
+            return Ok(());
+        }
+        if !state.record.tokens.contains_key(key.as_str()) {
+            return Ok(());
+        }
+        state.change(Change::Token(key, None));
+        if key == PersistKey::RefreshToken {
+            state.flush(&self.inner, false).await?;
+        }
+        Ok(())
+    }
+}
