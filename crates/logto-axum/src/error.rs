@@ -1,15 +1,18 @@
-//! [`AuthError`]: a core error answered as a small HTML error page with the status its
-//! [`ErrorKind`] calls for. Client-caused failures keep their helpful text; server-side failures
-//! show a generic page and keep the details in the log.
+//! [`AuthError`]: a core error answered as the engine's error page
+//! ([`Answer::error_page`](logto::session::Answer::error_page)), and the conversion of an engine
+//! [`Answer`] into an axum response.
 
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use logto::LogtoError;
+use logto::session::Answer;
 use std::fmt;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-/// A failed sign-in, callback, sign-out or token request, answered as an HTML error page.
+pub use logto::session::escape_html;
+
+/// A failed sign-in, callback, sign-out or token request, answered as an HTML error page with the
+/// status the error's kind calls for (the same page in every face).
 ///
 /// ```
 /// use axum::http::StatusCode;
@@ -48,100 +51,38 @@ impl AuthError {
         StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// A short title for the page.
+    /// A short title for the page ([`logto::session::title_of`]).
     pub fn title(&self) -> &'static str {
-        match self.status() {
-            StatusCode::FORBIDDEN => "Access was denied",
-            StatusCode::BAD_REQUEST => "Sign-in could not be completed",
-            StatusCode::UNAUTHORIZED => "Please sign in again",
-            StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => "The identity server is unavailable",
-            _ => "Something went wrong",
-        }
+        logto::session::title_of(self.status().as_u16())
     }
 
-    /// The text shown to the user: the error itself for client-caused failures (it helps fix
-    /// a misconfigured redirect URI), a generic sentence for server-side ones (their details,
-    /// such as addresses of internal services, stay in the log).
+    /// The text shown to the user ([`logto::session::public_message`]).
     pub fn public_message(&self) -> String {
-        if self.status().is_server_error() {
-            "Please try again in a moment. The details are in the application's log.".to_owned()
-        } else {
-            self.0.to_string()
-        }
+        logto::session::public_message(&self.0)
     }
 }
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = %self.0, status = status.as_u16(), "authentication failed");
-        } else {
-            log_client_error(&self.0, status);
-        }
-        let page = format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
-             <body style=\"font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem\">\
-             <h1>{title}</h1><p id=\"auth-error\">{message}</p>\
-             <p><a href=\"/\">Back to the app</a></p></body></html>",
-            title = self.title(),
-            message = escape_html(&self.public_message()),
-        );
-        (status, Html(page)).into_response()
+        answer_response(Answer::error_page(&self.0))
     }
 }
 
-/// At most this many client-caused failures are logged per window; the rest are counted.
-const CLIENT_LOG_BURST: u32 = 20;
-const CLIENT_LOG_WINDOW: Duration = Duration::from_secs(10);
-
-struct LogWindow {
-    started: Option<Instant>,
-    logged: u32,
-    suppressed: u64,
-}
-
-static CLIENT_LOG: Mutex<LogWindow> = Mutex::new(LogWindow { started: None, logged: 0, suppressed: 0 });
-
-/// Logs a client-caused failure at INFO, rate-limited: a flood of bad callbacks or dead sessions
-/// must not flood the log.
-fn log_client_error(error: &LogtoError, status: StatusCode) {
-    let mut window = CLIENT_LOG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let now = Instant::now();
-    if window.started.is_none_or(|started| now.duration_since(started) >= CLIENT_LOG_WINDOW) {
-        if window.suppressed > 0 {
-            tracing::info!(suppressed = window.suppressed, "similar authentication failures were not logged");
-        }
-        *window = LogWindow { started: Some(now), logged: 0, suppressed: 0 };
-    }
-    if window.logged < CLIENT_LOG_BURST {
-        window.logged += 1;
-        drop(window);
-        tracing::info!(%error, status = status.as_u16(), "authentication refused");
-    } else {
-        window.suppressed += 1;
-    }
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
+/// An engine [`Answer`] as an axum response, as it is.
 ///
 /// ```
-/// assert_eq!(logto_axum::escape_html("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+/// let response = logto_axum::answer_response(logto::session::Answer::redirect("/"));
+/// assert_eq!(response.status(), axum::http::StatusCode::FOUND);
 /// ```
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+pub fn answer_response(answer: Answer) -> Response {
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in answer.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(HeaderName::from_static(name), value);
         }
     }
-    out
+    response
 }
 
 #[cfg(test)]
@@ -167,16 +108,16 @@ mod tests {
 
     #[test]
     fn server_side_failures_show_a_generic_page() {
-        let network = AuthError(LogtoError::InvalidResponse {
+        let network = Answer::error_page(&LogtoError::InvalidResponse {
             endpoint: "http://10.1.2.3:6379/secret-internal".into(),
             reason: "boom".into(),
         });
-        assert!(!network.public_message().contains("10.1.2.3"));
-        let callback = AuthError(LogtoError::from(CallbackError::PathMismatch {
+        assert!(!network.body.contains("10.1.2.3"));
+        let callback = Answer::error_page(&LogtoError::from(CallbackError::PathMismatch {
             redirect_uri: "https://app/callback".into(),
             expected_path: "/callback".into(),
             actual_path: "/cb".into(),
         }));
-        assert!(callback.public_message().contains("/cb"));
+        assert!(callback.body.contains("/cb"));
     }
 }

@@ -11,8 +11,8 @@
 //!    `http://127.0.0.1:3000/callback` as a redirect URI and `http://127.0.0.1:3000/` as a post
 //!    sign-out redirect URI.
 //! 2. Depend on `logto`, `logto-axum`, `axum = "0.8"` and `tokio` (features `macros`,
-//!    `rt-multi-thread`). The session layer is [`tower_sessions`], re-exported here so its
-//!    version always matches.
+//!    `rt-multi-thread`). Sessions are the `logto` crate's session engine ([`logto::session`]):
+//!    this crate is its axum face.
 //! 3. Write the app: one [`LogtoAuth`] built at start-up from a [`LogtoClient`](logto::LogtoClient)
 //!    and the app's public URL ([`AuthSettings`]); its [`routes`](LogtoAuth::routes) add
 //!    `/sign-in`, `/sign-up`, `/callback` and `/sign-out`; its [`layer`](LogtoAuth::layer) and a
@@ -23,8 +23,7 @@
 //! ```no_run
 //! use axum::{Router, response::Html, routing::get};
 //! use logto::{LogtoClient, LogtoConfig, UserInfoScope};
-//! use logto_axum::tower_sessions::MemoryStore;
-//! use logto_axum::{AuthSettings, LogtoAuth, RedirectToSignIn, SessionConfig, SignedInUser, escape_html};
+//! use logto_axum::{AuthSettings, LogtoAuth, MemorySessionStore, RedirectToSignIn, SessionConfig, SignedInUser, escape_html};
 //!
 //! // `Option<SignedInUser>` never rejects: the page shows a sign-in link when signed out.
 //! async fn home(user: Option<SignedInUser>) -> Html<String> {
@@ -58,7 +57,7 @@
 //!         .merge(auth.routes())
 //!         .layer(auth.layer())
 //!         // `secure(false)` for plain http on 127.0.0.1 only: keep the default in production.
-//!         .layer(SessionConfig::default().secure(false).layer(MemoryStore::default()));
+//!         .layer(SessionConfig::default().secure(false).layer(MemorySessionStore::new()));
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //!     axum::serve(listener, app).await?;
 //!     Ok(())
@@ -70,15 +69,17 @@
 //!
 //! ## What is in the box
 //!
-//! - [`SessionStorage`]: the core [`logto::Storage`] over a tower-sessions session. Each browser
-//!   session keeps its own tokens in the session store; the cookie (HttpOnly, SameSite=Lax,
-//!   Secure by default, see [`SessionConfig`]) carries only the session id. Several app
-//!   instances share the sessions and the refresh coordination through one Redis server: the
-//!   `redis` module, with the `redis` feature.
+//! - [`SessionConfig::layer`]: the session engine's sessions ([`logto::session::SessionManager`])
+//!   as a tower layer. Each browser session keeps its tokens in the session store, saved
+//!   atomically by version; the cookie (HttpOnly, SameSite=Lax, Secure by default) carries only
+//!   the session id. [`MemorySessionStore`] for development; several app instances share the
+//!   sessions and the refresh coordination through one Redis server: the `redis` module, with
+//!   the `redis` feature. A handler keeps its own values in the session with [`CurrentSession`].
 //! - [`LogtoAuth::routes`]: sign-in (a local `return_to` path comes back after the callback),
 //!   sign-up (the register screen first), callback and sign-out (POST from this site's own
 //!   pages; GET only with [`AuthSettings::sign_out_on_get`]). Paths and redirects are
-//!   [`AuthSettings`]. A failed callback answers an HTML error page with the right status
+//!   [`AuthSettings`]. Every answer is the engine's ([`logto::session::AuthFlows`]), the same as
+//!   the Python integrations'; a failure is an HTML error page with the right status
 //!   ([`AuthError`]).
 //! - [`SignedInUser`]: the signed-in user's ID-token claims, user info and access tokens on
 //!   request; when nobody is signed in it redirects to sign-in ([`RedirectToSignIn`]) or answers
@@ -114,23 +115,15 @@ mod error;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
-mod rotation_safe_store;
 mod session;
-mod settings;
-mod storage;
 mod user;
 
 pub use auth::{LogtoAuth, SIGN_IN_SESSION_TIMEOUT};
 pub use bearer::{BearerAuth, BearerAuthLayer, BearerClaims, BearerRejection};
-pub use error::{AuthError, escape_html};
-pub use rotation_safe_store::RotationSafeStore;
-pub use session::{DEFAULT_COOKIE_NAME, SessionConfig};
-pub use settings::AuthSettings;
-pub use storage::{SESSION_KEY_PREFIX, SessionStorage};
+pub use error::{AuthError, answer_response, escape_html};
+pub use logto::session::{AuthSettings, MemorySessionStore, WebSession};
+pub use session::{DEFAULT_COOKIE_NAME, SessionConfig, SessionLayer, SessionService};
 pub use user::{
-    AuthRejection, ExtractorError, JsonUnauthorized, RedirectToSignIn, SessionClient, SignedInUser,
-    Unauthenticated,
+    AuthRejection, CurrentSession, ExtractorError, JsonUnauthorized, RedirectToSignIn, SessionClient,
+    SignedInUser, Unauthenticated,
 };
-
-/// The session crate this integration is built on (for `MemoryStore`, `Session`, ...).
-pub use tower_sessions;

@@ -1,6 +1,6 @@
 //! Redis for several app instances (feature `redis`): the sessions and the refresh coordination
-//! of every instance on one Redis server, over one connection pool that reconnects after an
-//! outage and times out every command ([`logto_redis::pool`]).
+//! of every instance on one Redis server (a single node or a Cluster), over one connection pool
+//! that reconnects after an outage and times out every command ([`logto_redis::pool`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -16,8 +16,7 @@
 //! # drop((auth, sessions)); Ok(()) }
 //! ```
 
-pub use logto_redis::{RedisCoordinator, RedisOptions, fred};
-pub use tower_sessions_redis_store::RedisStore;
+pub use logto_redis::{RedisCoordinator, RedisOptions, RedisSessionStore, fred};
 
 use fred::prelude::Pool;
 use std::sync::Arc;
@@ -40,9 +39,10 @@ impl Redis {
         Ok(Self { pool: logto_redis::pool(url, &options).await?, options })
     }
 
-    /// The session store (give it to [`SessionConfig::layer`](crate::SessionConfig::layer)).
-    pub fn session_store(&self) -> RedisStore<Pool> {
-        RedisStore::new(self.pool.clone())
+    /// The session store (give it to [`SessionConfig::layer`](crate::SessionConfig::layer)):
+    /// saves are atomic, by version.
+    pub fn session_store(&self) -> RedisSessionStore {
+        RedisSessionStore::from_pool(self.pool.clone(), self.options.key_prefix.clone())
     }
 
     /// The refresh coordinator (give it to

@@ -3,16 +3,16 @@
 //! [`SessionClient`] for handlers that only need the session's client.
 
 use crate::auth::LogtoAuth;
-use crate::error::AuthError;
-use axum::Json;
+use crate::error::{AuthError, answer_response};
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use logto::session::Answer;
+use logto::session::WebSession;
 use logto::{AccessToken, IdTokenClaims, LogtoClient, TokenTarget, UserInfoResponse};
 use std::fmt;
 use std::marker::PhantomData;
-use tower_sessions::Session;
 
 /// What a [`SignedInUser`] extractor answers when nobody is signed in.
 pub trait Unauthenticated: Send + Sync + 'static {
@@ -61,16 +61,13 @@ impl Unauthenticated for RedirectToSignIn {
     fn respond(auth: &LogtoAuth, parts: &Parts) -> Response {
         let original = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |uri| &uri.0);
         let return_to = original.path_and_query().map_or("/", |p| p.as_str());
-        let mut location = url::Url::parse(&auth.settings().absolute(&auth.settings().sign_in_path))
-            .unwrap_or_else(|_| url::Url::parse("http://invalid/").expect("static URL"));
-        location.query_pairs_mut().append_pair("return_to", return_to);
-        (StatusCode::FOUND, [(header::LOCATION, location.as_str())]).into_response()
+        answer_response(auth.flows().redirect_to_sign_in(return_to))
     }
 }
 
 impl Unauthenticated for JsonUnauthorized {
     fn respond(_auth: &LogtoAuth, _parts: &Parts) -> Response {
-        (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": "Not authenticated" }))).into_response()
+        answer_response(Answer::not_authenticated())
     }
 }
 
@@ -169,13 +166,39 @@ fn auth_of(parts: &Parts) -> Result<LogtoAuth, AuthRejection> {
     )))
 }
 
+/// The request's session, opened by the session layer.
+pub(crate) fn session_of(parts: &Parts) -> Result<WebSession, AuthRejection> {
+    parts.extensions.get::<WebSession>().cloned().ok_or(AuthRejection::Misconfigured(ExtractorError(
+        "no session: add a session layer (`SessionConfig::layer`) outside the routes",
+    )))
+}
+
 fn session_client(parts: &Parts) -> Result<(LogtoAuth, LogtoClient), AuthRejection> {
     let auth = auth_of(parts)?;
-    let session = parts.extensions.get::<Session>().cloned().ok_or(AuthRejection::Misconfigured(
-        ExtractorError("no session: add a session layer (`SessionConfig::layer`) outside the routes"),
-    ))?;
-    let client = auth.client_for(session);
+    let client = auth.client_for(&session_of(parts)?);
     Ok((auth, client))
+}
+
+/// The request's [`WebSession`] (the session engine's copy of the browser session), for a
+/// handler that keeps its own values in it.
+///
+/// ```
+/// use logto_axum::CurrentSession;
+/// async fn visits(CurrentSession(session): CurrentSession) -> String {
+///     let visits = session.app_values().await.get("visits").and_then(|v| v.as_u64()).unwrap_or(0) + 1;
+///     session.set_app_value("visits", Some(visits.into())).await;
+///     format!("{visits} visits")
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CurrentSession(pub WebSession);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentSession {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(session_of(parts)?))
+    }
 }
 
 async fn signed_in<R>(parts: &Parts) -> Result<Option<SignedInUser<R>>, AuthRejection> {

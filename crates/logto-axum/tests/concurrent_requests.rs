@@ -30,10 +30,11 @@ async fn start(idp: &TestIdp) -> String {
     let auth =
         LogtoAuth::new(LogtoClient::builder(config).build().expect("client"), AuthSettings::new(&base))
             .expect("auth");
-    let app =
-        Router::new().route("/token/{audience}", get(token)).merge(auth.routes()).layer(auth.layer()).layer(
-            SessionConfig::default().secure(false).layer(logto_axum::tower_sessions::MemoryStore::default()),
-        );
+    let app = Router::new()
+        .route("/token/{audience}", get(token))
+        .merge(auth.routes())
+        .layer(auth.layer())
+        .layer(SessionConfig::default().secure(false).layer(logto_axum::MemorySessionStore::new()));
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     base
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::{browser, set_cookies, sign_in, start_app};
 use logto_axum::redis::Redis;
-use logto_axum::redis::fred::prelude::{ClientLike, Config, KeysInterface, Pool};
+use logto_axum::redis::fred::prelude::{ClientLike, Config, HashesInterface, KeysInterface, Pool};
 use logto_test_idp::redis::RedisServer;
 use logto_test_idp::{TestIdp, demo_user};
 
@@ -33,11 +33,16 @@ async fn sessions_live_in_redis_and_are_shared_between_instances() {
     let id = session_id(&set_cookies(&done));
     assert!(!id.contains("eyJ"), "the cookie holds only the session id");
 
-    let raw: Option<Vec<u8>> = inspector.get(id.as_str()).await.unwrap();
+    // One key per session, its id the hash tag (a Cluster keeps it on one slot): the record and
+    // its version, which every save compares and bumps.
+    let key = format!("logto:session:{{{id}}}");
+    let raw: Option<Vec<u8>> = inspector.hget(key.as_str(), "d").await.unwrap();
     let raw = raw.expect("the session is stored in Redis under its id");
     let text = String::from_utf8_lossy(&raw);
-    assert!(text.contains("logto.idToken") && text.contains("eyJ"), "the tokens are in Redis");
-    let ttl: i64 = inspector.ttl(id.as_str()).await.unwrap();
+    assert!(text.contains("idToken") && text.contains("eyJ"), "the tokens are in Redis");
+    let version: Option<u64> = inspector.hget(key.as_str(), "v").await.unwrap();
+    assert!(version.is_some_and(|v| v >= 1), "the record has a version");
+    let ttl: i64 = inspector.ttl(key.as_str()).await.unwrap();
     assert!(ttl > 0, "the session expires in Redis (ttl {ttl})");
 
     // Cookies are per host, not per port: the same browser session reaches the second instance.
@@ -52,7 +57,8 @@ async fn sessions_live_in_redis_and_are_shared_between_instances() {
 
     let out = browser.post(format!("{app2}/sign-out")).send().await.unwrap();
     assert_eq!(out.status(), 302);
-    let gone: Option<Vec<u8>> = inspector.get(id.as_str()).await.unwrap();
+    let gone: i64 = inspector.exists(key.as_str()).await.unwrap();
+    let gone = (gone == 1).then_some(());
     assert!(gone.is_none(), "sign-out deletes the session from Redis");
     assert_eq!(
         browser.get(format!("{app1}/whoami")).send().await.unwrap().text().await.unwrap(),

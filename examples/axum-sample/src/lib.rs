@@ -26,8 +26,7 @@ use axum::routing::get;
 use logto::verifier::AccessTokenVerifier;
 use logto::{LogtoClient, LogtoConfig, UserInfoScope};
 use logto_axum::redis::Redis;
-use logto_axum::tower_sessions::MemoryStore;
-use logto_axum::{AuthSettings, BearerAuthLayer, LogtoAuth, SessionConfig};
+use logto_axum::{AuthSettings, BearerAuthLayer, LogtoAuth, MemorySessionStore, SessionConfig};
 use std::time::Duration;
 
 mod api;
@@ -210,7 +209,8 @@ pub async fn app_with(
     let session = SessionConfig::default().secure(config.cookie_secure);
     let router = match redis {
         Some(redis) => router.layer(session.layer(redis.session_store())),
-        None => router.layer(session.layer(MemoryStore::default())),
+        None => router.layer(session.layer(MemorySessionStore::new())),
     };
-    Ok(router.layer(map_response(errors::fill_empty_server_error)))
+    // The session layer's own answers (the store unreachable: 503) in the sample's style too.
+    Ok(router.layer(map_response(errors::restyle)).layer(map_response(errors::fill_empty_server_error)))
 }

@@ -5,8 +5,8 @@
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
+use logto::session::SessionStore;
 use logto::{LogtoClient, LogtoConfig};
-use logto_axum::tower_sessions::SessionStore;
 use logto_axum::{AuthSettings, JsonUnauthorized, LogtoAuth, RedirectToSignIn, SessionConfig, SignedInUser};
 use logto_test_idp::{TestIdp, clients, resources};
 
@@ -66,7 +66,7 @@ pub fn logto_config(idp: &TestIdp) -> LogtoConfig {
 }
 
 /// Serves a test app at a fresh loopback port and returns its base URL.
-pub async fn start_app<Store: SessionStore + Clone>(
+pub async fn start_app<Store: SessionStore + 'static>(
     idp: &TestIdp,
     store: Store,
     customize: impl FnOnce(AuthSettings) -> AuthSettings,
@@ -75,7 +75,7 @@ pub async fn start_app<Store: SessionStore + Clone>(
 }
 
 /// [`start_app`] with a customized client.
-pub async fn start_app_with<Store: SessionStore + Clone>(
+pub async fn start_app_with<Store: SessionStore + 'static>(
     idp: &TestIdp,
     store: Store,
     client: impl FnOnce(logto::LogtoClientBuilder) -> logto::LogtoClientBuilder,
@@ -93,6 +93,25 @@ pub async fn start_app_with<Store: SessionStore + Clone>(
         .merge(auth.routes())
         .layer(auth.layer())
         .layer(SessionConfig::default().secure(false).layer(store));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    base
+}
+
+/// [`start_app`] with customized session settings.
+pub async fn start_app_configured<Store: SessionStore + 'static>(
+    idp: &TestIdp,
+    store: Store,
+    sessions: impl FnOnce(SessionConfig) -> SessionConfig,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+    let client = LogtoClient::builder(logto_config(idp)).build().expect("client");
+    let auth = LogtoAuth::new(client, AuthSettings::new(&base)).expect("auth");
+    let app = Router::new()
+        .route("/whoami", get(whoami))
+        .merge(auth.routes())
+        .layer(auth.layer())
+        .layer(sessions(SessionConfig::default().secure(false)).layer(store));
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     base
 }

@@ -139,7 +139,7 @@ fn message_for(error: &LogtoError, status: u16) -> String {
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
 ///
 /// ```
-/// assert_eq!(logto::session::escape_html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;");
+/// assert_eq!(logto::session::escape_html("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 /// ```
 pub fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
@@ -149,7 +149,7 @@ pub fn escape_html(text: &str) -> String {
             '<' => escaped.push_str("&lt;"),
             '>' => escaped.push_str("&gt;"),
             '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#x27;"),
+            '\'' => escaped.push_str("&#39;"),
             _ => escaped.push(c),
         }
     }

@@ -132,8 +132,12 @@ impl AuthFlows {
     /// revokes the refresh token, ends the session and redirects to Logto's end-session page.
     pub async fn sign_out(&self, session: &WebSession, method: &str, origin: &RequestOrigin<'_>) -> Answer {
         if method.eq_ignore_ascii_case("GET") && !self.settings().sign_out_on_get {
-            return Answer::page(405, "Sign out with the button", "Signing out takes a POST from this site.")
-                .with_header("allow", "POST");
+            return Answer::page(
+                405,
+                "Sign out with the button",
+                "This address answers a form button, not a link.",
+            )
+            .with_header("allow", "POST");
         }
         if !same_origin(&self.settings().base_url, origin) {
             tracing::info!("refused a cross-site sign-out request");
