@@ -3,7 +3,9 @@
 sync), back-channel logout, and the request context."""
 
 import asyncio
+import base64
 import http.server
+import json
 import threading
 from urllib.parse import parse_qs
 
@@ -93,9 +95,12 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_backchannel_logout_and_the_request_context(idp, redirect_uri):
+# Logto 1.42+ signs logout tokens with a 120 s `exp`; every release before, without one.
+@pytest.mark.parametrize("exp", [True, False], ids=["logto-1.42", "logto-before-1.42"])
+def test_backchannel_logout_and_the_request_context(idp, redirect_uri, exp):
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    requests.post(f"{idp.endpoint}/__test/logout-tokens", json={"exp": exp}, timeout=10).raise_for_status()
     requests.post(
         f"{idp.endpoint}/__test/backchannel-logout",
         json={"client_id": CONFIDENTIAL_ID, "backchannel_logout_uri": f"http://127.0.0.1:{receiver.server_port}/bcl"},
@@ -110,6 +115,8 @@ def test_backchannel_logout_and_the_request_context(idp, redirect_uri):
 
         requests.post(f"{idp.endpoint}/__test/end-sessions", params={"sub": DEMO_SUB}, timeout=10).raise_for_status()
         assert _Receiver.tokens, "Logto posted a logout token"
+        payload = _Receiver.tokens[-1].split(".")[1]
+        assert ("exp" in json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))) == exp
         ended = asyncio.run(client.handleBackchannelLogout(_Receiver.tokens[-1]))
         assert ended["sub"] == DEMO_SUB and ended["sid"]
         assert asyncio.run(client.getSignedInClaims()) is None, "signed out on the next request"
@@ -123,6 +130,7 @@ def test_backchannel_logout_and_the_request_context(idp, redirect_uri):
             json={"client_id": CONFIDENTIAL_ID, "backchannel_logout_uri": None},
             timeout=10,
         )
+        requests.post(f"{idp.endpoint}/__test/logout-tokens", json={"exp": True}, timeout=10)
         receiver.shutdown()
 
 

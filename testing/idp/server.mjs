@@ -17,6 +17,7 @@ import { registerClientCredentialsGrant } from './grants/client-credentials.mjs'
 import { findAccount } from './grants/common.mjs';
 import { registerRefreshTokenGrant } from './grants/refresh-token.mjs';
 import { registerTokenExchangeGrant } from './grants/token-exchange.mjs';
+import { LogoutTokenShape, applyLogoutTokenShape } from './logout-tokens.mjs';
 import { ManagementTokens } from './management-tokens.mjs';
 import { createResourceServers } from './resource-servers.mjs';
 import { MemoryStore, REFRESH_TOKEN_REUSE_INTERVAL_MS } from './store.mjs';
@@ -76,6 +77,8 @@ const signingKey = generateSigningKey(alg);
 const authRequests = [];
 const tokenLog = new TokenRequestLog();
 const backchannelLog = new BackchannelLog();
+/** `POST /__test/logout-tokens`: whether logout tokens carry `exp` (Logto 1.42+) or not (before). */
+const logoutTokenShape = new LogoutTokenShape();
 const managementTokens = new ManagementTokens();
 /** `POST /__test/token-delay`: how long the token endpoint holds its answers (a slow server). */
 const tokenDelay = { ms: 0 };
@@ -209,6 +212,8 @@ ${form}
   registerClientCredentialsGrant(provider, grantDeps);
   registerTokenExchangeGrant(provider, grantDeps);
 
+  applyLogoutTokenShape(provider, { shape: logoutTokenShape, signingKey });
+
   provider.on('backchannel.success', (_ctx, client, sub, sid) => backchannelLog.record({ client, sub, sid }));
   provider.on('backchannel.error', (_ctx, error, client, sub, sid) => {
     backchannelLog.record({ client, sub, sid, error });
@@ -301,7 +306,7 @@ function buildApp(provider) {
 
   // Test routes (test-routes.mjs), and the log of authorization requests.
   app.use(testRoutes({
-    provider, store, managementTokens, authRequests, tokenLog, backchannelLog, tokenDelay,
+    provider, store, managementTokens, authRequests, tokenLog, backchannelLog, tokenDelay, logoutTokenShape,
   }));
   app.use(async (ctx, next) => {
     if (ctx.path === '/oidc/auth' && ctx.method === 'GET') {

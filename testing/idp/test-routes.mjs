@@ -153,7 +153,7 @@ async function endSessions({ provider, store, backchannelLog }, sub) {
 /** Koa middleware serving `/__test/*`. */
 export function testRoutes(deps) {
   const {
-    provider, store, managementTokens, authRequests, tokenLog, backchannelLog, tokenDelay,
+    provider, store, managementTokens, authRequests, tokenLog, backchannelLog, tokenDelay, logoutTokenShape,
   } = deps;
 
   const routes = {
@@ -192,6 +192,16 @@ export function testRoutes(deps) {
     },
 
     'GET /__test/backchannel-logouts': (ctx) => { ctx.body = backchannelLog.deliveries; },
+
+    'GET /__test/logout-tokens': (ctx) => { ctx.body = logoutTokenShape; },
+    'POST /__test/logout-tokens': async (ctx) => {
+      const body = await readBody(ctx);
+      const exp = { true: true, false: false }[String(body?.exp)];
+      if (exp === undefined) return fail(ctx, 400, '`exp` must be true or false');
+      logoutTokenShape.exp = exp;
+      ctx.body = logoutTokenShape;
+      return undefined;
+    },
 
     'POST /__test/backchannel-logout': async (ctx) => {
       const body = await readBody(ctx);

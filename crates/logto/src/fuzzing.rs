@@ -20,9 +20,17 @@ pub fn jwt(data: &[u8]) {
             kind: verify::JwtKind::IdToken,
             algorithms: Some(&[Algorithm::Es384]),
             max_age_seconds: Some(600),
+            expiry: verify::Expiry::Required,
         };
-        let _ = verify::check_type(jws.header.typ.as_deref(), expected.kind);
-        let _ = verify::check_claims(&jws.payload, &expected, 1_700_000_000);
+        let logout = verify::Expected {
+            kind: verify::JwtKind::LogoutToken,
+            expiry: verify::Expiry::BoundedByIat,
+            ..expected
+        };
+        for expected in [expected, logout] {
+            let _ = verify::check_type(jws.header.typ.as_deref(), expected.kind);
+            let _ = verify::check_claims(&jws.payload, &expected, 1_700_000_000);
+        }
     }
     let _ = crate::OidcCore::decode_id_token(token);
     let _ = crate::OidcCore::decode_access_token(token);

@@ -12,7 +12,9 @@ use logto::{
     TokenTarget,
 };
 use logto_test_idp::mock::{MockResponse, MockServer};
-use logto_test_idp::{IdpOptions, TestIdp, clients, demo_user, grant_types, m2m, resources};
+use logto_test_idp::{
+    IdpOptions, LogoutTokenShape, TestIdp, clients, demo_user, grant_types, m2m, resources,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,9 +109,21 @@ async fn token_exchange_acts_for_a_user_and_is_refused_to_apps_without_it() {
     assert_eq!(exchanger.exchange_token(&used).await.unwrap_err().oauth_error(), Some("invalid_grant"));
 }
 
+/// Logto 1.42+ (oidc-provider 9): logout tokens carry a 120 s `exp`.
 #[tokio::test]
 async fn a_backchannel_logout_ends_the_session_once() {
+    backchannel_logout_ends_the_session_once(LogoutTokenShape::WithExp).await;
+}
+
+/// Every Logto before 1.42: logout tokens carry no `exp`, their `iat` bounds their age.
+#[tokio::test]
+async fn a_backchannel_logout_of_logto_before_1_42_ends_the_session_once() {
+    backchannel_logout_ends_the_session_once(LogoutTokenShape::WithoutExp).await;
+}
+
+async fn backchannel_logout_ends_the_session_once(shape: LogoutTokenShape) {
     let idp = TestIdp::start().await;
+    idp.set_logout_token_shape(shape).await;
     let receiver = MockServer::start(|_| MockResponse::json(200, "{}")).await;
     let logout_uri = format!("{}/backchannel-logout", receiver.url());
     idp.set_backchannel_logout_uri(clients::CONFIDENTIAL_ID, &logout_uri).await;
@@ -141,6 +155,10 @@ async fn a_backchannel_logout_ends_the_session_once() {
         .find(|(name, _)| name == "logout_token")
         .map(|(_, value)| value.into_owned())
         .expect("a logout_token");
+    let payload = logout_token.split('.').nth(1).unwrap();
+    let payload = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap();
+    let has_exp = serde_json::from_slice::<serde_json::Value>(&payload).unwrap().get("exp").is_some();
+    assert_eq!(has_exp, shape == LogoutTokenShape::WithExp, "the server sent the {shape:?} shape");
     let ended = client.handle_backchannel_logout(&logout_token).await.unwrap();
     assert_eq!(ended.sid.as_deref(), Some(sid.as_str()));
     assert_eq!(ended.sub.as_deref(), Some(demo_user::SUB));

@@ -838,6 +838,106 @@ async fn a_logout_token_with_a_nonce_is_refused_and_unreachable_keys_are_tempora
     assert!(handled.is_ok(), "{handled:?}");
 }
 
+/// Back-Channel Logout 1.0 §2.4 lists `exp` as required, but every Logto before 1.42 signs its
+/// logout tokens without one: claims `iss, aud, iat, jti, sid, sub, events`, header
+/// `typ: logout+jwt`. Such a token is accepted while its `iat` is recent (ten minutes plus the
+/// leeway) and refused once older or from the future; an `exp` that is there is still checked,
+/// every other rule of §2.6 still holds, and ID tokens and access tokens still need an `exp`.
+#[tokio::test]
+async fn a_logout_token_without_exp_is_bounded_by_its_iat() {
+    let key = SigningKey::generate("ES384", "k1");
+    let idp = MockIdp::start(&[&key]).await;
+    let (client, _) = idp.client();
+    let now = forge::now();
+    // Logto 1.37's logout token, member for member.
+    let logto_shaped = |iat: i64, jti: &str| {
+        json!({
+            "iss": idp.issuer(), "aud": CLIENT_ID, "iat": iat, "jti": jti, "sid": "session-1",
+            "sub": "user-1", "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        })
+    };
+    let sign = |claims: &Value| {
+        key.sign_with_header(&json!({"alg": "ES384", "typ": "logout+jwt", "kid": "k1"}), claims)
+    };
+
+    let ended = client.handle_backchannel_logout(&sign(&logto_shaped(now, "jti-1"))).await;
+    let ended = ended.expect("a logout token of Logto before 1.42 is accepted");
+    assert_eq!((ended.sid.as_deref(), ended.sub.as_deref()), (Some("session-1"), Some("user-1")));
+    let core = client.oidc_core().await.unwrap();
+    let nine_minutes_old = sign(&logto_shaped(now - 9 * 60, "jti-2"));
+    assert!(core.verify_logout_token(&nine_minutes_old, CLIENT_ID).await.is_ok(), "still recent");
+    let replay = client.handle_backchannel_logout(&sign(&logto_shaped(now, "jti-1"))).await.unwrap_err();
+    assert!(matches!(replay, LogtoError::InvalidLogoutToken(TokenError::Replayed)), "{replay:?}");
+
+    type Change = Box<dyn Fn(&mut Value)>;
+    type Check = fn(&TokenError) -> bool;
+    let cases: Vec<(&str, Change, Check)> = vec![
+        // Ten minutes, plus the default leeway of one, plus a margin.
+        ("an old iat", Box::new(move |c| c["iat"] = json!(now - 11 * 60 - 5)), |e| {
+            matches!(e, TokenError::IssuedTooLongAgo)
+        }),
+        ("an iat in the future", Box::new(move |c| c["iat"] = json!(now + 65)), |e| {
+            matches!(e, TokenError::IssuedInFuture)
+        }),
+        ("an exp that passed", Box::new(move |c| c["exp"] = json!(now - 65)), |e| {
+            matches!(e, TokenError::Expired)
+        }),
+        ("no iat", Box::new(|c| drop(c.as_object_mut().unwrap().remove("iat"))), |e| {
+            *e == TokenError::MissingClaim("iat")
+        }),
+        ("no events", Box::new(|c| drop(c.as_object_mut().unwrap().remove("events"))), |e| {
+            *e == TokenError::MissingClaim("events")
+        }),
+        ("another event", Box::new(|c| c["events"] = json!({"urn:other": {}})), |e| {
+            *e == TokenError::MissingClaim("events")
+        }),
+        (
+            "neither sid nor sub",
+            Box::new(|c| {
+                c.as_object_mut().unwrap().remove("sid");
+                c.as_object_mut().unwrap().remove("sub");
+            }),
+            |e| *e == TokenError::MissingClaim("sub"),
+        ),
+        ("a null nonce", Box::new(|c| c["nonce"] = json!(null)), |e| matches!(e, TokenError::Malformed(_))),
+        ("another audience", Box::new(|c| c["aud"] = json!("another-app")), |e| {
+            matches!(e, TokenError::WrongAudience { .. })
+        }),
+        ("another issuer", Box::new(|c| c["iss"] = json!("https://evil.example/oidc")), |e| {
+            matches!(e, TokenError::WrongIssuer { .. })
+        }),
+    ];
+    for (n, (case, change, expected)) in cases.into_iter().enumerate() {
+        let mut claims = logto_shaped(now, &format!("refused-{n}"));
+        change(&mut claims);
+        let refused = client.handle_backchannel_logout(&sign(&claims)).await.unwrap_err();
+        assert!(
+            matches!(&refused, LogtoError::InvalidLogoutToken(reason) if expected(reason)),
+            "{case}: {refused:?}"
+        );
+        assert_eq!(refused.http_status(), 400, "{case}");
+    }
+    let forged = SigningKey::generate("ES384", "k1");
+    let forged = forged.sign_with_header(
+        &json!({"alg": "ES384", "typ": "logout+jwt", "kid": "k1"}),
+        &logto_shaped(now, "f"),
+    );
+    let refused = client.handle_backchannel_logout(&forged).await.unwrap_err();
+    assert!(matches!(refused, LogtoError::InvalidLogoutToken(TokenError::BadSignature)), "{refused:?}");
+
+    // Only logout tokens go without: an ID token or an access token without `exp` is refused.
+    let mut id_token = claims(&idp);
+    id_token.as_object_mut().unwrap().remove("exp");
+    assert_eq!(idp.verify(&client, &key.sign(&id_token, "JWT")).await, Err(TokenError::MissingClaim("exp")));
+    let access_token = json!({"iss": idp.issuer(), "sub": "u", "aud": "https://api", "iat": now});
+    let verifier =
+        AccessTokenVerifier::from_jwks(&idp.issuer(), &forge::jwks(&[&key]), "https://api").unwrap();
+    assert!(matches!(
+        verifier.verify(&key.sign(&access_token, "at+jwt")).await,
+        Err(BearerError::InvalidToken(TokenError::MissingClaim("exp")))
+    ));
+}
+
 /// A coordinator whose first `publish` fails (the store briefly unreachable).
 #[derive(Debug, Default)]
 struct FirstPublishFails {

@@ -524,6 +524,13 @@ impl TestIdp {
         }
     }
 
+    /// Makes the server send back-channel logout tokens of `shape` from now on (it starts with
+    /// [`LogoutTokenShape::WithExp`]).
+    pub async fn set_logout_token_shape(&self, shape: LogoutTokenShape) {
+        let exp = shape == LogoutTokenShape::WithExp;
+        self.post_json("/__test/logout-tokens", Some(&serde_json::json!({ "exp": exp }))).await;
+    }
+
     /// A one-time token for `email` (Logto's magic link, like `POST /api/one-time-tokens`),
     /// valid 10 minutes. An authorization request with `one_time_token=<token>` and
     /// `login_hint=<email>` then signs that user in without the password page (single use). An
@@ -877,6 +884,22 @@ impl RefreshRequest {
             rotated: v["rotated"].as_bool().unwrap_or(false),
         }
     }
+}
+
+/// The shape of the back-channel logout tokens the server sends
+/// ([`TestIdp::set_logout_token_shape`]); both carry `iss, aud, iat, jti, sub, events` (and `sid`
+/// when the app requires it) under `typ: logout+jwt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutTokenShape {
+    /// Logto 1.42 and later (oidc-provider 9): an `exp` 120 s after `iat`.
+    WithExp,
+    /// Every Logto before 1.42: no `exp`.
+    WithoutExp,
+}
+
+impl LogoutTokenShape {
+    /// Both shapes, for tests that run once with each.
+    pub const ALL: [Self; 2] = [Self::WithExp, Self::WithoutExp];
 }
 
 /// One back-channel logout token delivery attempt.

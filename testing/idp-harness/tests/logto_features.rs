@@ -8,7 +8,8 @@ mod common;
 use common::*;
 use logto_test_idp::mock::{MockResponse, MockServer};
 use logto_test_idp::{
-    IdpOptions, TestIdp, clients, demo_user, grant_types, m2m, resources, token_hash, token_types,
+    IdpOptions, LogoutTokenShape, TestIdp, clients, demo_user, grant_types, m2m, resources, token_hash,
+    token_types,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -624,6 +625,84 @@ async fn backchannel_logout_on_sign_out_and_on_ended_sessions() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Checks an ES384 JWS against the server's JWKS (its one key).
+async fn assert_signed_by_the_server(idp: &TestIdp, token: &str) {
+    use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED, UnparsedPublicKey};
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let jwks: Value =
+        http().get(format!("{}/jwks", idp.issuer())).send().await.unwrap().json().await.unwrap();
+    let key = &jwks["keys"][0];
+    assert_eq!(jwt_part(token, 0)["kid"], key["kid"]);
+    let coordinate = |name: &str| URL_SAFE_NO_PAD.decode(key[name].as_str().unwrap()).unwrap();
+    let point = [vec![4], coordinate("x"), coordinate("y")].concat();
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    UnparsedPublicKey::new(&ECDSA_P384_SHA384_FIXED, point)
+        .verify(input.as_bytes(), &URL_SAFE_NO_PAD.decode(signature).unwrap())
+        .expect("signed with the server's key");
+}
+
+/// Logto's two shapes of logout tokens, through both deliveries (sign-out at
+/// `/oidc/session/end` and an ended session): Logto 1.42+ sends an `exp` 120 s after `iat`,
+/// every release before sends the same claims without `exp`. Either way the token is signed
+/// with the server's key, and ID tokens keep their `exp`.
+#[tokio::test]
+async fn backchannel_logout_tokens_in_both_shapes_of_logto() {
+    let idp = TestIdp::start().await;
+    let app = MockServer::start(|_| MockResponse::json(200, "{}")).await;
+    idp.set_backchannel_logout_uri(clients::CONFIDENTIAL_ID, &format!("{}/backchannel-logout", app.url()))
+        .await;
+    let mut delivered = 0;
+    for shape in LogoutTokenShape::ALL {
+        idp.set_logout_token_shape(shape).await;
+        for via_sign_out in [true, false] {
+            let browser = idp.browser();
+            let s = sign_in_url(&idp, clients::CONFIDENTIAL_ID, "openid", &[], &[("prompt", "consent")]);
+            let tokens = exchange_code(&idp, &CONFIDENTIAL, &browser.login(&s.url).await, &s).await;
+            let id_claims = jwt_part(tokens["id_token"].as_str().unwrap(), 1);
+            assert!(id_claims["exp"].is_u64(), "{shape:?}: the ID token keeps its exp");
+            if via_sign_out {
+                let end = format!("{}/session/end?client_id={}", idp.issuer(), clients::CONFIDENTIAL_ID);
+                browser.try_logout(&end).await.ok();
+            } else {
+                assert_eq!(idp.end_sessions_for(demo_user::SUB).await.backchannel_logouts.len(), 1);
+            }
+            let received = app.requests();
+            delivered += 1;
+            assert_eq!(received.len(), delivered, "{shape:?}: {received:?}");
+            let logout_token =
+                form_value(&received[delivered - 1].body, "logout_token").expect("logout_token");
+            let header = jwt_part(&logout_token, 0);
+            assert_eq!((&header["alg"], &header["typ"]), (&json!("ES384"), &json!("logout+jwt")));
+            assert_signed_by_the_server(&idp, &logout_token).await;
+            let claims = jwt_part(&logout_token, 1);
+            let mut names: Vec<&str> = claims.as_object().unwrap().keys().map(String::as_str).collect();
+            names.sort_unstable();
+            match shape {
+                LogoutTokenShape::WithExp => {
+                    assert_eq!(names, ["aud", "events", "exp", "iat", "iss", "jti", "sid", "sub"]);
+                    assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 120);
+                }
+                LogoutTokenShape::WithoutExp => {
+                    assert_eq!(names, ["aud", "events", "iat", "iss", "jti", "sid", "sub"]);
+                }
+            }
+            assert_eq!((&claims["iss"], &claims["sub"]), (&json!(idp.issuer()), &json!(demo_user::SUB)));
+            assert_eq!(
+                (&claims["aud"], &claims["sid"]),
+                (&json!(clients::CONFIDENTIAL_ID), &id_claims["sid"])
+            );
+            assert!(claims["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+        }
+    }
+    let refused = http()
+        .post(format!("{}/__test/logout-tokens", idp.endpoint()))
+        .json(&json!({ "exp": "sometimes" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use super::issuer::Issuer;
 use super::jwks::{JwksCache, JwksPolicy, KeySet, rsa_default};
 use super::jwt::{Algorithm, decode_jwt_payload};
 use super::pkce;
-use super::verify::{DEFAULT_LEEWAY, Expected, JwtKind, verify_jwt};
+use super::verify::{DEFAULT_LEEWAY, Expected, Expiry, JwtKind, verify_jwt};
 use crate::error::{LogtoError, Result, ServerError, TokenError};
 use crate::http::{ClientAuth, Http, HttpOptions};
 use crate::machine::TokenExchange;
@@ -23,7 +23,8 @@ use tracing::Instrument;
 /// this did not come from this exchange.
 const MAX_ID_TOKEN_AGE_AT_EXCHANGE: i64 = 10 * 60;
 
-/// How old a logout token may be: Logto's live 2 minutes; a replayed old one is refused.
+/// How old a logout token may be: Logto 1.42+ gives them 2 minutes, older releases no `exp` at
+/// all, so this bounds them; a replayed old one is refused.
 const MAX_LOGOUT_TOKEN_AGE: i64 = 10 * 60;
 
 /// The JSON claims of a userinfo answer.
@@ -254,6 +255,7 @@ impl OidcCore {
             kind: JwtKind::IdToken,
             algorithms: self.inner.id_token_algorithms.as_deref(),
             max_age_seconds: None,
+            expiry: Expiry::Required,
         }
     }
 
@@ -505,9 +507,13 @@ impl OidcCore {
     }
 
     /// Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6):
-    /// signature, `iss`, `aud` (the client id), `iat` (recent), `exp` (required), the
-    /// back-channel `events` member, `sub` or `sid`, no `nonce`, and `typ` `logout+jwt` when set.
-    /// Replays (the same `jti`) are the caller's to refuse.
+    /// signature, `iss`, `aud` (the client id), `iat` (within the last 10 minutes, with the
+    /// leeway), `exp` (checked when present), the back-channel `events` member, `sub` or `sid`,
+    /// `jti`, no `nonce`, and `typ` `logout+jwt` when set. Replays (the same `jti`) are the
+    /// caller's to refuse.
+    ///
+    /// `exp` may be absent, though §2.4 requires it: every Logto before 1.42 signs logout tokens
+    /// without one, and their age is bounded by `iat` instead.
     ///
     /// ```no_run
     /// # async fn run(core: logto::OidcCore) -> logto::Result<()> {
@@ -530,6 +536,7 @@ impl OidcCore {
             // §2.6: the signature is validated as an ID token's.
             algorithms: self.inner.id_token_algorithms.as_deref(),
             max_age_seconds: Some(MAX_LOGOUT_TOKEN_AGE),
+            expiry: Expiry::BoundedByIat,
         };
         let claims: LogoutTokenClaims =
             verify_jwt(&self.inner.jwks, &self.inner.http, logout_token, &expected)

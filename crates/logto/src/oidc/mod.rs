@@ -20,4 +20,4 @@ pub use verify::{DEFAULT_LEEWAY, MAX_LEEWAY};
 pub(crate) use self::core::{Claims, check_endpoints, user_info_from_json};
 pub(crate) use jwks::{JwksCache, JwksPolicy, KeySet};
 pub(crate) use pkce::constant_time_eq;
-pub(crate) use verify::{Expected, JwtKind, now_seconds, verify_jwt};
+pub(crate) use verify::{Expected, Expiry, JwtKind, now_seconds, verify_jwt};

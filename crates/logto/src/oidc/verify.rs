@@ -1,5 +1,6 @@
 //! JWT verification: signature against the JWKS, then the registered claims (`iss`, `aud`,
-//! `exp`, `iat`, `nbf`, `sub`) with a bounded clock leeway.
+//! `exp`, `iat`, `nbf`, `sub`) with a bounded clock leeway. `exp` is required except in logout
+//! tokens ([`Expiry`]).
 
 use super::jwks::JwksCache;
 use super::jwt::{Algorithm, Jws};
@@ -31,6 +32,19 @@ pub(crate) struct Expected<'a> {
     pub(crate) algorithms: Option<&'a [Algorithm]>,
     /// How long ago `iat` may be (beyond the leeway), or unbounded when `None`.
     pub(crate) max_age_seconds: Option<i64>,
+    /// Whether the token must carry `exp`.
+    pub(crate) expiry: Expiry,
+}
+
+/// Whether a token must carry `exp`. An `exp` that is there is always checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expiry {
+    /// `exp` is required (ID tokens, access tokens).
+    Required,
+    /// `exp` may be absent: the token then lives as long as [`Expected::max_age_seconds`] allows
+    /// from its `iat`, and without a maximum age it is refused. For logout tokens only: every
+    /// Logto before 1.42 signs them without `exp` (Back-Channel Logout §2.4 requires one).
+    BoundedByIat,
 }
 
 /// The kind of JWT a verification expects.
@@ -116,9 +130,12 @@ pub(crate) fn check_claims(payload: &[u8], expected: &Expected<'_>, now: i64) ->
     }
     let leeway = expected.leeway_seconds as f64;
     let now = now as f64;
-    let exp = claims.exp.ok_or(TokenError::MissingClaim("exp"))?;
-    if now > exp + leeway {
-        return Err(TokenError::Expired);
+    match (claims.exp, expected.expiry) {
+        (Some(exp), _) if now > exp + leeway => return Err(TokenError::Expired),
+        (Some(_), _) => {}
+        // Its age is bounded below, by `iat`.
+        (None, Expiry::BoundedByIat) if expected.max_age_seconds.is_some() => {}
+        (None, _) => return Err(TokenError::MissingClaim("exp")),
     }
     let iat = claims.iat.ok_or(TokenError::MissingClaim("iat"))?;
     if iat > now + leeway {
@@ -172,6 +189,7 @@ mod tests {
             kind: JwtKind::IdToken,
             algorithms: None,
             max_age_seconds: Some(600),
+            expiry: Expiry::Required,
         }
     }
 
@@ -250,6 +268,52 @@ mod tests {
         within_leeway["exp"] = serde_json::json!(NOW - 59);
         within_leeway["iat"] = serde_json::json!(NOW + 59);
         assert_eq!(check(within_leeway), Ok(()));
+    }
+
+    #[test]
+    fn only_a_logout_token_may_go_without_exp_and_then_its_iat_bounds_it() {
+        let logout = Expected { kind: JwtKind::LogoutToken, expiry: Expiry::BoundedByIat, ..expected() };
+        let check_logout =
+            |claims: &serde_json::Value| check_claims(claims.to_string().as_bytes(), &logout, NOW);
+        // Logto before 1.42.
+        let logto = serde_json::json!({"iss": "https://t.example/oidc", "aud": "app", "iat": NOW,
+            "jti": "j", "sid": "s", "sub": "u", "events": {"http://schemas.openid.net/event/backchannel-logout": {}}});
+        assert_eq!(check_logout(&logto), Ok(()));
+        let cases = [
+            ("iat", serde_json::json!(NOW - 659), Ok(())),
+            ("iat", serde_json::json!(NOW - 661), Err(TokenError::IssuedTooLongAgo)),
+            ("iat", serde_json::json!(NOW + 59), Ok(())),
+            ("iat", serde_json::json!(NOW + 61), Err(TokenError::IssuedInFuture)),
+            ("exp", serde_json::json!(NOW + 120), Ok(())),
+            ("exp", serde_json::json!(NOW - 61), Err(TokenError::Expired)),
+            ("nbf", serde_json::json!(NOW + 61), Err(TokenError::NotYetValid)),
+        ];
+        for (claim, value, outcome) in cases {
+            let mut claims = logto.clone();
+            claims[claim] = value.clone();
+            assert_eq!(check_logout(&claims), outcome, "{claim}={value}");
+        }
+        let mut without_iat = logto.clone();
+        without_iat.as_object_mut().unwrap().remove("iat");
+        assert_eq!(check_logout(&without_iat), Err(TokenError::MissingClaim("iat")));
+        let unbounded = Expected { max_age_seconds: None, ..logout };
+        assert_eq!(
+            check_claims(logto.to_string().as_bytes(), &unbounded, NOW),
+            Err(TokenError::MissingClaim("exp")),
+            "no exp and no maximum age would never end"
+        );
+
+        let mut without_exp = valid();
+        without_exp.as_object_mut().unwrap().remove("exp");
+        let access = Expected { kind: JwtKind::AccessToken { types: None }, ..expected() };
+        for expected in [expected(), Expected { max_age_seconds: None, ..expected() }, access] {
+            assert_eq!(
+                check_claims(without_exp.to_string().as_bytes(), &expected, NOW),
+                Err(TokenError::MissingClaim("exp")),
+                "{:?}",
+                expected.kind
+            );
+        }
     }
 
     #[test]

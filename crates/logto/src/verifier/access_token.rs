@@ -2,7 +2,7 @@ use super::bearer_error::BearerError;
 use super::cache::VerifiedTokenCache;
 use crate::error::{LogtoError, Result, TokenError};
 use crate::models::{AccessTokenClaims, build_organization_urn};
-use crate::oidc::{Algorithm, Expected, JwksCache, JwksPolicy, JwtKind, OidcCore, now_seconds};
+use crate::oidc::{Algorithm, Expected, Expiry, JwksCache, JwksPolicy, JwtKind, OidcCore, now_seconds};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -240,6 +240,7 @@ impl AccessTokenVerifier {
             kind: JwtKind::AccessToken { types: inner.accepted_types.as_deref() },
             algorithms: inner.algorithms.as_deref(),
             max_age_seconds: None,
+            expiry: Expiry::Required,
         }
     }
 }
