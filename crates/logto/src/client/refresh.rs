@@ -40,15 +40,9 @@ impl LogtoClient {
         );
         let core = self.oidc_core().await?;
         let deadline = crate::coordination::later(Instant::now(), self.shared.refresh_policy.lease_wait);
-        if self.shared.backchannel_logout {
-            // A session ended by a back-channel logout must not live on through a refresh (the
-            // renewed ID token would look like a later sign-in).
-            if let Some(claims) = self.stored_id_token_claims().await?
-                && self.ended_by_backchannel_logout(&claims).await?
-            {
-                return Err(self.end_session("ended by a back-channel logout".into()).await);
-            }
-        }
+        // A session ended by a back-channel logout must not live on through a refresh (the
+        // renewed ID token would look like a later sign-in).
+        self.end_if_backchannel_logged_out().await?;
         for _ in 0..MAX_HOPS {
             let (publication, at_ms, led, stored) = match self.turn(&refresh_token, target, deadline).await? {
                 Turn::Follow(Opened { publication, at_ms }) => (publication, at_ms, false, false),
@@ -137,7 +131,7 @@ impl LogtoClient {
     }
 
     /// The stored ID token's claims, if any is stored and readable.
-    async fn stored_id_token_claims(&self) -> Result<Option<IdTokenClaims>> {
+    pub(super) async fn stored_id_token_claims(&self) -> Result<Option<IdTokenClaims>> {
         Ok(self
             .storage
             .get(PersistKey::IdToken)
@@ -364,10 +358,11 @@ impl LogtoClient {
         Ok(Some(cached.token))
     }
 
-    /// The identity server refused the refresh token: the session's tokens are cleared so the
-    /// dead token is never sent again, and the user must sign in again.
-    async fn end_session(&self, reason: String) -> LogtoError {
-        tracing::info!(%reason, "the identity server refused the refresh token: the session has ended");
+    /// The session has ended (the identity server refused the refresh token, or a back-channel
+    /// logout ended it): its tokens are cleared so a dead token is never sent again, and the
+    /// user must sign in again.
+    pub(super) async fn end_session(&self, reason: String) -> LogtoError {
+        tracing::info!(%reason, "the session has ended: signing it out");
         for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
             if let Err(storage) = self.storage.delete(key).await {
                 return storage.into();
