@@ -76,9 +76,11 @@ class LogtoClient(ClientBase):
     def getAccessToken(self, resource: str = "", *, organizationId: Optional[str] = None) -> Optional[str]:
         """The access token for the resource, refreshed when needed; None when not signed in."""
         resource = resourceValue(resource)
-        token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
-        if token is not None:
-            return token
+        # Not when back-channel logouts are honoured: the core checks the logout markers first.
+        if not getattr(self.config, "backchannelLogout", False):
+            token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
+            if token is not None:
+                return token
         return self._runBlocking(self._core.get_access_token, resource, organizationId)  # type: ignore[no-any-return]
 
     def getOrganizationToken(self, organizationId: str) -> Optional[str]:

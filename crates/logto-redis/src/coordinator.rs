@@ -29,6 +29,11 @@ const TAKE: &str = "if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) 
 /// refreshes until it expires, so when taking or releasing a lease fails, the release is tried
 /// again in the background, on the same connection (after the lost command), until Redis
 /// answers. The release only deletes the lease if it still holds this request's token.
+///
+/// Every command about one lease goes over one of the pool's connections, chosen by the lease's
+/// key: Redis runs the commands of one connection in the order they were sent, so a release
+/// (sent at once by a caller cancelled while its lease was being taken) cannot overtake the
+/// take and leave the lease held by no one.
 #[derive(Clone)]
 pub struct RedisCoordinator {
     pool: Pool,
@@ -68,6 +73,17 @@ impl RedisCoordinator {
     fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
+
+    /// The pooled client that carries every command about the lease `key`: always the same one
+    /// for one key (in this process), so those commands run in the order they were sent.
+    fn client_of(&self, key: &str) -> &Client {
+        use std::hash::{Hash, Hasher};
+        let clients = self.pool.clients();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        let index = usize::try_from(hasher.finish() % clients.len() as u64).unwrap_or(0);
+        &clients[index]
+    }
 }
 
 /// How long a lost lease is chased: longer than any lease lives (after that it has expired).
@@ -105,8 +121,8 @@ impl Coordinator for RedisCoordinator {
         token: &LeaseToken,
         ttl: Duration,
     ) -> Result<bool, CoordinationError> {
-        let client = self.pool.next();
         let key = self.key(key);
+        let client = self.client_of(&key);
         let taken: Result<i64, _> = client
             .eval(TAKE, vec![key.clone()], vec![token.as_str().to_owned(), millis(ttl).to_string()])
             .await;
@@ -121,8 +137,8 @@ impl Coordinator for RedisCoordinator {
     }
 
     async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
-        let client = self.pool.next();
         let key = self.key(key);
+        let client = self.client_of(&key);
         match release_on(client, &key, token.as_str()).await {
             Ok(_) => Ok(()),
             Err(error) => {

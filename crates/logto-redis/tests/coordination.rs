@@ -120,6 +120,59 @@ async fn a_lease_whose_answer_was_lost_in_a_hang_is_released_once_redis_answers(
     );
 }
 
+/// A caller cancelled while its lease was being taken (a timeout layer, a client that hung up)
+/// releases the lease at once. The take may still be on its way to Redis, so the release must
+/// run after it: were it sent on another pooled connection it could overtake the take, and the
+/// lease would then be held by no one until it expires. Each cycle keeps one of the pool's
+/// connections busy (a short `BLPOP` on that connection only), so a take that lands on it is
+/// late; over the cycles every connection is the busy one, so a release sent on another
+/// connection than the take's overtakes it.
+#[tokio::test]
+async fn a_release_never_overtakes_the_take_of_its_lease() {
+    use logto_redis::fred::prelude::{ClientLike, KeysInterface};
+    use logto_redis::fred::types::CustomCommand;
+
+    let redis = RedisServer::start().await;
+    let pool = logto_redis::pool(&redis.url(), &options().pool_size(4)).await.unwrap();
+    let store = RedisCoordinator::from_pool(pool.clone(), "");
+    let key = "logto:lease:cancelled";
+    let blpop = CustomCommand::new_static("BLPOP", None, true);
+    let mut held_after_release = 0;
+    for cycle in 0..4 * pool.size() {
+        let busy = pool.clients()[cycle % pool.size()].clone();
+        let blocked = {
+            let blpop = blpop.clone();
+            tokio::spawn(async move {
+                let _: Option<Vec<String>> =
+                    busy.custom(blpop, vec!["logto:test:never", "0.05"]).await.unwrap();
+            })
+        };
+        // The BLPOP has been sent before the take (its connection is busy from now on).
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let token = LeaseToken::generate();
+        let take = tokio::time::timeout(
+            Duration::from_millis(10),
+            store.try_lease(key, &token, Duration::from_secs(30)),
+        )
+        .await;
+        store.release(key, &token).await.unwrap();
+        blocked.await.unwrap();
+        // Every connection has run what it was sent (the take included).
+        for client in pool.clients() {
+            let _: Option<String> = client.get("logto:test:flush").await.unwrap();
+        }
+        let holder = redis.command(&["GET", key]).await.unwrap().text();
+        if holder.is_some() {
+            held_after_release += 1;
+            redis.command(&["DEL", key]).await.unwrap();
+        }
+        if let Ok(taken) = take {
+            assert!(taken.unwrap(), "the lease is free at each cycle");
+        }
+    }
+    assert_eq!(held_after_release, 0, "a release overtook the take of its lease");
+}
+
 #[tokio::test]
 async fn two_instances_on_one_redis_refresh_a_session_once() {
     let (idp, redis) = (strict_idp().await, RedisServer::start().await);

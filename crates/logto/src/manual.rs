@@ -86,8 +86,9 @@
 //!
 //! Turns are taken through a [`Coordinator`](crate::coordination::Coordinator): a lease named
 //! after the refresh token, held by the one request that calls the token endpoint, which then
-//! publishes the outcome (encrypted with a key derived from the old refresh token) for the
-//! others to take. [`LocalCoordinator`](crate::coordination::LocalCoordinator), the default,
+//! publishes the outcome (encrypted with a key derived from the old refresh token, and bound to
+//! its key, the app and the time it was sealed, so a store's writer can neither move it nor write
+//! it back after its window) for the others to take. [`LocalCoordinator`](crate::coordination::LocalCoordinator), the default,
 //! covers one process; app instances that share sessions need a shared store (`logto-redis`).
 //!
 //! ## Why a rotation window

@@ -183,6 +183,67 @@ async fn backchannel_logout_ends_the_session_once(shape: LogoutTokenShape) {
     ));
 }
 
+/// A session ended by a back-channel logout is not served the access tokens it cached
+/// (an API's, an organization's) until their expiry: the next request for one signs it out.
+#[tokio::test]
+async fn a_backchannel_logout_ends_the_cached_access_tokens_too() {
+    let idp = TestIdp::start().await;
+    let receiver = MockServer::start(|_| MockResponse::json(200, "{}")).await;
+    idp.set_backchannel_logout_uri(
+        clients::CONFIDENTIAL_ID,
+        &format!("{}/backchannel-logout", receiver.url()),
+    )
+    .await;
+    let storage = Arc::new(MemoryStorage::new());
+    let client = LogtoClient::builder(confidential_config(&idp))
+        .storage(storage.clone())
+        .backchannel_logout(true)
+        .build()
+        .unwrap();
+    let browser = idp.browser();
+    let url = client.sign_in(REDIRECT_URI).await.unwrap();
+    client.handle_sign_in_callback(&browser.login(&url).await).await.unwrap();
+    let api = client.get_access_token(resources::API).await.unwrap();
+    let organization = client.get_organization_token("org-acme").await.unwrap();
+    // A second copy of the session (another request, another instance) with the same cache.
+    let loaded = Arc::new(MemoryStorage::new());
+    for key in logto::PersistKey::ALL {
+        if let Some(value) = storage.get(key).await.unwrap() {
+            loaded.set(key, value).await.unwrap();
+        }
+    }
+    idp.reset_token_requests().await;
+    assert_eq!(client.get_access_token(resources::API).await.unwrap(), api, "served from the cache");
+    assert_eq!(client.get_organization_token("org-acme").await.unwrap(), organization);
+    assert_eq!(idp.token_requests().await.total, 0, "cached");
+
+    let end_session = format!("{}/session/end?client_id={}", idp.issuer(), clients::CONFIDENTIAL_ID);
+    browser.try_logout(&end_session).await.ok();
+    let delivered =
+        receiver.requests().into_iter().find(|r| r.target == "/backchannel-logout").expect("delivered");
+    let logout_token = url::form_urlencoded::parse(delivered.body.as_bytes())
+        .find(|(name, _)| name == "logout_token")
+        .map(|(_, value)| value.into_owned())
+        .expect("a logout_token");
+    client.handle_backchannel_logout(&logout_token).await.unwrap();
+
+    let after = client.get_access_token(resources::API).await;
+    assert!(after.as_ref().is_err_and(LogtoError::is_sign_in_required), "{after:?}");
+    let organization_after = client.with_storage(loaded.clone()).get_organization_token("org-acme").await;
+    assert!(
+        organization_after.as_ref().is_err_and(LogtoError::is_sign_in_required),
+        "{organization_after:?}"
+    );
+    for session in [&storage, &loaded] {
+        use logto::PersistKey::{AccessTokenMap, IdToken, RefreshToken};
+        for key in [IdToken, RefreshToken, AccessTokenMap] {
+            assert!(session.get(key).await.unwrap().is_none(), "{key:?} cleared: signed out");
+        }
+    }
+    assert!(client.signed_in_claims().await.unwrap().is_none());
+    assert_eq!(idp.token_requests().await.total, 0, "no token request for an ended session");
+}
+
 async fn client_pair(idp: &TestIdp) -> (LogtoClient, Arc<MemoryStorage>) {
     let (client, storage) = client(confidential_config(idp));
     sign_in(idp, &client).await;

@@ -160,6 +160,117 @@ async fn a_stale_copy_follows_a_rotation_only_within_the_rotation_window() {
     assert!(staler.get(PersistKey::RefreshToken).await.unwrap().is_none(), "the stale copy is signed out");
 }
 
+/// A coordinator on this process's memory that keeps a copy of every value published, as
+/// someone who can read and write the shared store could.
+#[derive(Debug, Default)]
+struct Eavesdropped {
+    inner: LocalCoordinator,
+    published: Mutex<Vec<(String, Vec<u8>)>>,
+    /// Every call, by method.
+    calls: Mutex<Vec<&'static str>>,
+}
+
+impl Eavesdropped {
+    fn calls(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.calls.lock().unwrap())
+    }
+}
+
+#[async_trait::async_trait]
+impl Coordinator for Eavesdropped {
+    async fn try_lease(
+        &self,
+        key: &str,
+        token: &LeaseToken,
+        ttl: Duration,
+    ) -> Result<bool, CoordinationError> {
+        self.calls.lock().unwrap().push("try_lease");
+        self.inner.try_lease(key, token, ttl).await
+    }
+
+    async fn release(&self, key: &str, token: &LeaseToken) -> Result<(), CoordinationError> {
+        self.calls.lock().unwrap().push("release");
+        self.inner.release(key, token).await
+    }
+
+    async fn publish(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CoordinationError> {
+        self.calls.lock().unwrap().push("publish");
+        self.published.lock().unwrap().push((key.to_owned(), value.to_vec()));
+        self.inner.publish(key, value, ttl).await
+    }
+
+    async fn published(&self, key: &str) -> Result<Option<Vec<u8>>, CoordinationError> {
+        self.calls.lock().unwrap().push("published");
+        self.inner.published(key).await
+    }
+}
+
+/// An outcome written back into the store after its window (kept by someone who can write to
+/// the store) is refused: a copy of the session holding the consumed refresh token does not
+/// follow it, and its token reaches the server, whose reuse detection ends the grant.
+#[tokio::test]
+async fn an_outcome_replayed_after_its_window_is_refused() {
+    let idp = strict_idp().await;
+    let store = Arc::new(Eavesdropped::default());
+    let client = LogtoClient::builder(public_config(&idp))
+        .coordinator(store.clone())
+        .refresh_policy(RefreshPolicy::default().rotation_window(Duration::from_millis(500)))
+        .leeway(Duration::ZERO)
+        .build()
+        .unwrap();
+    let storage = Arc::new(MemoryStorage::new());
+    sign_in(&idp, &client.with_storage(storage.clone())).await;
+    let stale = copy_of(&storage).await;
+    let consumed = storage.get(PersistKey::RefreshToken).await.unwrap().unwrap();
+    client.with_storage(storage.clone()).get_access_token(resources::API).await.unwrap();
+    let (key, sealed) = store
+        .published
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|(key, _)| key.contains("outcome"))
+        .cloned()
+        .expect("the rotation was published");
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    store.publish(&key, &sealed, Duration::from_secs(60)).await.unwrap();
+    idp.reset_token_requests().await;
+    let replayed = client.with_storage(stale.clone()).get_access_token(resources::API).await;
+    assert_eq!(
+        idp.token_requests().await.refreshes_with(&consumed).len(),
+        1,
+        "the replayed outcome was not followed: {replayed:?}"
+    );
+    assert!(matches!(replayed, Err(LogtoError::SignInRequired { .. })), "{replayed:?}");
+}
+
+/// A cached access token costs the coordinator nothing unless the client honours back-channel
+/// logouts; then one look at the session's logout markers (its session's, its user's), no lease.
+#[tokio::test]
+async fn a_cached_token_looks_up_the_logout_markers_only_when_they_are_honoured() {
+    let idp = TestIdp::start().await;
+    for honoured in [false, true] {
+        let store = Arc::new(Eavesdropped::default());
+        let client = LogtoClient::builder(public_config(&idp))
+            .coordinator(store.clone())
+            .backchannel_logout(honoured)
+            .build()
+            .unwrap();
+        sign_in(&idp, &client).await;
+        let token = client.get_access_token(resources::API).await.unwrap();
+        store.calls();
+        assert_eq!(client.get_access_token(resources::API).await.unwrap(), token, "cached");
+        let calls = store.calls();
+        if honoured {
+            assert!(!calls.is_empty() && calls.iter().all(|call| *call == "published"), "{calls:?}");
+            assert!(calls.len() <= 2, "{calls:?}");
+        } else {
+            assert!(calls.is_empty(), "no coordinator call: {calls:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_dead_grant_is_sent_once() {
     let idp = strict_idp().await;

@@ -1,6 +1,7 @@
 //! Back-channel logout (OpenID Connect Back-Channel Logout 1.0): a verified logout token ends the
 //! sessions it names, in every app instance that shares the coordinator, the next time they are
-//! used.
+//! used: to read the sign-in state, to refresh, or to take an access token from the session's
+//! cache.
 
 use super::LogtoClient;
 use crate::coordination::hashed_key;
@@ -11,6 +12,8 @@ use std::time::Duration;
 /// How long an ended session is remembered: as long as a Logto refresh token lives, the longest a
 /// session could still be used.
 const ENDED_MEMORY: Duration = Duration::from_secs(14 * 24 * 3600);
+/// Why a session ended by a back-channel logout is signed out ([`LogtoError::SignInRequired`]).
+const ENDED_REASON: &str = "ended by a back-channel logout";
 /// How long a logout token's `jti` is remembered against replays (well past its short lifetime).
 const REPLAY_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
@@ -23,8 +26,9 @@ impl LogtoClient {
     /// Handles the `logout_token` of a back-channel logout request: verifies it (signature,
     /// issuer, audience, age, event, no nonce; a replayed `jti` is refused), then records that the
     /// session it names (`sid`), or every session of its user (`sub` alone), has ended. Each such
-    /// session is signed out locally the next time [`signed_in_claims`](Self::signed_in_claims)
-    /// or [`context`](Self::context) sees it, in every instance sharing the coordinator. Answer
+    /// session is signed out locally the next time [`signed_in_claims`](Self::signed_in_claims),
+    /// [`context`](Self::context) or [`get_access_token`](Self::get_access_token) (a cached
+    /// token included) sees it, in every instance sharing the coordinator. Answer
     /// the request 200 on success and 400 on [`LogtoError::InvalidLogoutToken`].
     ///
     /// ```no_run
@@ -62,6 +66,21 @@ impl LogtoClient {
         coordinator.publish(&replay_key, b"1", REPLAY_MEMORY).await?;
         tracing::info!(sid = claims.sid.is_some(), "back-channel logout recorded");
         Ok(claims)
+    }
+
+    /// When back-channel logouts are honoured and one ended the session of this client's storage:
+    /// signs the session out and fails with [`LogtoError::SignInRequired`], as a refresh of it
+    /// would. When they are not honoured: nothing, and no I/O.
+    pub(super) async fn end_if_backchannel_logged_out(&self) -> Result<()> {
+        if !self.shared.backchannel_logout {
+            return Ok(());
+        }
+        if let Some(claims) = self.stored_id_token_claims().await?
+            && self.ended_by_backchannel_logout(&claims).await?
+        {
+            return Err(self.end_session(ENDED_REASON.into()).await);
+        }
+        Ok(())
     }
 
     /// Whether a back-channel logout ended the session of `claims` (its `sid`, or its user after

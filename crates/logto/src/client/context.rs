@@ -151,7 +151,8 @@ impl LogtoClient {
         };
         let mut context = LogtoContext { is_authenticated: true, ..LogtoContext::default() };
         if let Some(target) = &options.access_token {
-            let token = self.get_access_token(target.clone()).await?;
+            // `signed_in_claims` has just checked the back-channel logout markers.
+            let token = self.access_token(target.clone(), true).await?;
             context.scopes = OidcCore::decode_access_token(token.secret())
                 .map(|claims| claims.scopes().map(str::to_owned).collect())
                 .unwrap_or_default();
@@ -162,7 +163,7 @@ impl LogtoClient {
         }
         if options.organization_tokens {
             for organization in claims.organizations.iter().flatten() {
-                let token = self.get_organization_token(organization).await?;
+                let token = self.access_token(TokenTarget::organization(organization), true).await?;
                 context.organization_tokens.insert(organization.clone(), token);
             }
         }

@@ -6,14 +6,14 @@
 use super::LogtoClient;
 use super::stored::{AccessTokenMap, CachedAccessToken, to_json};
 use crate::coordination::LeaseToken;
-use crate::coordination::publication::{Keys, Publication, open, seal};
+use crate::coordination::publication::{Binding, Keys, Opened, Publication, now_ms, open, seal};
 use crate::error::{LogtoError, OrganizationError, Result, ServerError, TokenError};
 use crate::models::IdTokenClaims;
 use crate::oidc::{OidcCore, now_seconds};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use crate::storage::PersistKey;
 use crate::target::TokenTarget;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// How many rotations one request follows before giving up (a chain longer than this means
 /// something loops).
@@ -28,11 +28,7 @@ enum Turn {
     /// It holds the lease (taken no earlier than the instant): it makes the token request.
     Lead(LeaseToken, Instant),
     /// Another request made it: take its outcome.
-    Follow(Publication),
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    Follow(Opened),
 }
 
 impl LogtoClient {
@@ -44,26 +40,20 @@ impl LogtoClient {
         );
         let core = self.oidc_core().await?;
         let deadline = crate::coordination::later(Instant::now(), self.shared.refresh_policy.lease_wait);
-        if self.shared.backchannel_logout {
-            // A session ended by a back-channel logout must not live on through a refresh (the
-            // renewed ID token would look like a later sign-in).
-            if let Some(claims) = self.stored_id_token_claims().await?
-                && self.ended_by_backchannel_logout(&claims).await?
-            {
-                return Err(self.end_session("ended by a back-channel logout".into()).await);
-            }
-        }
+        // A session ended by a back-channel logout must not live on through a refresh (the
+        // renewed ID token would look like a later sign-in).
+        self.end_if_backchannel_logged_out().await?;
         for _ in 0..MAX_HOPS {
-            let (publication, led, stored) = match self.turn(&refresh_token, target, deadline).await? {
-                Turn::Follow(publication) => (publication, false, false),
+            let (publication, at_ms, led, stored) = match self.turn(&refresh_token, target, deadline).await? {
+                Turn::Follow(Opened { publication, at_ms }) => (publication, at_ms, false, false),
                 Turn::Lead(lease, asked) => {
                     let (publication, stored) =
                         self.lead(&core, &refresh_token, target, lease, asked).await?;
-                    (publication, true, stored)
+                    (publication, now_ms(), true, stored)
                 }
             };
             match publication {
-                Publication::Rotated { refresh_token: newest, id_token, access_token, at_ms } => {
+                Publication::Rotated { refresh_token: newest, id_token, access_token } => {
                     let age = Duration::from_millis(now_ms().saturating_sub(at_ms));
                     if age > STALE_AFTER {
                         tracing::warn!(
@@ -103,8 +93,10 @@ impl LogtoClient {
             let Ok(Some(sealed)) = self.shared.coordinator.published(&keys.outcome).await else {
                 break;
             };
-            match open(&refresh_token, &sealed) {
-                Some(Publication::Rotated { refresh_token: newer, .. }) if newer != refresh_token => {
+            match self.open_outcome(&refresh_token, &keys, &sealed) {
+                Some(Opened { publication: Publication::Rotated { refresh_token: newer, .. }, .. })
+                    if newer != refresh_token =>
+                {
                     refresh_token = newer;
                 }
                 _ => break,
@@ -113,8 +105,33 @@ impl LogtoClient {
         refresh_token
     }
 
+    /// Opens the outcome published under `keys` for `refresh_token`; one that is refused (not
+    /// bound to this key and app, of another format, or older than its window) counts as absent.
+    fn open_outcome(&self, refresh_token: &RefreshToken, keys: &Keys, sealed: &[u8]) -> Option<Opened> {
+        let binding = Binding { app_id: &self.shared.config.app_id, key: &keys.outcome };
+        let policy = &self.shared.refresh_policy;
+        match open(refresh_token, &binding, sealed, policy, self.shared.leeway, now_ms()) {
+            Ok(opened) => Some(opened),
+            Err(refused) => {
+                tracing::debug!(?refused, "ignoring a refresh outcome in the coordination store");
+                None
+            }
+        }
+    }
+
+    /// Seals `publication` for the holders of `refresh_token`, bound to its key, this app and now.
+    fn seal_outcome(
+        &self,
+        refresh_token: &RefreshToken,
+        keys: &Keys,
+        publication: &Publication,
+    ) -> Option<Vec<u8>> {
+        let binding = Binding { app_id: &self.shared.config.app_id, key: &keys.outcome };
+        seal(refresh_token, &binding, now_ms(), publication)
+    }
+
     /// The stored ID token's claims, if any is stored and readable.
-    async fn stored_id_token_claims(&self) -> Result<Option<IdTokenClaims>> {
+    pub(super) async fn stored_id_token_claims(&self) -> Result<Option<IdTokenClaims>> {
         Ok(self
             .storage
             .get(PersistKey::IdToken)
@@ -132,8 +149,8 @@ impl LogtoClient {
         let coordinator = &self.shared.coordinator;
         let keys = Keys::of(refresh_token);
         loop {
-            if let Some(publication) = self.relevant_outcome(&keys, refresh_token, target).await? {
-                return Ok(Turn::Follow(publication));
+            if let Some(opened) = self.relevant_outcome(&keys, refresh_token, target).await? {
+                return Ok(Turn::Follow(opened));
             }
             let guard = LeaseGuard::new(self, &keys.lease);
             // The lease lives at least `lease_ttl` from now: the store sets it after this.
@@ -146,7 +163,7 @@ impl LogtoClient {
                     // The previous holder may have published just before it released.
                     let followed = match self.relevant_outcome(&keys, refresh_token, target).await {
                         Ok(None) => return Ok(Turn::Lead(guard.disarm(), asked)),
-                        Ok(Some(publication)) => Ok(Turn::Follow(publication)),
+                        Ok(Some(opened)) => Ok(Turn::Follow(opened)),
                         Err(error) => Err(error),
                     };
                     // Followed, or failed: either way this request does not refresh, so the
@@ -181,16 +198,15 @@ impl LogtoClient {
         keys: &Keys,
         refresh_token: &RefreshToken,
         target: &TokenTarget,
-    ) -> Result<Option<Publication>> {
+    ) -> Result<Option<Opened>> {
         let Some(sealed) = self.shared.coordinator.published(&keys.outcome).await? else {
             return Ok(None);
         };
-        let Some(publication) = open(refresh_token, &sealed) else {
-            tracing::warn!("ignoring an unreadable refresh outcome in the coordination store");
+        let Some(opened) = self.open_outcome(refresh_token, keys, &sealed) else {
             return Ok(None);
         };
         let key = target.cache_key();
-        let relevant = match &publication {
+        let relevant = match &opened.publication {
             Publication::Rotated { refresh_token: newest, access_token, .. } => {
                 newest != refresh_token || access_token.as_ref().is_some_and(|(cached, _)| *cached == key)
             }
@@ -201,7 +217,7 @@ impl LogtoClient {
                 _ => true,
             },
         };
-        Ok(relevant.then_some(publication))
+        Ok(relevant.then_some(opened))
     }
 
     /// Makes the token request, publishes its outcome and releases the lease, in a task of its
@@ -240,7 +256,6 @@ impl LogtoClient {
                         refresh_token: newest,
                         id_token: response.id_token,
                         access_token: Some(access_token),
-                        at_ms: now_ms(),
                     };
                     (publication, policy.rotation_window, None)
                 }
@@ -248,8 +263,9 @@ impl LogtoClient {
                     Refused::Dead(reason) => {
                         // Another instance may have rotated this token without the lease (its
                         // lease expired): look once more before calling the grant dead.
-                        if let Ok(Some(rotated @ Publication::Rotated { .. })) =
-                            this.relevant_outcome(&keys, &refresh_token, &target).await
+                        if let Ok(Some(Opened {
+                            publication: rotated @ Publication::Rotated { .. }, ..
+                        })) = this.relevant_outcome(&keys, &refresh_token, &target).await
                         {
                             release(&this, &keys.lease, &lease).await;
                             return Ok((rotated, false));
@@ -269,7 +285,7 @@ impl LogtoClient {
                 }
                 _ => None,
             };
-            match seal(&refresh_token, &publication) {
+            match this.seal_outcome(&refresh_token, &keys, &publication) {
                 Some(sealed) => {
                     if let Err(error) = this.shared.coordinator.publish(&keys.outcome, &sealed, ttl).await {
                         if matches!(&publication, Publication::Rotated { refresh_token: newest, .. } if *newest != refresh_token)
@@ -278,7 +294,15 @@ impl LogtoClient {
                             // may take the lease and present the old one.
                             tracing::warn!(%error, "could not publish a rotation yet: keeping the lease and trying again");
                             let until = crate::coordination::later(leased_at, policy.lease_ttl);
-                            tokio::spawn(keep_publishing(this.clone(), keys, lease, sealed, ttl, until));
+                            tokio::spawn(keep_publishing(
+                                this.clone(),
+                                refresh_token.clone(),
+                                keys,
+                                lease,
+                                publication.clone(),
+                                ttl,
+                                until,
+                            ));
                             let stored = keep_rotation(&this, rotated).await;
                             return Ok((publication, stored));
                         }
@@ -334,10 +358,11 @@ impl LogtoClient {
         Ok(Some(cached.token))
     }
 
-    /// The identity server refused the refresh token: the session's tokens are cleared so the
-    /// dead token is never sent again, and the user must sign in again.
-    async fn end_session(&self, reason: String) -> LogtoError {
-        tracing::info!(%reason, "the identity server refused the refresh token: the session has ended");
+    /// The session has ended (the identity server refused the refresh token, or a back-channel
+    /// logout ended it): its tokens are cleared so a dead token is never sent again, and the
+    /// user must sign in again.
+    pub(super) async fn end_session(&self, reason: String) -> LogtoError {
+        tracing::info!(%reason, "the session has ended: signing it out");
         for key in [PersistKey::IdToken, PersistKey::RefreshToken, PersistKey::AccessTokenMap] {
             if let Err(storage) = self.storage.delete(key).await {
                 return storage.into();
@@ -393,9 +418,10 @@ async fn keep_rotation(client: &LogtoClient, rotated: Option<RefreshToken>) -> b
 
 async fn keep_publishing(
     client: LogtoClient,
+    refresh_token: RefreshToken,
     keys: Keys,
     lease: LeaseToken,
-    sealed: Vec<u8>,
+    publication: Publication,
     ttl: Duration,
     lease_until: Instant,
 ) {
@@ -410,6 +436,12 @@ async fn keep_publishing(
             return;
         }
         tokio::time::sleep(delay).await;
+        // Sealed again at each attempt: its time is when it is published (followers refuse an
+        // outcome older than its window).
+        let Some(sealed) = client.seal_outcome(&refresh_token, &keys, &publication) else {
+            tracing::error!("could not seal a refresh outcome");
+            return;
+        };
         match client.shared.coordinator.publish(&keys.outcome, &sealed, ttl).await {
             Ok(()) => {
                 tracing::info!("published a rotation after the coordination store came back");

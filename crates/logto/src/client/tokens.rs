@@ -17,9 +17,10 @@ impl LogtoClient {
     /// `urn:logto:organization:<id>` an organization token, anything else an API resource.
     ///
     /// Errors: [`LogtoError::NotAuthenticated`] without a refresh token,
-    /// [`LogtoError::SignInRequired`] when the identity server refused the refresh token (the
-    /// session's tokens are then cleared), [`LogtoError::Organization`] for an organization the
-    /// user cannot get a token for.
+    /// [`LogtoError::SignInRequired`] when the identity server refused the refresh token or, when
+    /// the client honours back-channel logouts, one ended the session (a cached token is not
+    /// served then; the session's tokens are cleared either way), [`LogtoError::Organization`] for
+    /// an organization the user cannot get a token for.
     ///
     /// ```no_run
     /// # async fn run(client: logto::LogtoClient) -> logto::Result<()> {
@@ -30,7 +31,16 @@ impl LogtoClient {
     /// # let _ = (in_org, request); Ok(()) }
     /// ```
     pub async fn get_access_token(&self, target: impl Into<TokenTarget>) -> Result<AccessToken> {
-        let target = target.into();
+        self.access_token(target.into(), false).await
+    }
+
+    /// [`get_access_token`](Self::get_access_token); `logout_checked` when the caller has just
+    /// checked the back-channel logout markers (no second lookup for a cached token).
+    pub(super) async fn access_token(
+        &self,
+        target: TokenTarget,
+        logout_checked: bool,
+    ) -> Result<AccessToken> {
         if let Some(organization_id) = target.organization_id()
             && !self.shared.config.has_organizations_scope()
         {
@@ -39,8 +49,13 @@ impl LogtoClient {
                 reason: OrganizationError::ScopeNotConfigured,
             });
         }
-        if let Some(token) = self.access_token_map().await?.valid(&target, now_seconds()) {
-            return Ok(token.clone());
+        if let Some(token) = self.access_token_map().await?.valid(&target, now_seconds()).cloned() {
+            // A back-channel logout ends the session's cached tokens too, not only its refreshes
+            // (a refresh checks on its own: one lookup per call either way, none when off).
+            if !logout_checked {
+                self.end_if_backchannel_logged_out().await?;
+            }
+            return Ok(token);
         }
         self.refresh_access_token(&target).await
     }
