@@ -96,6 +96,24 @@ def coreFor(config: Any) -> "_core.CoreClient":
     return core
 
 
+class NativeStorage(Storage):
+    """A storage the core keeps itself: a web request's session of the core's session engine
+    (`logto.web`). The core reads and writes it directly (a rotated refresh token is saved at
+    once, by version), so a call hands it over as it is and gets no change log back."""
+
+    def __init__(self, native: "_core.CoreWebSession") -> None:
+        self.native = native
+
+    def get(self, key: PersistKey) -> Optional[str]:
+        return self.native.get(key)
+
+    def set(self, key: PersistKey, value: Optional[str]) -> None:  # pragma: no cover - the core writes
+        raise LogtoConfigError("a web session's tokens are written by the core only")
+
+    def delete(self, key: PersistKey) -> None:  # pragma: no cover - the core writes
+        raise LogtoConfigError("a web session's tokens are written by the core only")
+
+
 def isAsyncStorage(storage: Storage) -> bool:
     return inspect.iscoroutinefunction(getattr(storage, "get", None))
 
@@ -159,7 +177,9 @@ class ClientBase:
 
     # -- the snapshot in, the change log out -----------------------------------------------------
 
-    def _snapshot(self) -> "_core.Snapshot":
+    def _snapshot(self) -> Union["_core.Snapshot", "_core.CoreWebSession"]:
+        if type(self._storage) is NativeStorage:
+            return self._storage.native
         get = self._storage.get
         try:
             return _core.Snapshot(

@@ -11,6 +11,10 @@ __all__ = [
     "CoreOidc",
     "CoreVerifier",
     "CoreMachine",
+    "CoreSessions",
+    "CoreWebSession",
+    "same_origin",
+    "is_local_path",
     "ORGANIZATION_URN_PREFIX",
     "build_organization_urn",
     "LogtoException",
@@ -87,7 +91,7 @@ class CoreClient:
     ) -> CoreClient: ...
     def sign_in(
         self,
-        snapshot: Snapshot,
+        snapshot: Union[Snapshot, CoreWebSession],
         redirect_uri: str,
         *,
         interaction_mode: Optional[str] = None,
@@ -101,23 +105,23 @@ class CoreClient:
         extra_params: Optional[List[Tuple[str, str]]] = None,
         blocking: bool = False,
     ) -> _Pending: ...
-    def handle_sign_in_callback(self, snapshot: Snapshot, callback_uri: str, *, blocking: bool = False) -> _Pending: ...
+    def handle_sign_in_callback(self, snapshot: Union[Snapshot, CoreWebSession], callback_uri: str, *, blocking: bool = False) -> _Pending: ...
     def sign_out(
-        self, snapshot: Snapshot, post_logout_redirect_uri: Optional[str] = None, *, blocking: bool = False
+        self, snapshot: Union[Snapshot, CoreWebSession], post_logout_redirect_uri: Optional[str] = None, *, blocking: bool = False
     ) -> _Pending: ...
     def get_access_token(
-        self, snapshot: Snapshot, resource: str, organization_id: Optional[str] = None, *, blocking: bool = False
+        self, snapshot: Union[Snapshot, CoreWebSession], resource: str, organization_id: Optional[str] = None, *, blocking: bool = False
     ) -> _Pending: ...
     @staticmethod
     def cached_access_token(stored_map: Optional[str], resource: str, organization_id: Optional[str] = None) -> Optional[str]: ...
     def get_access_token_claims(
-        self, snapshot: Snapshot, resource: str, organization_id: Optional[str] = None, *, blocking: bool = False
+        self, snapshot: Union[Snapshot, CoreWebSession], resource: str, organization_id: Optional[str] = None, *, blocking: bool = False
     ) -> _Pending: ...
-    def fetch_user_info(self, snapshot: Snapshot, *, blocking: bool = False) -> _Pending: ...
-    def signed_in_claims(self, snapshot: Snapshot, *, blocking: bool = False) -> _Pending: ...
+    def fetch_user_info(self, snapshot: Union[Snapshot, CoreWebSession], *, blocking: bool = False) -> _Pending: ...
+    def signed_in_claims(self, snapshot: Union[Snapshot, CoreWebSession], *, blocking: bool = False) -> _Pending: ...
     def context(
         self,
-        snapshot: Snapshot,
+        snapshot: Union[Snapshot, CoreWebSession],
         *,
         fetch_user_info: bool = False,
         resource: Optional[str] = None,
@@ -241,3 +245,60 @@ class LogtoBearerError(LogtoException):
 class LogtoInvalidLogoutToken(LogtoException): ...
 class LogtoGrantNotAllowed(LogtoConfigError): ...
 class LogtoCoordinationError(LogtoException): ...
+
+def same_origin(base_url: str, origin: Optional[str], sec_fetch_site: Optional[str]) -> bool: ...
+def is_local_path(target: str) -> bool: ...
+
+_Answer = Tuple[int, List[Tuple[str, str]], str]
+
+@final
+class CoreWebSession:
+    def get(self, key: str) -> Optional[str]: ...
+    def app_values(self, *, blocking: bool = False) -> Any: ...
+    def holds_tokens(self, *, blocking: bool = False) -> Any: ...
+
+@final
+class CoreSessions:
+    def __new__(
+        cls,
+        client: CoreClient,
+        base_url: str,
+        *,
+        sign_in_path: str,
+        sign_up_path: str,
+        callback_path: str,
+        sign_out_path: str,
+        backchannel_logout_path: str,
+        post_sign_in_redirect: str,
+        post_sign_out_redirect: str,
+        sign_out_on_get: bool,
+        cookie_name: str,
+        cookie_secure: bool,
+        cookie_domain: Optional[str],
+        cookie_path: str,
+        session_lifetime: int,
+        sign_in_lifetime: int,
+        redis_url: Optional[str] = None,
+    ) -> CoreSessions: ...
+    def open(self, cookie: Optional[str], *, blocking: bool = False) -> Any: ...
+    def finish(self, session: CoreWebSession, app_values: Optional[str] = None, *, blocking: bool = False) -> Any: ...
+    def sign_in(
+        self, session: CoreWebSession, return_to: Optional[str] = None, first_screen: Optional[str] = None, *, blocking: bool = False
+    ) -> Any: ...
+    def callback(self, session: CoreWebSession, query: str, *, blocking: bool = False) -> Any: ...
+    def sign_out(
+        self,
+        session: CoreWebSession,
+        method: str,
+        origin: Optional[str] = None,
+        sec_fetch_site: Optional[str] = None,
+        *,
+        blocking: bool = False,
+    ) -> Any: ...
+    def backchannel_logout(self, logout_token: Optional[str], *, blocking: bool = False) -> Any: ...
+    def signed_in_claims(self, session: CoreWebSession, *, blocking: bool = False) -> Any: ...
+    def redirect_to_sign_in(self, return_to: str) -> _Answer: ...
+    @staticmethod
+    def not_authenticated() -> _Answer: ...
+    @property
+    def cookie_name(self) -> str: ...

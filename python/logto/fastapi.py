@@ -22,10 +22,11 @@ async def orders(user=Depends(logto.requireUser(redirect=False)), client: LogtoC
 ```
 
 It gives the app:
-- `ServerSessionMiddleware`: `request.session` lives in Redis (`redisUrl`) or, for development,
-  in memory; the cookie (HttpOnly, SameSite=Lax, Secure on https) holds only an opaque id,
-  renewed at sign-in. (Starlette's own `SessionMiddleware` keeps the data in a signed cookie the
-  browser can read: not for tokens.)
+- `ServerSessionMiddleware`: the core's session engine; `request.session` (the app's own
+  values, JSON) and the user's tokens live in Redis (`redisUrl`) or, for development, in memory;
+  the cookie (HttpOnly, SameSite=Lax, Secure on https) holds only an opaque id, renewed at
+  sign-in. (Starlette's own `SessionMiddleware` keeps the data in a signed cookie the browser can
+  read: not for tokens.)
 - `logto.router`: `/sign-in`, `/sign-up` (both take `?return_to=/local/path`), `/callback`,
   `/sign-out` (POST from this site; GET too with `signOutOnGet=True`).
 - `logto.requireUser(redirect=True, fetchUserInfo=False)`: a dependency giving the signed-in
@@ -37,117 +38,60 @@ It gives the app:
   the request's bearer access token (refused: 401/403 with the `WWW-Authenticate` challenge).
 - with `backchannelLogout=True`, `POST /backchannel-logout` for Logto's logout tokens.
 
-A rotated refresh token survives a route that fails (the session is saved before the error goes
-on), and a session saved by a request that loaded it before another request's refresh keeps the
-newer token.
+Every route answers what the core decides, the same as the Flask, Django and axum faces. A
+rotated refresh token is saved by the core the moment it arrives (a route that fails, or gives up
+on the call, cannot lose it); sessions are saved by version, so a request that loaded the session
+before another one's refresh never brings the consumed token back.
 """
 
-import asyncio
-import logging
 from typing import Any, Awaitable, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
 from .models.oidc import AccessTokenClaims, IdTokenClaims
 from .models.response import UserInfoResponse
-from .web import LogtoWeb, ServerSession, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+from .web import Answer, LogtoWeb, RequestSession, WebSettings, errorPage, isSignedOut
 from .web.backchannel import MAX_BODY, logoutTokenOf
 from .web.bearer import bearerRefusal, verifierFor
 
-logger = logging.getLogger("logto.fastapi")
-
-__all__ = ["LogtoFastAPI", "ServerSessionMiddleware", "SignInRedirect", "BearerRefused"]
+__all__ = ["LogtoFastAPI", "ServerSessionMiddleware", "SignInRedirect", "NotSignedIn", "BearerRefused"]
 
 
 class ServerSessionMiddleware:
-    """ASGI middleware: `scope["session"]` (Starlette's `request.session`) kept in a
-    `SessionStore`; the cookie carries only the session id."""
+    """ASGI middleware: the request's session from the core's engine; `scope["session"]`
+    (Starlette's `request.session`) is the app's values. The cookie carries only the id."""
 
-    def __init__(self, app: ASGIApp, manager: SessionManager) -> None:
+    def __init__(self, app: ASGIApp, web: LogtoWeb) -> None:
         self.app = app
-        self.manager = manager
+        self.web = web
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        name = self.manager.settings.cookieName
-        cookie = _cookie(scope, name)
-        session = await self.manager.openAsync(cookie)
-        scope["session"] = session
+        current = await self.web.driveAsync.open(_cookie(scope, self.web.settings.cookieName))
+        scope["session"] = current.app
+        scope["logto.session"] = current
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
 
-        def saveLateTokens() -> None:
-            # A core call the route gave up on (a timeout, a cancelled task) still finishes and
-            # may write a rotated refresh token after the response was saved: saved then.
-            session.whenTokensChange = lambda: _persistLater(self.manager, session)
-            if session.tokensDirty:
-                _persistLater(self.manager, session)
-
         async def sendWithCookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                update = await self.manager.saveAsync(session, cookie is not None)
-                saveLateTokens()
+                setCookie = await self.web.driveAsync.finish(current)
                 headers: List[Tuple[bytes, bytes]] = list(message.get("headers", []))
-                if update is not None:
-                    headers.append((b"set-cookie", self._setCookie(name, update.value, update.maxAge).encode("latin-1")))
-                if cookie is not None or update is not None:
+                if setCookie is not None:
+                    headers.append((b"set-cookie", setCookie.encode("latin-1")))
+                if current.hadCookie or setCookie is not None:
                     headers.append((b"vary", b"Cookie"))
                 message = {**message, "headers": headers}
             await send(message)
 
-        try:
-            await self.app(scope, receive, sendWithCookie)
-        except BaseException:
-            # The error page (Starlette's, outside this middleware) goes out without the save
-            # above: a refresh token rotated by the failed route is saved anyway (the identity
-            # server consumed the old one). Shielded: a cancelled request must not lose it.
-            if session.tokensDirty:
-                try:
-                    await asyncio.shield(self.manager.persistAsync(session))
-                except Exception:  # noqa: BLE001 - the route's error is the one to report
-                    logger.exception("logto: could not save a rotated refresh token after a failed request")
-            raise
-        finally:
-            saveLateTokens()
-
-    def _setCookie(self, name: str, value: Optional[str], maxAge: int) -> str:
-        settings = self.manager.settings
-        parts = [f"{name}={value or ''}", f"Path={settings.cookiePath}"]
-        if value is None:
-            parts.append("Max-Age=0")
-            parts.append("Expires=Thu, 01 Jan 1970 00:00:00 GMT")
-        else:
-            parts.append(f"Max-Age={maxAge}")
-        if settings.cookieDomain:
-            parts.append(f"Domain={settings.cookieDomain}")
-        parts.append("HttpOnly")
-        parts.append("SameSite=Lax")
-        if settings.cookieSecure:
-            parts.append("Secure")
-        return "; ".join(parts)
-
-
-_LATE_SAVES: "set[asyncio.Future[None]]" = set()
-"""Saves of sessions written after their response, held until they are done."""
-
-
-def _persistLater(manager: SessionManager, session: ServerSession) -> None:
-    async def persist() -> None:
-        try:
-            await manager.persistTokensAsync(session)
-        except Exception:  # noqa: BLE001 - nobody awaits this save: it is logged
-            logger.exception("logto: could not save a refresh token rotated after its request ended")
-
-    task = asyncio.ensure_future(persist())
-    _LATE_SAVES.add(task)
-    task.add_done_callback(_LATE_SAVES.discard)
+        await self.app(scope, receive, sendWithCookie)
 
 
 def _cookie(scope: Scope, name: str) -> Optional[str]:
@@ -164,12 +108,17 @@ def _cookie(scope: Scope, name: str) -> Optional[str]:
 
 
 class SignInRedirect(Exception):
-    """Raised by `requireUser(redirect=True)` for a signed-out visitor; answered with a redirect
-    to the sign-in route (which comes back to `location`'s page afterwards)."""
+    """Raised by `requireUser(redirect=True)` for a signed-out visitor; answered with the
+    core's redirect to the sign-in route (which comes back to the page afterwards)."""
 
-    def __init__(self, location: str) -> None:
-        super().__init__(location)
-        self.location = location
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(answer.header("location") or "")
+        self.answer = answer
+
+
+class NotSignedIn(Exception):
+    """Raised by `requireUser(redirect=False)` for a signed-out visitor; answered
+    `401 {"error": "Not authenticated"}`, as in every integration."""
 
 
 class BearerRefused(Exception):
@@ -181,27 +130,32 @@ class BearerRefused(Exception):
         self.refusal = bearerRefusal(error)
 
 
+def _response(answer: Answer) -> Response:
+    headers = {name: value for name, value in answer.headers if name != "content-type"}
+    return Response(answer.body, answer.status, headers=headers, media_type=answer.header("content-type"))
+
+
 class LogtoFastAPI:
     """The Logto integration of a FastAPI (or Starlette) app (see the module's documentation)."""
 
-    def __init__(self, settings: Optional[WebSettings] = None, *, store: Optional[SessionStore] = None, **options: Any) -> None:
+    def __init__(self, settings: Optional[WebSettings] = None, **options: Any) -> None:
         if settings is None:
             settings = WebSettings.fromMapping(options)
         elif options:
             raise LogtoConfigError("give either settings or keyword options, not both")
         self.web = LogtoWeb(settings)
         self.settings = settings
-        self.sessions = SessionManager(store if store is not None else storeFor(settings.redisUrl), settings)
         self.router = self._router()
 
     def init_app(self, app: FastAPI) -> None:
         """Adds the session middleware, the routes and the handlers of signed-out failures; the
         integration is `app.state.logto`."""
         app.state.logto = self
-        app.add_middleware(ServerSessionMiddleware, manager=self.sessions)
+        app.add_middleware(ServerSessionMiddleware, web=self.web)
         app.include_router(self.router)
         # The decorator form: add_exception_handler's type asks for a handler of any Exception.
         app.exception_handler(SignInRedirect)(_redirectHandler)
+        app.exception_handler(NotSignedIn)(_notSignedInHandler)
         app.exception_handler(BearerRefused)(_bearerHandler)
         app.exception_handler(LogtoException)(self._errorHandler)
 
@@ -210,7 +164,7 @@ class LogtoFastAPI:
     async def client(self, request: Request) -> LogtoClient:
         """Dependency: the async client bound to the request's session. (An `async def`:
         FastAPI runs plain dependencies in a thread pool, which costs more than the call.)"""
-        return self.web.clientFor(_session(request))
+        return self.web.clientFor(_current(request))
 
     def requireUser(
         self, redirect: bool = True, fetchUserInfo: bool = False
@@ -220,13 +174,13 @@ class LogtoFastAPI:
         with `redirect`, else answered 401."""
 
         async def dependency(request: Request) -> Union[IdTokenClaims, UserInfoResponse]:
-            session = _session(request)
+            current = _current(request)
             try:
-                claims = await self.web.claimsAsync(session)
+                claims = await self.web.driveAsync.claims(current)
                 if claims is None:
                     raise self._signedOut(request, redirect)
                 if fetchUserInfo:
-                    return await self.web.clientFor(session).fetchUserInfo()
+                    return await self.web.clientFor(current).fetchUserInfo()
                 return claims
             except LogtoException as error:
                 if isSignedOut(error):
@@ -237,7 +191,7 @@ class LogtoFastAPI:
 
     async def currentUser(self, request: Request) -> Optional[IdTokenClaims]:
         """Dependency: the signed-in user's ID-token claims, or None (see `requireUser`)."""
-        return await self.web.claimsAsync(_session(request))
+        return await self.web.driveAsync.claims(_current(request))
 
     def requireAccessToken(self, audience: str, scopes: Sequence[str] = ()) -> Callable[[Request], Awaitable[AccessTokenClaims]]:
         """Dependency for API routes: the claims of the request's `Authorization: Bearer` access
@@ -254,74 +208,62 @@ class LogtoFastAPI:
         return dependency
 
     def _signedOut(self, request: Request, redirect: bool) -> Exception:
-        return self._signInRedirect(request) if redirect else HTTPException(401, "Not authenticated")
+        return self._signInRedirect(request) if redirect else NotSignedIn()
 
     def _signInRedirect(self, request: Request) -> SignInRedirect:
         path = request.url.path + ("?" + request.url.query if request.url.query else "")
-        return SignInRedirect(self.web.signInTarget(path))
+        return SignInRedirect(self.web.signInRedirect(path))
 
     async def _errorHandler(self, request: Request, error: LogtoException) -> Response:
         if isSignedOut(error):
             if request.method == "GET":
                 return _redirectHandler(request, self._signInRedirect(request))
-            return JSONResponse({"detail": "Not authenticated"}, 401)
+            return _response(self.web.notAuthenticated())
         page = errorPage(error)
         return HTMLResponse(page.html, page.status)
 
-    # -- routes -------------------------------------------------------------------------------
+    # -- routes: the core's answers -----------------------------------------------------------
 
     def _router(self) -> APIRouter:
         router = APIRouter()
-        web, settings = self.web, self.settings
-
-        async def answer(step: Callable[[], Awaitable[str]]) -> Response:
-            try:
-                return RedirectResponse(await step(), 302)
-            except LogtoException as error:
-                page = errorPage(error)
-                return HTMLResponse(page.html, page.status)
+        drive, settings = self.web.driveAsync, self.settings
 
         async def signIn(request: Request) -> Response:
-            return await answer(lambda: web.startSignIn(_session(request), request.query_params.get("return_to")))
+            return _response(await drive.signIn(_current(request), request.query_params.get("return_to")))
 
         async def signUp(request: Request) -> Response:
-            return await answer(lambda: web.startSignIn(_session(request), request.query_params.get("return_to"), "register"))
+            return _response(await drive.signIn(_current(request), request.query_params.get("return_to"), "register"))
 
         async def callback(request: Request) -> Response:
-            return await answer(lambda: web.finishSignIn(_session(request), request.url.query))
+            return _response(await drive.callback(_current(request), request.url.query))
 
         async def signOut(request: Request) -> Response:
-            if not web.sameOrigin(request.headers.get("origin"), request.headers.get("sec-fetch-site")):
-                return PlainTextResponse("cross-site sign-out refused", 403)
-            return await answer(lambda: web.signOut(_session(request)))
-
-        router.add_api_route(settings.signInPath, signIn, methods=["GET"], include_in_schema=False)
-        router.add_api_route(settings.signUpPath, signUp, methods=["GET"], include_in_schema=False)
-        router.add_api_route(settings.callbackPath, callback, methods=["GET"], include_in_schema=False)
-        methods = ["GET", "POST"] if settings.signOutOnGet else ["POST"]
-        router.add_api_route(settings.signOutPath, signOut, methods=methods, include_in_schema=False)
+            origin, fetchSite = request.headers.get("origin"), request.headers.get("sec-fetch-site")
+            return _response(await drive.signOut(_current(request), request.method, origin, fetchSite))
 
         async def backchannelLogout(request: Request) -> Response:
             # Logto's server-to-server POST, form-encoded (parsed here: Starlette's form parser
-            # needs python-multipart). No browser session, no origin check: the core verifies it.
+            # needs python-multipart). No origin check: the core verifies the token.
             body = b""
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > MAX_BODY:
                     break
-            answer = await web.backchannelLogout(logoutTokenOf(request.headers.get("content-type"), body))
-            return JSONResponse(answer.body, answer.status, headers=answer.headers)
+            return _response(await drive.backchannelLogout(logoutTokenOf(request.headers.get("content-type"), body)))
 
-        if settings.backchannelLogout:
-            router.add_api_route(settings.backchannelLogoutPath, backchannelLogout, methods=["POST"], include_in_schema=False)
+        router.add_api_route(settings.signInPath, signIn, methods=["GET"], include_in_schema=False)
+        router.add_api_route(settings.signUpPath, signUp, methods=["GET"], include_in_schema=False)
+        router.add_api_route(settings.callbackPath, callback, methods=["GET"], include_in_schema=False)
+        router.add_api_route(settings.signOutPath, signOut, methods=["GET", "POST"], include_in_schema=False)
+        router.add_api_route(settings.backchannelLogoutPath, backchannelLogout, methods=["POST"], include_in_schema=False)
         return router
 
 
-def _session(request: Request) -> ServerSession:
-    session = request.scope.get("session")
-    if not isinstance(session, ServerSession):
+def _current(request: Request) -> RequestSession:
+    current = request.scope.get("logto.session")
+    if not isinstance(current, RequestSession):
         raise LogtoConfigError("logto.fastapi needs its ServerSessionMiddleware: call logto.init_app(app)")
-    return session
+    return current
 
 
 def _bearerHandler(request: Request, error: BearerRefused) -> Response:
@@ -330,4 +272,8 @@ def _bearerHandler(request: Request, error: BearerRefused) -> Response:
 
 
 def _redirectHandler(request: Request, error: SignInRedirect) -> Response:
-    return RedirectResponse(error.location, 302)
+    return _response(error.answer)
+
+
+async def _notSignedInHandler(request: Request, error: Exception) -> Response:
+    return _response(LogtoWeb.notAuthenticated())

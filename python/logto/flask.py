@@ -24,9 +24,9 @@ async def orders():                          # async views too (flask[async])
 It gives the app:
 - `/sign-in`, `/sign-up` (both take `?return_to=/local/path`), `/callback` and `/sign-out`
   (POST from a form of this site; GET too with `signOutOnGet=True`);
-- server-side sessions: `flask.session` lives in Redis (`redisUrl`) or, for development, in
-  memory; the cookie (HttpOnly, SameSite=Lax, Secure on https) holds only an opaque id, renewed
-  at sign-in;
+- server-side sessions, the core's session engine: `flask.session` (the app's own values, JSON)
+  and the user's tokens live in Redis (`redisUrl`) or, for development, in memory; the cookie
+  (HttpOnly, SameSite=Lax, Secure on https) holds only an opaque id, renewed at sign-in;
 - `logto.client` / `logto.asyncClient`: the process's client bound to the request's session;
 - `@logto.authenticated(shouldRedirect=..., fetchUserInfo=...)`, the guide's decorator, for
   sync and async views: signed in is the core's answer (an expired ID token is renewed, a
@@ -34,8 +34,9 @@ It gives the app:
 - `@logto.requireAccessToken(audience, scopes)` for API views (bearer access tokens);
 - with `backchannelLogout=True`, `POST /backchannel-logout` for Logto's logout tokens.
 
-A rotated refresh token is saved at once (it must survive a view that fails afterwards), and a
-session saved by a request that loaded it before another request's refresh keeps the newer token.
+Every route answers what the core decides, the same as the Django, FastAPI and axum faces. A
+rotated refresh token is saved at once; sessions are saved by version, so a request that loaded
+the session before another one's refresh never brings the consumed token back.
 
 Settings come from keyword arguments, a `WebSettings`, or `app.config["LOGTO"]` (a dict).
 """
@@ -44,66 +45,65 @@ import inspect
 from functools import wraps
 from typing import Any, Callable, Optional, Sequence
 
-from flask import Blueprint, Flask, Request, Response, current_app, g, jsonify, redirect, request, session
+from flask import Blueprint, Flask, Request, Response, g, jsonify, request, session
 from flask.sessions import SessionInterface, SessionMixin
 
 from . import sync as _sync
 from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
 from .models.oidc import IdTokenClaims
-from .web import LogtoWeb, ServerSession, SessionManager, SessionStore, WebSettings, errorPage, isSignedOut, storeFor
+from .web import Answer, AppSession, LogtoWeb, RequestSession, WebSettings, errorPage, isSignedOut
 from .web.backchannel import FORM_FIELD
 from .web.bearer import bearerRefusal, verifierFor
 
 __all__ = ["LogtoFlask", "ServerSessionInterface", "FlaskServerSession"]
 
 
-# The ignore: Flask declares `new` a writable attribute for a session class to set; here it is a
-# read-only property that follows from the session id (Flask only reads it).
-class FlaskServerSession(ServerSession, SessionMixin):  # type: ignore[override]
-    """`flask.session` with server-side storage."""
+class FlaskServerSession(AppSession, SessionMixin):
+    """`flask.session`: the app's values of the request's server-side session."""
+
+    logto: RequestSession
+    """The request's session in the core."""
 
 
 class ServerSessionInterface(SessionInterface):
-    """Flask sessions kept in a `SessionStore`; the cookie carries only the session id."""
+    """Flask sessions kept by the core's session engine; the cookie carries only the id."""
 
-    def __init__(self, manager: SessionManager) -> None:
-        manager.sessionClass = FlaskServerSession
-        self.manager = manager
+    def __init__(self, web: LogtoWeb) -> None:
+        self.web = web
 
     def open_session(self, app: Flask, request: Request) -> FlaskServerSession:
-        session = self.manager.open(request.cookies.get(self.manager.settings.cookieName))
-        if not isinstance(session, FlaskServerSession):
-            raise LogtoConfigError("ServerSessionInterface needs a session manager of FlaskServerSession sessions")
-        # Flask skips the save when a view's exception propagates (debug, testing): a rotated
-        # refresh token is saved at once instead (the old one is consumed).
-        session.whenTokensChange = lambda: self.manager.persist(session)
-        return session
+        opened = self.web.drive.open(request.cookies.get(self.web.settings.cookieName), FlaskServerSession)
+        current = opened.app
+        if not isinstance(current, FlaskServerSession):  # pragma: no cover - open made it one
+            raise LogtoConfigError("the session is not a FlaskServerSession")
+        current.logto = opened
+        return current
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        if not isinstance(session, ServerSession):  # not opened here: nothing of it is stored
+        if not isinstance(session, FlaskServerSession):  # not opened here: nothing of it is stored
             return
-        name = self.manager.settings.cookieName
-        hadCookie = name in request.cookies
-        if hadCookie:
+        setCookie = self.web.drive.finish(session.logto)
+        if session.logto.hadCookie:
             response.vary.add("Cookie")
-        update = self.manager.save(session, hadCookie)
-        if update is None:
-            return
-        attributes = self.manager.cookieAttributes()
-        if update.value is None:
-            response.delete_cookie(name, **attributes)
-        else:
-            response.set_cookie(name, update.value, max_age=update.maxAge, **attributes)
+        if setCookie is not None:
+            response.headers.add("Set-Cookie", setCookie)
             response.vary.add("Cookie")
 
 
-def _serverSession() -> FlaskServerSession:
-    """This request's `flask.session`, which the flow steps need as a `WebSession` (Flask types
-    it as any interface's `SessionMixin`)."""
+def _current() -> RequestSession:
+    """This request's session in the core."""
     if not isinstance(session, FlaskServerSession):
         raise LogtoConfigError("logto.flask needs its session interface: call LogtoFlask(app) or init_app(app)")
-    return session
+    return session.logto
+
+
+def _response(answer: Answer) -> Response:
+    response = Response(answer.body, answer.status, content_type=answer.contentType)
+    for name, value in answer.headers:
+        if name != "content-type":
+            response.headers.add(name, value)
+    return response
 
 
 def _bearerAnswer(error: LogtoException) -> Response:
@@ -117,16 +117,8 @@ def _bearerAnswer(error: LogtoException) -> Response:
 class LogtoFlask:
     """The Logto extension of a Flask app (see the module's documentation)."""
 
-    def __init__(
-        self,
-        app: Optional[Flask] = None,
-        settings: Optional[WebSettings] = None,
-        *,
-        store: Optional[SessionStore] = None,
-        **options: Any,
-    ) -> None:
+    def __init__(self, app: Optional[Flask] = None, settings: Optional[WebSettings] = None, **options: Any) -> None:
         self._settings = settings
-        self._store = store
         self._options = options
         self.web: Optional[LogtoWeb] = None
         if app is not None:
@@ -142,8 +134,7 @@ class LogtoFlask:
         elif self._options:
             raise LogtoConfigError("give either settings or keyword options, not both")
         self.web = LogtoWeb(settings)
-        store = self._store if self._store is not None else storeFor(settings.redisUrl)
-        app.session_interface = ServerSessionInterface(SessionManager(store, settings))
+        app.session_interface = ServerSessionInterface(self.web)
         app.register_blueprint(self._blueprint(settings))
         app.register_error_handler(LogtoException, self._handleError)
         app.extensions["logto"] = self
@@ -170,7 +161,7 @@ class LogtoFlask:
         """The plain client bound to this request's session (for sync views)."""
         client: Optional[_sync.LogtoClient] = g.get("_logto_client")
         if client is None:
-            client = g._logto_client = self._web().syncClientFor(session)
+            client = g._logto_client = self._web().syncClientFor(_current())
         return client
 
     @property
@@ -178,21 +169,21 @@ class LogtoFlask:
         """The async client bound to this request's session (for async views)."""
         client: Optional[LogtoClient] = g.get("_logto_async_client")
         if client is None:
-            client = g._logto_async_client = self._web().clientFor(session)
+            client = g._logto_async_client = self._web().clientFor(_current())
         return client
 
     def isAuthenticated(self) -> bool:
         """Whether this request's session holds an ID token (no network). Gate pages on
         `claims()` (or the decorator): the ID token may have expired or Logto ended the session."""
-        return self._web().isAuthenticated(session)
+        return self.client.isAuthenticated()
 
     def claims(self) -> Optional[IdTokenClaims]:
-        """The signed-in user's ID-token claims, or None (see `LogtoWeb.claims`)."""
-        return self._web().claims(session)
+        """The signed-in user's ID-token claims, or None (the core's decision)."""
+        return self._web().drive.claims(_current())
 
     async def claimsAsync(self) -> Optional[IdTokenClaims]:
         """`claims()` for async views."""
-        return await self._web().claimsAsync(session)
+        return await self._web().driveAsync.claims(_current())
 
     # -- the decorator ------------------------------------------------------------------------
 
@@ -211,7 +202,7 @@ class LogtoFlask:
                 @wraps(view)
                 async def asyncWrapper(*args: Any, **kwargs: Any) -> Any:
                     try:
-                        claims = await self._web().claimsAsync(session)
+                        claims = await self.claimsAsync()
                         if claims is None:
                             return self._signedOut(shouldRedirect)
                         g.user = await self.asyncClient.fetchUserInfo() if fetchUserInfo else claims
@@ -224,7 +215,7 @@ class LogtoFlask:
             @wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 try:
-                    claims = self._web().claims(session)
+                    claims = self.claims()
                     if claims is None:
                         return self._signedOut(shouldRedirect)
                     g.user = self.client.fetchUserInfo() if fetchUserInfo else claims
@@ -239,8 +230,8 @@ class LogtoFlask:
     def _signedOut(self, shouldRedirect: bool) -> Any:
         if shouldRedirect:
             path = request.full_path if request.query_string else request.path
-            return redirect(self._web().signInTarget(path))
-        return jsonify({"error": "Not authenticated"}), 401
+            return _response(self._web().signInRedirect(path))
+        return _response(self._web().notAuthenticated())
 
     def _failed(self, error: LogtoException, shouldRedirect: bool) -> Any:
         if isSignedOut(error):
@@ -284,48 +275,33 @@ class LogtoFlask:
 
         return decorator
 
-    # -- the routes ---------------------------------------------------------------------------
+    # -- the routes: the core's answers -------------------------------------------------------
 
     def _blueprint(self, settings: WebSettings) -> Blueprint:
         blueprint = Blueprint("logto", __name__)
-
-        def answer(step: Callable[[], str]) -> Any:
-            try:
-                return redirect(step())
-            except LogtoException as error:
-                page = errorPage(error)
-                return Response(page.html, page.status, mimetype="text/html")
+        drive = self._web().drive
 
         def signIn() -> Any:
-            return answer(lambda: self._web().startSignInSync(_serverSession(), request.args.get("return_to")))
+            return _response(drive.signIn(_current(), request.args.get("return_to")))
 
         def signUp() -> Any:
-            return answer(lambda: self._web().startSignInSync(_serverSession(), request.args.get("return_to"), "register"))
+            return _response(drive.signIn(_current(), request.args.get("return_to"), "register"))
 
         def callback() -> Any:
-            return answer(lambda: self._web().finishSignInSync(_serverSession(), request.query_string.decode("latin-1")))
+            return _response(drive.callback(_current(), request.query_string.decode("latin-1")))
 
         def signOut() -> Any:
-            if not self._web().sameOrigin(request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site")):
-                current_app.logger.info("logto: refused a cross-site sign-out request")
-                return Response("cross-site sign-out refused", 403, mimetype="text/plain")
-            return answer(lambda: self._web().signOutSync(_serverSession()))
+            origin, fetchSite = request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site")
+            return _response(drive.signOut(_current(), request.method, origin, fetchSite))
+
+        def backchannelLogout() -> Any:
+            # Logto's server-to-server POST: no origin check (the token is verified by the core);
+            # Flask itself has no CSRF protection to exempt it from.
+            return _response(drive.backchannelLogout(request.form.get(FORM_FIELD)))
 
         blueprint.add_url_rule(settings.signInPath, "sign_in", signIn, methods=["GET"])
         blueprint.add_url_rule(settings.signUpPath, "sign_up", signUp, methods=["GET"])
         blueprint.add_url_rule(settings.callbackPath, "callback", callback, methods=["GET"])
-        methods = ["GET", "POST"] if settings.signOutOnGet else ["POST"]
-        blueprint.add_url_rule(settings.signOutPath, "sign_out", signOut, methods=methods)
-
-        def backchannelLogout() -> Any:
-            # Logto's server-to-server POST: no browser session, no origin check (the token is
-            # verified by the core); Flask itself has no CSRF protection to exempt it from.
-            answer = self._web().backchannelLogoutSync(request.form.get(FORM_FIELD))
-            response = jsonify(answer.body)
-            response.status_code = answer.status
-            response.headers.update(answer.headers)
-            return response
-
-        if settings.backchannelLogout:
-            blueprint.add_url_rule(settings.backchannelLogoutPath, "backchannel_logout", backchannelLogout, methods=["POST"])
+        blueprint.add_url_rule(settings.signOutPath, "sign_out", signOut, methods=["GET", "POST"])
+        blueprint.add_url_rule(settings.backchannelLogoutPath, "backchannel_logout", backchannelLogout, methods=["POST"])
         return blueprint

@@ -5,9 +5,10 @@
 use crate::errors::{invalid_argument, to_py_err};
 use crate::oidc::{CoreOidc, raw_claims};
 use crate::snapshot::{Change, Snapshot, SnapshotStorage};
+use crate::web::CoreWebSession;
 use logto::{
     DirectSignIn, FirstScreen, Identifier, InteractionMode, LogtoClient, LogtoConfig, LogtoError,
-    MemoryStorage, OidcCore, Prompt, SignInOptions, TokenTarget,
+    MemoryStorage, OidcCore, Prompt, SignInOptions, Storage, TokenTarget,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
@@ -69,11 +70,44 @@ impl Outcome {
     }
 }
 
+/// The storage of a core call: a snapshot of the user's Python storage (its changes are handed
+/// back), or a web session of the engine (its own storage).
+#[derive(FromPyObject)]
+pub(crate) enum StorageArg<'py> {
+    /// A snapshot of a Python storage.
+    Snapshot(PyRef<'py, Snapshot>),
+    /// The engine's session of a web request.
+    Session(PyRef<'py, CoreWebSession>),
+}
+
+impl StorageArg<'_> {
+    fn bind(&self) -> BoundStorage {
+        match self {
+            StorageArg::Snapshot(snapshot) => BoundStorage::snapshot(snapshot),
+            // The engine's session is the storage itself: nothing to hand back.
+            StorageArg::Session(session) => BoundStorage { storage: session.storage(), log: None },
+        }
+    }
+}
+
+/// A call's storage, and the change log to hand back (for a snapshot).
+struct BoundStorage {
+    storage: Arc<dyn Storage>,
+    log: Option<Arc<SnapshotStorage>>,
+}
+
+impl BoundStorage {
+    fn snapshot(snapshot: &Snapshot) -> Self {
+        let storage = Arc::new(SnapshotStorage::new(snapshot));
+        Self { storage: storage.clone(), log: Some(storage) }
+    }
+}
+
 /// The core client of one Python configuration.
 #[pyclass(module = "logto._core", frozen)]
 #[derive(Debug)]
 pub(crate) struct CoreClient {
-    client: LogtoClient,
+    pub(crate) client: LogtoClient,
 }
 
 impl CoreClient {
@@ -84,7 +118,7 @@ impl CoreClient {
     fn run<'py, T, F, Fut>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        storage: BoundStorage,
         blocking: bool,
         call: F,
     ) -> PyResult<Bound<'py, PyAny>>
@@ -93,8 +127,9 @@ impl CoreClient {
         Fut: Future<Output = logto::Result<T>> + Send + 'static,
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
-        let storage = Arc::new(SnapshotStorage::new(snapshot));
-        let mut future = Box::pin(call(self.client.with_storage(storage.clone())));
+        let BoundStorage { storage, log } = storage;
+        let take_log = move || log.as_ref().map(|log| log.take_log()).unwrap_or_default();
+        let mut future = Box::pin(call(self.client.with_storage(storage)));
         // Handing a future to a worker thread and waking the event loop back costs hundreds of
         // microseconds; most calls of a web request (cached token, sign-in URL) finish without
         // I/O, so poll once here, inside the runtime's context, and only hand over what waits.
@@ -110,11 +145,11 @@ impl CoreClient {
             Poll::Pending => {
                 return pyo3_async_runtimes::tokio::future_into_py(py, async move {
                     let result = future.await;
-                    Python::attach(|py| Ok(Outcome::new(py, result, storage.take_log())))
+                    Python::attach(|py| Ok(Outcome::new(py, result, take_log())))
                 });
             }
         };
-        Ok(Bound::new(py, Outcome::new(py, result, storage.take_log()))?.into_any())
+        Ok(Bound::new(py, Outcome::new(py, result, take_log()))?.into_any())
     }
 
     /// Runs a call that only reads the storage (no network), on the caller's thread.
@@ -194,11 +229,8 @@ impl CoreClient {
         }
         if let Some(url) = redis_url {
             // Refreshes are coordinated with every app instance on this Redis.
-            let runtime = pyo3_async_runtimes::tokio::get_runtime();
-            let coordinator =
-                runtime.block_on(logto_redis::RedisCoordinator::connect(&url)).map_err(|e| {
-                    invalid_argument(format!("cannot connect to Redis at the configured URL: {e}"))
-                })?;
+            // One pool per URL in the process, shared with the web sessions.
+            let coordinator = logto_redis::RedisCoordinator::from_pool(crate::web::redis_pool(&url)?, "");
             builder = builder.coordinator(Arc::new(coordinator));
         }
         Ok(Self { client: builder.build().map_err(to_py_err)? })
@@ -209,7 +241,7 @@ impl CoreClient {
     fn sign_in<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         redirect_uri: String,
         interaction_mode: Option<String>,
         first_screen: Option<String>,
@@ -254,18 +286,18 @@ impl CoreClient {
         for (name, value) in extra_params.unwrap_or_default() {
             options = options.extra_param(name, value);
         }
-        self.run(py, snapshot, blocking, |client| async move { client.sign_in(options).await })
+        self.run(py, snapshot.bind(), blocking, |client| async move { client.sign_in(options).await })
     }
 
     #[pyo3(signature = (snapshot, callback_uri, *, blocking=false))]
     fn handle_sign_in_callback<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         callback_uri: String,
         blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, blocking, |client| async move {
+        self.run(py, snapshot.bind(), blocking, |client| async move {
             client.handle_sign_in_callback(&callback_uri).await
         })
     }
@@ -274,11 +306,11 @@ impl CoreClient {
     fn sign_out<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         post_logout_redirect_uri: Option<String>,
         blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, blocking, |client| async move {
+        self.run(py, snapshot.bind(), blocking, |client| async move {
             client.sign_out(post_logout_redirect_uri.as_deref()).await
         })
     }
@@ -288,13 +320,13 @@ impl CoreClient {
     fn get_access_token<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         resource: &str,
         organization_id: Option<String>,
         blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let target = target(resource, organization_id);
-        self.run(py, snapshot, blocking, |client| async move {
+        self.run(py, snapshot.bind(), blocking, |client| async move {
             none_if_signed_out(client.get_access_token(target).await)
         })
     }
@@ -317,13 +349,13 @@ impl CoreClient {
     fn get_access_token_claims<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         resource: &str,
         organization_id: Option<String>,
         blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let target = target(resource, organization_id);
-        self.run(py, snapshot, blocking, |client| async move {
+        self.run(py, snapshot.bind(), blocking, |client| async move {
             let token = client.get_access_token(target).await?;
             raw_claims(token.secret(), OidcCore::decode_access_token)
         })
@@ -334,10 +366,10 @@ impl CoreClient {
     fn fetch_user_info<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, blocking, |client| async move {
+        self.run(py, snapshot.bind(), blocking, |client| async move {
             client.fetch_user_info_text().await.map(|(_, text)| text)
         })
     }
@@ -348,10 +380,10 @@ impl CoreClient {
     fn signed_in_claims<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, snapshot, blocking, |client| async move {
+        self.run(py, snapshot.bind(), blocking, |client| async move {
             match client.signed_in_claims().await? {
                 Some(_) => {
                     let token = client.get_id_token().await?.ok_or(LogtoError::NotAuthenticated)?;
@@ -369,7 +401,7 @@ impl CoreClient {
     fn context<'py>(
         &self,
         py: Python<'py>,
-        snapshot: &Snapshot,
+        snapshot: StorageArg<'_>,
         fetch_user_info: bool,
         resource: Option<String>,
         organization_id: Option<String>,
@@ -381,7 +413,7 @@ impl CoreClient {
         if resource.is_some() || organization_id.is_some() {
             options = options.access_token(target(resource.as_deref().unwrap_or_default(), organization_id));
         }
-        self.run(py, snapshot, blocking, |client| async move {
+        self.run(py, snapshot.bind(), blocking, |client| async move {
             let context = client.context(&options).await?;
             let (mut claims, mut user_info) = ("null".to_owned(), "null".to_owned());
             if context.is_authenticated {
@@ -413,7 +445,7 @@ impl CoreClient {
         logout_token: String,
         blocking: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, &Snapshot::default(), blocking, |client| async move {
+        self.run(py, BoundStorage::snapshot(&Snapshot::default()), blocking, |client| async move {
             let claims = client.handle_backchannel_logout(&logout_token).await?;
             Ok(serde_json::json!({"sub": claims.sub, "sid": claims.sid}).to_string())
         })

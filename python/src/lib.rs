@@ -10,6 +10,7 @@ mod client;
 mod errors;
 mod oidc;
 mod snapshot;
+mod web;
 
 use pyo3::prelude::*;
 
@@ -22,8 +23,12 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<oidc::CoreOidc>()?;
     module.add_class::<backends::CoreVerifier>()?;
     module.add_class::<backends::CoreMachine>()?;
+    module.add_class::<web::CoreSessions>()?;
+    module.add_class::<web::CoreWebSession>()?;
     module.add("ORGANIZATION_URN_PREFIX", logto::ORGANIZATION_URN_PREFIX)?;
     module.add_function(wrap_pyfunction!(build_organization_urn, module)?)?;
+    module.add_function(wrap_pyfunction!(same_origin, module)?)?;
+    module.add_function(wrap_pyfunction!(is_local_path, module)?)?;
     errors::register(module)?;
     Ok(())
 }
@@ -32,4 +37,18 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyfunction]
 fn build_organization_urn(organization_id: &str) -> String {
     logto::build_organization_urn(organization_id)
+}
+
+/// Whether a state-changing request comes from the app at `base_url` (the session engine's rule:
+/// origins compared as origins, default ports normalised).
+#[pyfunction]
+#[pyo3(signature = (base_url, origin, sec_fetch_site))]
+fn same_origin(base_url: &str, origin: Option<&str>, sec_fetch_site: Option<&str>) -> bool {
+    logto::session::same_origin(base_url, &logto::session::RequestOrigin { origin, sec_fetch_site })
+}
+
+/// Whether `target` is a local path, the only `return_to` honoured (the session engine's rule).
+#[pyfunction]
+fn is_local_path(target: &str) -> bool {
+    logto::session::is_local_path(target)
 }

@@ -83,11 +83,11 @@ def _fastapi(app: Any) -> None:
     web = app.state.logto.web
 
     async def refresh(request: Request) -> Any:
-        assert await web.clientFor(request.session).getAccessToken(API_RESOURCE)
+        assert await web.clientFor(request.scope["logto.session"]).getAccessToken(API_RESOURCE)
         return PlainTextResponse("refreshed")
 
     async def refreshThenFail(request: Request) -> Any:
-        assert await web.clientFor(request.session).getAccessToken(API_RESOURCE)
+        assert await web.clientFor(request.scope["logto.session"]).getAccessToken(API_RESOURCE)
         raise ViewFailed("the view failed after a refresh")
 
     def staleNote(request: Request) -> Any:  # a plain route: FastAPI runs it in a worker thread
@@ -100,7 +100,7 @@ def _fastapi(app: Any) -> None:
         import asyncio
 
         try:
-            await asyncio.wait_for(web.clientFor(request.session).getAccessToken(API_RESOURCE), 0.3)
+            await asyncio.wait_for(web.clientFor(request.scope["logto.session"]).getAccessToken(API_RESOURCE), 0.3)
         except asyncio.TimeoutError:
             return PlainTextResponse("timed out")
         return PlainTextResponse("refreshed")
@@ -109,7 +109,7 @@ def _fastapi(app: Any) -> None:
         from starlette.background import BackgroundTask
 
         async def refresh() -> None:
-            assert await web.clientFor(request.session).getAccessToken(API_RESOURCE)
+            assert await web.clientFor(request.scope["logto.session"]).getAccessToken(API_RESOURCE)
 
         return PlainTextResponse("answered", background=BackgroundTask(refresh))
 

@@ -60,14 +60,14 @@ def sha256(value: str) -> str:
 
 
 def stored(browser: Browser, redis_server: Any) -> Dict[str, Any]:
-    """The browser's session as the store holds it."""
+    """The browser's session as the store holds it (the core's record: one hash per session,
+    its id the hash tag): the app's values, and the tokens as `logto.<key>`."""
     sessionId = browser.cookie()
     assert sessionId
-    if browser.framework == "django":
-        from django.contrib.sessions.backends.cache import SessionStore
-
-        return dict(SessionStore(sessionId).load())
-    return json.loads(redis_server.client.get("logto:session:" + sessionId))["d"]
+    raw = redis_server.client.hget("logto:session:{" + sessionId + "}", "d")
+    assert raw is not None, "the session is in Redis"
+    record = json.loads(raw)
+    return {**record.get("app", {}), **{"logto." + key: value for key, value in record.get("tokens", {}).items()}}
 
 
 def refresh_requests(idp: Any) -> List[Dict[str, Any]]:
@@ -124,7 +124,7 @@ def test_expired_id_token_is_renewed_then_a_revoked_grant_signs_out(short_idp, r
     for framework, browser in browsers.items():
         short_idp.reset_token_requests()
         page = browser.get("/protected")
-        assert page.status == 302 and page.location.startswith("/sign-in?return_to="), (framework, page.status, page.text[:300])
+        assert page.status == 302 and page.location.startswith(browser.baseUrl + "/sign-in?return_to="), (framework, page.status, page.text[:300])
         assert short_idp.token_requests()["by_grant_type_and_outcome"] == {"refresh_token": {"invalid_grant": 1}}
         if browser.cookie():
             assert "logto.refreshToken" not in stored(browser, redis_server)
@@ -204,7 +204,7 @@ def test_backchannel_logout_signs_the_session_out(framework, short_idp, redis_se
     assert accepted.headers["cache-control"] == "no-store"
     # The next page of the session Logto ended is signed out, and stays so.
     page = browser.get("/protected")
-    assert page.status == 302 and page.location.startswith("/sign-in?return_to="), page.text[:300]
+    assert page.status == 302 and page.location.startswith(browser.baseUrl + "/sign-in?return_to="), page.text[:300]
     assert "Not authenticated" in browser.get("/").text
     assert browser.get("/protected").status == 302
 
@@ -313,7 +313,8 @@ def test_stale_copy_of_the_session_keeps_the_newer_token(framework, short_idp, r
 
     (rotation,) = refresh_requests(short_idp)
     data = stored(browser, redis_server)
-    assert data.get("note") == NOTE, "the stale request's own change is saved"
+    if framework != "django":  # Django's own session (not Logto's) holds the note there
+        assert data.get("note") == NOTE, "the stale request's own change is saved"
     assert sha256(data["logto.refreshToken"]) == rotation["issued_refresh_token_sha256"], (
         "the stale copy did not bring the consumed refresh token back"
     )
@@ -323,8 +324,8 @@ def test_stale_copy_of_the_session_keeps_the_newer_token(framework, short_idp, r
 
 
 def test_django_async_view_keeps_a_rotation_when_it_fails(short_idp, redis_server, request):
-    """An async Django view refreshes through the async client on the event loop (no save
-    there) and fails: `LogtoMiddleware` saves the rotated token before the 500 leaves."""
+    """An async Django view refreshes through the async client on the event loop and fails: the
+    core saved the rotated token the moment it arrived."""
     browser = public("django", short_idp, redis_server)
     addRoutes(browser, request)
     sign_in(browser, short_idp)
@@ -352,8 +353,7 @@ def test_stale_copy_of_the_session_does_not_undo_a_sign_out(framework, short_idp
     finally:
         GATE.go.set()
         first.join(30)
-    # Django refuses to save a session deleted meanwhile itself (SessionInterrupted: 400).
-    assert answers["stale"].status == (400 if framework == "django" else 200), answers["stale"].text[:300]
+    assert answers["stale"].status == 200, answers["stale"].text[:300]
     page = stale.get("/protected")
-    assert page.status == 302 and page.location.startswith("/sign-in"), "the signed-out session stays signed out"
+    assert page.status == 302 and page.location.startswith(browser.baseUrl + "/sign-in"), "the signed-out session stays signed out"
     assert "Not authenticated" in stale.get("/").text

@@ -143,15 +143,11 @@ class DjangoBrowser(Browser):
         )
 
     def cookie(self) -> Optional[str]:
-        from django.conf import settings
-
-        morsel = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        morsel = self.client.cookies.get(COOKIE)
         return None if morsel is None or not morsel.value else morsel.value
 
     def setCookie(self, value: str) -> None:
-        from django.conf import settings
-
-        self.client.cookies[settings.SESSION_COOKIE_NAME] = value
+        self.client.cookies[COOKIE] = value
 
 
 def parseSetCookie(header: str) -> SimpleCookie:

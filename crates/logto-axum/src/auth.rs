@@ -84,9 +84,9 @@ impl LogtoAuth {
         axum::Extension(self.clone())
     }
 
-    /// The sign-in, sign-up, callback and sign-out routes, and the back-channel logout route
-    /// when the client honours back-channel logouts
-    /// ([`LogtoClientBuilder::backchannel_logout`](logto::LogtoClientBuilder::backchannel_logout)).
+    /// The sign-in, sign-up, callback, sign-out and back-channel logout routes (the last answers
+    /// 404 unless the client honours back-channel logouts:
+    /// [`LogtoClientBuilder::backchannel_logout`](logto::LogtoClientBuilder::backchannel_logout)).
     /// Sign-out answers POST from this site's own pages (and GET with
     /// [`AuthSettings::sign_out_on_get`]); the engine answers a GET with 405 otherwise.
     pub fn routes<S>(&self) -> Router<S>
@@ -94,15 +94,14 @@ impl LogtoAuth {
         S: Clone + Send + Sync + 'static,
     {
         let settings = self.settings();
-        let mut router = Router::new()
+        Router::new()
             .route(&settings.sign_in_path, get(sign_in))
             .route(&settings.sign_up_path, get(sign_up))
             .route(&settings.callback_path, get(callback))
-            .route(&settings.sign_out_path, get(sign_out).post(sign_out));
-        if self.client().honours_backchannel_logout() {
-            router = router.route(&settings.backchannel_logout_path, post(backchannel_logout));
-        }
-        router.with_state(self.clone())
+            .route(&settings.sign_out_path, get(sign_out).post(sign_out))
+            // The engine answers 404 when the client does not honour back-channel logouts.
+            .route(&settings.backchannel_logout_path, post(backchannel_logout))
+            .with_state(self.clone())
     }
 }
 

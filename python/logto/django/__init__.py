@@ -3,14 +3,14 @@
 
 ```python
 # settings.py
-INSTALLED_APPS = [..., "django.contrib.sessions", "logto.django"]
-MIDDLEWARE = [..., "django.contrib.sessions.middleware.SessionMiddleware", "logto.django.LogtoMiddleware"]
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"      # with a Redis cache; or db
+INSTALLED_APPS = [..., "logto.django"]
+MIDDLEWARE = [..., "logto.django.LogtoMiddleware"]
 LOGTO = {
     "ENDPOINT": "https://tenant.logto.app",
     "APP_ID": "...",
     "APP_SECRET": "...",
     "BASE_URL": "https://app.example.com",
+    "REDIS_URL": "redis://localhost:6379/0",                   # unset: memory (development)
 }
 
 # urls.py
@@ -29,19 +29,20 @@ async def api(request):
     ...
 ```
 
-The tokens live in Django's session framework under the project's `SESSION_ENGINE` (the
-signed-cookie engine is refused: it would send tokens to the browser); the session key is
-cycled at sign-in and sign-in sessions expire after `SIGN_IN_LIFETIME` seconds.
-`LogtoMiddleware` puts `request.logto` (the client bound to the session, and helpers, lazily) and
+The user's tokens live in the core's session engine (Redis with `REDIS_URL`, else memory), under
+their own cookie (`COOKIE_NAME`, default `logto_session`: HttpOnly, SameSite=Lax, Secure on
+https), whose id is renewed at sign-in; sign-in sessions expire after `SIGN_IN_LIFETIME` seconds.
+Django's own `request.session` and `SESSION_ENGINE` stay the project's, for its own values.
+`LogtoMiddleware` opens the request's Logto session and saves it at the end, and puts `request.logto` (the client bound to the session, and helpers, lazily) and
 `request.user_claims` (the ID-token claims, or None) on every request, and turns a session
 that ended at Logto into a redirect to sign-in. Signed in is the core's answer: an expired ID
 token is renewed, a session Logto ended (back-channel logout, `BACKCHANNEL_LOGOUT = True` and
 the `backchannel-logout` route) or whose grant is gone is signed out.
 
-A rotated refresh token is saved at once (Django's `SessionMiddleware` skips the save of a 5xx
-answer, and the identity server has consumed the old token), and `LogtoMiddleware` keeps the
-newer tokens when a request that loaded the session before another request's refresh saves it
-(see `logto.django.sessions`).
+Every route answers what the core decides, the same as the Flask, FastAPI and axum faces. A
+rotated refresh token is saved by the core the moment it arrives, in sync and async views alike;
+sessions are saved by version, so a request that loaded the session before another one's refresh
+never brings the consumed token back.
 """
 
 import inspect
@@ -53,8 +54,7 @@ from .. import sync as _sync
 from ..LogtoClient import LogtoClient
 from ..LogtoException import LogtoException
 from ..models.oidc import IdTokenClaims
-from ..web import errorPage, isSignedOut
-from .sessions import settleSession, settleSessionAsync
+from ..web import Answer, RequestSession, errorPage, isSignedOut
 
 logger = logging.getLogger("logto.django")
 
@@ -65,11 +65,11 @@ class RequestLogto:
     """`request.logto`: the process's client bound to this request's session."""
 
     def __init__(self, request: Any) -> None:
-        from .integration import DjangoSession, web
+        from .integration import web
 
         self._request = request
         self._web = web()
-        self._session = DjangoSession(request.session)
+        self._session: RequestSession = request.logto_session
         self._client: Optional[_sync.LogtoClient] = None
         self._asyncClient: Optional[LogtoClient] = None
         self._claims: Optional[IdTokenClaims] = None
@@ -101,26 +101,28 @@ class RequestLogto:
         of Logto (502/504). In async views `LogtoMiddleware` has already decided it; else use
         `await request.logto.aclaims()`."""
         if not self._claimsDecided:
-            self._claims = self._web.claims(self._session)
+            self._claims = self._web.drive.claims(self._session)
             self._claimsDecided = True
         return self._claims
 
     async def aclaims(self) -> Optional[IdTokenClaims]:
         """`claims` for async code."""
         if not self._claimsDecided:
-            self._claims = await self._web.claimsAsync(self._session)
+            self._claims = await self._web.driveAsync.claims(self._session)
             self._claimsDecided = True
         return self._claims
 
     def sign_in_url(self, return_to: Optional[str] = None) -> str:
         """The sign-in route, coming back to `return_to` (default: this request's page)."""
-        return self._web.signInTarget(return_to if return_to is not None else self._request.get_full_path())
+        answer = self._web.signInRedirect(return_to if return_to is not None else self._request.get_full_path())
+        return answer.header("location") or self._web.settings.signInPath
 
 
 class LogtoMiddleware:
-    """Sets `request.logto` and `request.user_claims`, and answers a `LogtoException`
-    a view lets through: a session that ended at Logto goes to sign-in, others get the status
-    the error carries. Works under WSGI and ASGI. Place it after `SessionMiddleware`."""
+    """Opens the request's Logto session (`request.logto_session`) and saves it at the end
+    (setting or removing its cookie), sets `request.logto` and `request.user_claims`, and
+    answers a `LogtoException` a view lets through: a session that ended at Logto goes to
+    sign-in, others get the status the error carries. Works under WSGI and ASGI."""
 
     sync_capable = True
     async_capable = True
@@ -136,25 +138,53 @@ class LogtoMiddleware:
     def __call__(self, request: Any) -> Any:
         if self.is_async:
             return self.__acall__(request)
+        from .integration import web
+
+        current = web()
+        request.logto_session = current.drive.open(request.COOKIES.get(current.settings.cookieName))
         _attach(request)
         request.user_claims = _claimsOrNone(request)
         response = self.get_response(request)
-        settleSession(request, response)
+        _setCookie(request, response, current.drive.finish(request.logto_session))
         return response
 
     async def __acall__(self, request: Any) -> Any:
-        # Load the session before any async code reads it (a db engine must not be read on the loop).
-        await request.session.aitems()
+        from .integration import web
+
+        current = web()
+        request.logto_session = await current.driveAsync.open(request.COOKIES.get(current.settings.cookieName))
         _attach(request)
         request.user_claims = await _claimsOrNoneAsync(request)
         response = await self.get_response(request)
-        await settleSessionAsync(request, response)
+        _setCookie(request, response, await current.driveAsync.finish(request.logto_session))
         return response
 
     def process_exception(self, request: Any, exception: Exception) -> Any:
         if isinstance(exception, LogtoException):
             return _failure(request, exception, redirect=request.method == "GET")
         return None
+
+
+def _setCookie(request: Any, response: Any, setCookie: Optional[str]) -> None:
+    from django.utils.cache import patch_vary_headers
+
+    session: RequestSession = request.logto_session
+    if setCookie is not None:
+        # The core's cookie, with its attributes, in Django's cookie jar of the response.
+        response.cookies.load(setCookie)
+    if session.hadCookie or setCookie is not None:
+        patch_vary_headers(response, ("Cookie",))
+
+
+def answerOf(answer: Answer) -> Any:
+    """The core's answer as a Django response, as it is."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(answer.body, status=answer.status, content_type=answer.contentType)
+    for name, value in answer.headers:
+        if name != "content-type":
+            response[name] = value
+    return response
 
 
 def _attach(request: Any) -> None:
@@ -165,10 +195,8 @@ def _attach(request: Any) -> None:
 
 
 def _hasSession(request: Any) -> bool:
-    from django.conf import settings
-
-    # Read the session only when the browser has one.
-    return settings.SESSION_COOKIE_NAME in request.COOKIES
+    session: RequestSession = request.logto_session
+    return session.hadCookie
 
 
 def _claimsOrNone(request: Any) -> Optional[IdTokenClaims]:
@@ -201,11 +229,11 @@ def _logto(request: Any) -> RequestLogto:
 
 
 def _signedOut(request: Any, redirect: bool) -> Any:
-    from django.http import HttpResponseRedirect, JsonResponse
+    from .integration import web
 
     if redirect:
-        return HttpResponseRedirect(_logto(request).sign_in_url())
-    return JsonResponse({"error": "Not authenticated"}, status=401)
+        return answerOf(web().signInRedirect(request.get_full_path()))
+    return answerOf(web().notAuthenticated())
 
 
 def _failure(request: Any, error: LogtoException, redirect: bool) -> Any:
@@ -242,7 +270,6 @@ def logto_required(
 
             @wraps(view)
             async def asyncWrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
-                await request.session.aitems()  # loaded off the loop's way once
                 logto = _logto(request)
                 try:
                     claims = await logto.aclaims()

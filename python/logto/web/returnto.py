@@ -7,12 +7,12 @@ are refused, so a sign-in link can never become an open redirect.
 
 from typing import Optional
 
+from .. import _core
+
 
 def isLocalPath(target: Optional[str]) -> bool:
-    """Whether `target` is a path on this app's origin."""
-    if not target or not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
-        return False
-    return not any(ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F for char in target)
+    """Whether `target` is a path on this app's origin (the core's rule, shared by every face)."""
+    return bool(target) and _core.is_local_path(target)  # type: ignore[arg-type]
 
 
 def localPathOr(target: Optional[str], default: str) -> str:

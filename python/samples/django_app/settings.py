@@ -18,8 +18,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "logto.django.LogtoMiddleware",
 ]
-# Tokens stay on the server: sessions in the cache, the cache in Redis (REDIS_URL) or, for
-# development, in this process's memory.
+# The user's tokens are Logto's session (its own cookie, in Redis with REDIS_URL); Django's
+# session is the app's own (in the cache: Redis, or for development this process's memory).
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 CACHES = {
     "default": (
@@ -28,7 +28,6 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-SESSION_COOKIE_NAME = "logto_session"
 SESSION_COOKIE_SECURE = LOGTO.get("cookieSecure", LOGTO["baseUrl"].startswith("https://"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
