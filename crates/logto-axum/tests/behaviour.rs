@@ -198,3 +198,122 @@ async fn a_stale_copy_saved_late_keeps_a_refresh_and_does_not_undo_a_sign_out() 
     assert_eq!(sessions.finish(&late).await.unwrap(), logto::session::CookieUpdate::Clear);
     assert!(store.load(&id).await.unwrap().is_none(), "a stale copy does not bring the session back");
 }
+
+/// The table every face runs (`testing/behaviour/table.json`; the Python faces run it in
+/// `python/tests/test_behaviour_table.py`).
+fn table() -> serde_json::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testing/behaviour/table.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the behaviour table")).expect("JSON")
+}
+
+fn rows<'a>(table: &'a serde_json::Value, section: &str) -> &'a [serde_json::Value] {
+    table[section].as_array().map_or(&[], Vec::as_slice)
+}
+
+fn expand(value: &str, base: &str, idp: &TestIdp) -> String {
+    value.replace("$BASE", base).replace("$IDP", idp.endpoint())
+}
+
+/// What an answer does to the session cookie: `set`, `clear` or `keep`.
+fn cookie_change(response: &reqwest::Response) -> &'static str {
+    match session_cookie(response) {
+        Some(value) if value.is_empty() => "clear",
+        Some(_) => "set",
+        None => "keep",
+    }
+}
+
+async fn check(
+    response: reqwest::Response,
+    row: &serde_json::Value,
+    base: &str,
+    idp: &TestIdp,
+    browser: &reqwest::Client,
+) {
+    let status = response.status().as_u16();
+    assert_eq!(u64::from(status), row["status"].as_u64().unwrap(), "{row}");
+    let location =
+        response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if let Some(expected) = row["location"].as_str() {
+        assert_eq!(location, expand(expected, base, idp), "{row}");
+    }
+    if let Some(prefix) = row["location_starts"].as_str() {
+        assert!(location.starts_with(&expand(prefix, base, idp)), "{row}: {location}");
+    }
+    if let Some(cookie) = row["cookie"].as_str() {
+        assert_eq!(cookie_change(&response), cookie, "{row}");
+    }
+    if let Some(after) = row["signed_in_after"].as_bool() {
+        assert_eq!(whoami(browser, base).await != "anonymous", after, "{row}");
+    }
+}
+
+#[tokio::test]
+async fn the_behaviour_table_through_axum() {
+    let table = table();
+    let idp = TestIdp::start().await;
+    let plain = start_app(&idp, MemorySessionStore::new(), |s| s).await;
+
+    for row in rows(&table, "return_to") {
+        let browser = browser();
+        let query = row["query"].as_str().unwrap();
+        let start = browser.get(format!("{plain}/sign-in?return_to={query}")).send().await.unwrap();
+        let done = browser.get(idp.login(&location(&start)).await).send().await.unwrap();
+        assert_eq!(location(&done), row["lands_on"].as_str().unwrap(), "{row}");
+    }
+    for row in rows(&table, "callback") {
+        let browser = browser();
+        if row["signed_in"].as_bool().unwrap() {
+            assert_eq!(sign_in(&idp, &browser, &format!("{plain}/sign-in")).await.status(), 302);
+        } else {
+            browser.get(format!("{plain}/sign-in")).send().await.unwrap();
+        }
+        let query = row["query"].as_str().unwrap();
+        check(
+            browser.get(format!("{plain}/callback?{query}")).send().await.unwrap(),
+            row,
+            &plain,
+            &idp,
+            &browser,
+        )
+        .await;
+    }
+    let on_get = start_app(&idp, MemorySessionStore::new(), |s| s.sign_out_on_get(true)).await;
+    for row in rows(&table, "sign_out") {
+        let base = if row["on_get"].as_bool().unwrap() { &on_get } else { &plain };
+        let browser = browser();
+        assert_eq!(sign_in(&idp, &browser, &format!("{base}/sign-in")).await.status(), 302);
+        let url = format!("{base}/sign-out");
+        let mut request = if row["method"] == "GET" { browser.get(url) } else { browser.post(url) };
+        for (name, value) in row["headers"].as_object().unwrap() {
+            request = request.header(name.as_str(), expand(value.as_str().unwrap(), base, &idp));
+        }
+        check(request.send().await.unwrap(), row, base, &idp, &browser).await;
+    }
+    for row in rows(&table, "signed_out_page") {
+        let browser = browser();
+        let path = row["path"].as_str().unwrap();
+        check(browser.get(format!("{plain}{path}")).send().await.unwrap(), row, &plain, &idp, &browser).await;
+    }
+    let honouring =
+        start_app_with(&idp, MemorySessionStore::new(), |b| b.backchannel_logout(true), |s| s).await;
+    for row in rows(&table, "backchannel_logout") {
+        let base = if row["enabled"].as_bool().unwrap() { &honouring } else { &plain };
+        let form: Vec<(String, String)> = row["form"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, value)| (name.clone(), value.as_str().unwrap().to_owned()))
+            .collect();
+        let answer = reqwest::Client::new()
+            .post(format!("{base}/backchannel-logout"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.headers()["cache-control"], "no-store", "{row}");
+        assert_eq!(u64::from(answer.status().as_u16()), row["status"].as_u64().unwrap(), "{row}");
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(body["error"], row["error"], "{row}");
+    }
+}

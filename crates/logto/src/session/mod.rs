@@ -25,6 +25,8 @@
 //! | `POST backchannel-logout` | `200 {}`, `400`/`503` JSON, `404` when not honoured; never cached |
 //! | a page that needs a user | `302` to sign-in with `return_to`; a JSON endpoint: `401 {"error": "Not authenticated"}` |
 //! | a failure of Logto or the store | the error's status (`502`/`504`/`503`), a generic page |
+//!
+//! The repository runs the rows of `testing/behaviour/table.json` through every face.
 
 mod answer;
 mod flows;
