@@ -14,6 +14,9 @@
 //! instance's rotation continued by the others. The same load with the coordination switched
 //! off (`LOGTO_COORDINATION=local`) must fail: the proof that the test can fail.
 //!
+//! A third test kills Redis and restarts it (data kept) under load: failures only while it is
+//! down, none once it is back.
+//!
 //! The longer form with figures is `cargo bench -p axum-sample --bench instances`. The pieces
 //! (`logto_test_idp::instances`) take any app that runs as a process: a Python framework sample
 //! runs the same scenario with its own `AppCommand` (its program, `APP_BASE_URL`, `REDIS_URL`,
@@ -133,4 +136,35 @@ async fn without_shared_coordination_the_same_load_burns_grants() {
     );
     let problems = report.problems(&expectations());
     assert!(!problems.is_empty(), "the judge of the main test saw nothing wrong");
+}
+
+/// Redis killed and restarted on the same port (its data kept, as a Redis with persistence keeps
+/// it) under load: failures only while it is down, readable pages, none once it is back; nobody
+/// signed out, no grant burnt, each refresh token presented once. Before the session engine's
+/// versioned saves, stale copies written around the restart answered 500s after recovery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_and_restarted_under_load_costs_nothing_once_it_is_back() {
+    let mut fleet = Fleet::start(FleetOptions { persistent_redis: true, ..options() }, sample("redis")).await;
+    let scenario = Scenario {
+        users: 30,
+        burst: 4,
+        duration: Duration::from_secs(14),
+        think: (Duration::from_millis(400), Duration::from_millis(900)),
+        request_timeout: Duration::from_secs(30),
+        fresh_connections: true,
+        page: api_page(),
+        kill_mid_refresh: None,
+        redis_outage: Some(RedisOutage {
+            at: Duration::from_secs(4),
+            length: Duration::from_secs(4),
+            kind: OutageKind::Kill,
+        }),
+    };
+    let report = scenario.run(&mut fleet).await;
+    eprintln!("{}", report.summary());
+    // A request that started just before the kill waits for the restart: the outage, a command
+    // timeout and the reconnection.
+    let expectations = Expectations { max_request_time: Duration::from_secs(10), ..expectations() };
+    let problems = report.problems(&expectations);
+    assert!(problems.is_empty(), "{}\n{}\n{}", problems.join("\n"), report.summary(), fleet.logs());
 }
