@@ -44,6 +44,7 @@ on the call, cannot lose it); sessions are saved by version, so a request that l
 before another one's refresh never brings the consumed token back.
 """
 
+import logging
 from typing import Any, Awaitable, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 from fastapi import APIRouter, FastAPI, Request
@@ -57,6 +58,8 @@ from .models.response import UserInfoResponse
 from .web import Answer, LogtoWeb, RequestSession, WebSettings, errorPage, isSignedOut
 from .web.backchannel import MAX_BODY, logoutTokenOf
 from .web.bearer import bearerRefusal, verifierFor
+
+logger = logging.getLogger("logto.fastapi")
 
 __all__ = ["LogtoFastAPI", "ServerSessionMiddleware", "SignInRedirect", "NotSignedIn", "BearerRefused"]
 
@@ -73,7 +76,13 @@ class ServerSessionMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        current = await self.web.driveAsync.open(_cookie(scope, self.web.settings.cookieName))
+        try:
+            current = await self.web.driveAsync.open(_cookie(scope, self.web.settings.cookieName))
+        except LogtoException as error:  # the store is unreachable: the core's status (503)
+            if scope["type"] == "http":
+                page = errorPage(error)
+                await HTMLResponse(page.html, page.status)(scope, receive, send)
+            return
         scope["session"] = current.app
         scope["logto.session"] = current
         if scope["type"] == "websocket":
@@ -82,7 +91,13 @@ class ServerSessionMiddleware:
 
         async def sendWithCookie(message: Message) -> None:
             if message["type"] == "http.response.start":
-                setCookie = await self.web.driveAsync.finish(current)
+                try:
+                    setCookie = await self.web.driveAsync.finish(current)
+                except LogtoException as error:
+                    # The answer is decided; what the request changed besides a rotated refresh
+                    # token (saved when it arrived) is lost.
+                    logger.warning("logto: could not save the session: %s", error)
+                    setCookie = None
                 headers: List[Tuple[bytes, bytes]] = list(message.get("headers", []))
                 if setCookie is not None:
                     headers.append((b"set-cookie", setCookie.encode("latin-1")))

@@ -73,7 +73,12 @@ class ServerSessionInterface(SessionInterface):
         self.web = web
 
     def open_session(self, app: Flask, request: Request) -> FlaskServerSession:
-        opened = self.web.drive.open(request.cookies.get(self.web.settings.cookieName), FlaskServerSession)
+        try:
+            opened = self.web.drive.open(request.cookies.get(self.web.settings.cookieName), FlaskServerSession)
+        except LogtoException as error:
+            # The store is unreachable: answered by the extension's `before_request` (503).
+            request.environ[_OPEN_FAILED] = error
+            return FlaskServerSession()
         current = opened.app
         if not isinstance(current, FlaskServerSession):  # pragma: no cover - open made it one
             raise LogtoConfigError("the session is not a FlaskServerSession")
@@ -81,14 +86,24 @@ class ServerSessionInterface(SessionInterface):
         return current
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        if not isinstance(session, FlaskServerSession):  # not opened here: nothing of it is stored
+        if not isinstance(session, FlaskServerSession) or not hasattr(session, "logto"):
+            return  # not opened here (or the store was down): nothing of it is stored
+        try:
+            setCookie = self.web.drive.finish(session.logto)
+        except LogtoException as error:
+            # The answer is decided; what the request changed besides a rotated refresh token
+            # (saved when it arrived) is lost.
+            app.logger.warning("logto: could not save the session: %s", error)
             return
-        setCookie = self.web.drive.finish(session.logto)
         if session.logto.hadCookie:
             response.vary.add("Cookie")
         if setCookie is not None:
             response.headers.add("Set-Cookie", setCookie)
             response.vary.add("Cookie")
+
+
+_OPEN_FAILED = "logto.open_failed"
+"""The request's `environ` key of a failure to open its session."""
 
 
 def _current() -> RequestSession:
@@ -137,7 +152,16 @@ class LogtoFlask:
         app.session_interface = ServerSessionInterface(self.web)
         app.register_blueprint(self._blueprint(settings))
         app.register_error_handler(LogtoException, self._handleError)
+        app.before_request(self._openFailed)
         app.extensions["logto"] = self
+
+    def _openFailed(self) -> Any:
+        """The answer to a request whose session could not be opened (the store is down)."""
+        error = request.environ.get(_OPEN_FAILED)
+        if error is None:
+            return None
+        page = errorPage(error)
+        return Response(page.html, page.status, mimetype="text/html")
 
     def _handleError(self, error: LogtoException) -> Any:
         """A `LogtoException` a view let through: a session that ended at Logto sends the

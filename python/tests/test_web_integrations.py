@@ -384,3 +384,16 @@ def test_sign_out_without_a_session_is_harmless(make, idp):
     answer = browser.post("/sign-out", same_origin(browser))
     assert answer.status == 302 and answer.location.startswith(idp.endpoint + "/oidc/session/end")
     assert browser.cookie() is None
+
+
+def test_a_store_that_is_down_answers_503(framework, idp):
+    # Every face answers the core's 503 page when the session cannot be opened, not a crash.
+    from conftest import RedisServer
+
+    server = RedisServer()
+    browser = build(framework, idp, redisUrl=server.url)
+    assert browser.get("/").status == 200  # Django builds its integration at the first request
+    browser.setCookie("a" * 43)
+    server.stop()
+    answer = browser.get("/")
+    assert answer.status == 503 and 'id="auth-error"' in answer.text, (answer.status, answer.text[:200])

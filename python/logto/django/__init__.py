@@ -141,27 +141,48 @@ class LogtoMiddleware:
         from .integration import web
 
         current = web()
-        request.logto_session = current.drive.open(request.COOKIES.get(current.settings.cookieName))
+        try:
+            request.logto_session = current.drive.open(request.COOKIES.get(current.settings.cookieName))
+        except LogtoException as error:  # the store is unreachable: the core's status (503)
+            return _failure(request, error, redirect=False)
         _attach(request)
         request.user_claims = _claimsOrNone(request)
         response = self.get_response(request)
-        _setCookie(request, response, current.drive.finish(request.logto_session))
+        _setCookie(request, response, _finished(lambda: current.drive.finish(request.logto_session)))
         return response
 
     async def __acall__(self, request: Any) -> Any:
         from .integration import web
 
         current = web()
-        request.logto_session = await current.driveAsync.open(request.COOKIES.get(current.settings.cookieName))
+        try:
+            request.logto_session = await current.driveAsync.open(request.COOKIES.get(current.settings.cookieName))
+        except LogtoException as error:
+            return _failure(request, error, redirect=False)
         _attach(request)
         request.user_claims = await _claimsOrNoneAsync(request)
         response = await self.get_response(request)
-        _setCookie(request, response, await current.driveAsync.finish(request.logto_session))
+        try:
+            setCookie = await current.driveAsync.finish(request.logto_session)
+        except LogtoException as error:
+            logger.warning("logto: could not save the session: %s", error)
+            setCookie = None
+        _setCookie(request, response, setCookie)
         return response
 
     def process_exception(self, request: Any, exception: Exception) -> Any:
         if isinstance(exception, LogtoException):
             return _failure(request, exception, redirect=request.method == "GET")
+        return None
+
+
+def _finished(finish: Callable[[], Optional[str]]) -> Optional[str]:
+    """The session saved (its `Set-Cookie` value); a store failure leaves the answer as it is:
+    what the request changed besides a rotated refresh token (saved when it arrived) is lost."""
+    try:
+        return finish()
+    except LogtoException as error:
+        logger.warning("logto: could not save the session: %s", error)
         return None
 
 

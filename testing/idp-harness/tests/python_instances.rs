@@ -93,7 +93,7 @@ async fn three_fastapi_instances_on_one_redis_survive_a_redis_outage_and_a_kille
     let report = scenario.run(&mut fleet).await;
     eprintln!("{}", report.summary());
     let problems = report.problems(&Expectations {
-        // The Python Redis client's own timeout is 5 s.
+        // Redis commands time out after 2 s (the core's pool), plus queueing.
         max_request_time: Duration::from_secs(8),
         recovery: Duration::from_secs(3),
         lease_ttl: Duration::from_secs(15),
