@@ -7,6 +7,23 @@ cd "$(dirname "$0")/.."
 steps=0
 step() { steps=$((steps + 1)); printf '\n==> %s\n' "$*"; }
 
+# `scripts/test.sh --quick`: formatting, lints and the unit tests of both languages (no test
+# identity server, no browser, no fuzzing), for a contributor's loop. CI runs the full script.
+if [ "${1:-}" = "--quick" ]; then
+  step "format and lints"
+  cargo fmt --all --check
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+  step "Rust unit tests (the crates' own, no servers)"
+  cargo test --workspace --lib --locked
+  step "Python package (build, mypy + stubtest, unit tests)"
+  python/scripts/test.sh tests/test_models.py tests/test_web_pieces.py tests/test_oidc_core.py \
+    -k "not sessions_live_in_redis and not store_that_is_down"
+  echo
+  echo "quick tests passed"
+  echo "suites: ${steps} passed, 0 failed"
+  exit 0
+fi
+
 step "system packages"
 scripts/install-system-deps.sh
 

@@ -1,6 +1,8 @@
 """The Python code blocks of the official tutorial and guide, run as written against the test server.
 
 The documents live in `shared/reference/` beside the repository (`<repo>/../shared/reference`).
+A clone without them skips these tests, saying so; the project's CI sets
+`LOGTO_REQUIRE_REFERENCE=1` (`.ci/run`), where a missing document fails instead.
 The only edits: the tutorial's home page gets the `+` it misses before the userinfo line, and the
 placeholders the documents tell the reader to replace (Logto endpoint, app id and secret, the
 app's URL `https://your-app.com`, the guide's `# ...other configurations`) are filled with the
@@ -11,6 +13,7 @@ test server's values. The Flask names the blocks take for granted (`app`, `redir
 import ast
 import functools
 import inspect
+import os
 import re
 from pathlib import Path
 from typing import List
@@ -27,7 +30,10 @@ GUIDE = REFERENCE / "python-sdk-guide.mdx"
 
 def read(path: Path) -> str:
     if not path.is_file():
-        pytest.fail(f"{path} is missing: the reference documents must be checked out beside the repository")
+        reason = f"{path} is missing: the official SDK's reference documents are not beside this clone"
+        if os.environ.get("LOGTO_REQUIRE_REFERENCE") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
     return path.read_text(encoding="utf-8")
 
 

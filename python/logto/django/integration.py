@@ -51,3 +51,5 @@ def checkSettings(app_configs: Any = None, **kwargs: Any) -> List[checks.CheckMe
     if current.baseUrl.startswith("https://") and not current.cookieSecure:
         messages.append(checks.Warning("the base URL is https: leave COOKIE_SECURE on", id="logto.W001"))
     return messages
+
+__all__ = ["web", "checkSettings"]

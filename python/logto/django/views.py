@@ -49,3 +49,5 @@ def backchannel_logout(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     return answerOf(web().drive.backchannelLogout(request.POST.get(FORM_FIELD)))
+
+__all__ = ["sign_in", "sign_up", "callback", "sign_out", "backchannel_logout"]
