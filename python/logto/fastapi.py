@@ -269,7 +269,8 @@ class LogtoFastAPI:
         router.add_api_route(settings.signInPath, signIn, methods=["GET"], include_in_schema=False)
         router.add_api_route(settings.signUpPath, signUp, methods=["GET"], include_in_schema=False)
         router.add_api_route(settings.callbackPath, callback, methods=["GET"], include_in_schema=False)
-        router.add_api_route(settings.signOutPath, signOut, methods=["GET", "POST"], include_in_schema=False)
+        # Every method: the core answers 405 to all but POST (and GET when allowed).
+        router.add_api_route(settings.signOutPath, signOut, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
         router.add_api_route(settings.backchannelLogoutPath, backchannelLogout, methods=["POST"], include_in_schema=False)
         return router
 

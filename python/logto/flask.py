@@ -326,6 +326,6 @@ class LogtoFlask:
         blueprint.add_url_rule(settings.signInPath, "sign_in", signIn, methods=["GET"])
         blueprint.add_url_rule(settings.signUpPath, "sign_up", signUp, methods=["GET"])
         blueprint.add_url_rule(settings.callbackPath, "callback", callback, methods=["GET"])
-        blueprint.add_url_rule(settings.signOutPath, "sign_out", signOut, methods=["GET", "POST"])
+        blueprint.add_url_rule(settings.signOutPath, "sign_out", signOut, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
         blueprint.add_url_rule(settings.backchannelLogoutPath, "backchannel_logout", backchannelLogout, methods=["POST"])
         return blueprint

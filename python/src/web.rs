@@ -211,7 +211,7 @@ impl CoreSessions {
             if let Some(values) = values {
                 session.replace_app_values(values).await;
             }
-            let update = manager.finish(&session).await.map_err(|e| to_py_err(LogtoError::Storage(e)))?;
+            let update = manager.finish(&session).await;
             Ok(manager.set_cookie_header(&update))
         })
     }

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use logto::session::{AuthFlows, AuthSettings, RequestOrigin, WebSession};
 use logto::{FirstScreen, LogtoClient};
 use serde::Deserialize;
@@ -98,7 +98,7 @@ impl LogtoAuth {
             .route(&settings.sign_in_path, get(sign_in))
             .route(&settings.sign_up_path, get(sign_up))
             .route(&settings.callback_path, get(callback))
-            .route(&settings.sign_out_path, get(sign_out).post(sign_out))
+            .route(&settings.sign_out_path, any(sign_out))
             // The engine answers 404 when the client does not honour back-channel logouts.
             .route(&settings.backchannel_logout_path, post(backchannel_logout))
             .with_state(self.clone())

@@ -55,6 +55,11 @@ impl SessionConfig {
         Self(self.0.domain(domain))
     }
 
+    /// Sets the cookie's `Path`.
+    pub fn path(self, path: impl Into<String>) -> Self {
+        Self(self.0.path(path))
+    }
+
     /// Sets how long an unused session lives (default 14 days).
     pub fn inactivity_timeout(self, timeout: Duration) -> Self {
         Self(self.0.inactivity_timeout(timeout))
@@ -149,12 +154,8 @@ where
             };
             request.extensions_mut().insert(session.clone());
             let mut response = inner.call(request).await?;
-            match finish(&manager, &session).await {
-                Ok(Some(set_cookie)) => {
-                    response.headers_mut().append(header::SET_COOKIE, set_cookie);
-                }
-                Ok(None) => {}
-                Err(answer) => return Ok(answer_response(*answer)),
+            if let Some(set_cookie) = finish(&manager, &session).await {
+                response.headers_mut().append(header::SET_COOKIE, set_cookie);
             }
             if cookie.is_some() {
                 response.headers_mut().append(header::VARY, HeaderValue::from_static("cookie"));
@@ -164,13 +165,10 @@ where
     }
 }
 
-async fn finish(manager: &SessionManager, session: &WebSession) -> Result<Option<HeaderValue>, Box<Answer>> {
-    let update = manager
-        .finish(session)
-        .await
-        .map_err(|error| Box::new(Answer::error_page(&LogtoError::Storage(error))))?;
+async fn finish(manager: &SessionManager, session: &WebSession) -> Option<HeaderValue> {
+    let update = manager.finish(session).await;
     if update == CookieUpdate::Keep {
-        return Ok(None);
+        return None;
     }
-    Ok(manager.set_cookie_header(&update).and_then(|value| HeaderValue::from_str(&value).ok()))
+    manager.set_cookie_header(&update).and_then(|value| HeaderValue::from_str(&value).ok())
 }

@@ -27,9 +27,15 @@ const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
 
 impl Answer {
-    /// A `302 Found` to `location` (the status the official SDKs use).
+    /// A `302 Found` to `location` (the status the official SDKs use); anything but visible
+    /// ASCII in it is percent-encoded, so the header is valid in every face.
+    ///
+    /// ```
+    /// let answer = logto::session::Answer::redirect("/caf\u{e9}?q=a b");
+    /// assert_eq!(answer.header("location"), Some("/caf%C3%A9?q=a%20b"));
+    /// ```
     pub fn redirect(location: impl Into<String>) -> Self {
-        Self { status: 302, headers: vec![("location", location.into())], body: String::new() }
+        Self { status: 302, headers: vec![("location", header_safe(&location.into()))], body: String::new() }
     }
 
     /// A JSON answer.
@@ -96,6 +102,19 @@ impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(key, _)| *key == name).map(|(_, value)| value.as_str())
     }
+}
+
+/// `text` with every byte that is not visible ASCII percent-encoded.
+fn header_safe(text: &str) -> String {
+    let mut safe = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_graphic() {
+            safe.push(char::from(byte));
+        } else {
+            safe.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    safe
 }
 
 /// The status of a core error: [`LogtoError::http_status`], kept to 4xx/5xx.

@@ -28,7 +28,7 @@ use std::sync::Arc;
 /// let session = sessions.open(None).await?;
 /// let answer = flows.sign_in(&session, Some("/orders"), None).await;
 /// assert_eq!(answer.status, 302);
-/// let cookie = sessions.set_cookie_header(&sessions.finish(&session).await?);
+/// let cookie = sessions.set_cookie_header(&sessions.finish(&session).await);
 /// # let _ = cookie; Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -123,7 +123,11 @@ impl AuthFlows {
             Err(LogtoError::Callback(CallbackError::SessionMissing)) if session.holds_tokens().await => {
                 Answer::redirect(target)
             }
-            Err(error) => Answer::error_page(&error),
+            Err(error) => {
+                // None of a failed callback's tokens stay (a store that failed half-way).
+                session.discard_token_changes().await;
+                Answer::error_page(&error)
+            }
         }
     }
 

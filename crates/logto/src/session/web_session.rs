@@ -22,6 +22,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// request saved the same session in between).
 const SAVE_ATTEMPTS: usize = 8;
 
+/// A few milliseconds, different for each caller, growing with the attempt.
+fn jitter(attempt: usize) -> u64 {
+    let mut byte = [0u8; 1];
+    let _ = aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut byte);
+    (attempt as u64) * 2 + u64::from(byte[0] % 8)
+}
+
 /// What to do with the session cookie after a request.
 #[derive(Clone, PartialEq, Eq)]
 pub enum CookieUpdate {
@@ -60,7 +67,7 @@ impl fmt::Debug for CookieUpdate {
 /// let sessions = SessionManager::new(Arc::new(MemorySessionStore::new()), SessionConfig::default());
 /// let session = sessions.open(None).await.unwrap();
 /// session.set_app_value("theme", Some(serde_json::json!("dark"))).await;
-/// let CookieUpdate::Set { id, .. } = sessions.finish(&session).await.unwrap() else { panic!() };
+/// let CookieUpdate::Set { id, .. } = sessions.finish(&session).await else { panic!() };
 /// let again = sessions.open(Some(id.as_str())).await.unwrap();
 /// assert_eq!(again.app_values().await["theme"], "dark");
 /// # });
@@ -104,6 +111,7 @@ impl SessionManager {
             match SessionRecord::parse(&stored.data) {
                 Some(record) => {
                     state.loaded_refresh = record.refresh_token().map(str::to_owned);
+                    state.base = record.clone();
                     state.record = record;
                     state.id = Some(id);
                     state.version = Some(stored.version);
@@ -122,9 +130,11 @@ impl SessionManager {
     }
 
     /// Saves what the request changed and says what to do with the cookie: set it (a new or
-    /// renewed id, or a save that started the session's lifetime again), remove it (the session
-    /// ended or emptied, or the cookie named no session), or keep it.
-    pub async fn finish(&self, session: &WebSession) -> Result<CookieUpdate, StorageError> {
+    /// renewed id, or a save that started the session's lifetime again), remove it (this request
+    /// ended or emptied the session), or keep it. A save that fails is logged: the tokens were
+    /// saved when they arrived, the request's other changes are lost, and an id renewed earlier
+    /// in the request still gets its cookie (every face answers the same).
+    pub async fn finish(&self, session: &WebSession) -> CookieUpdate {
         session.finish().await
     }
 
@@ -162,6 +172,8 @@ struct State {
     version: Option<u64>,
     /// The stored refresh token this copy builds on (the stale-copy rule compares it).
     loaded_refresh: Option<String>,
+    /// The record as last loaded or saved (what a failed callback's tokens are rolled back to).
+    base: SessionRecord,
     record: SessionRecord,
     /// What this request changed and has not saved yet.
     changes: Vec<Change>,
@@ -173,6 +185,10 @@ struct State {
     renew_at_token_write: bool,
     /// Saved under a new id, or with a new lifetime, in this request: the cookie is set.
     cookie_set: bool,
+    /// This request ended the session or emptied it: the cookie is removed. (A cookie naming
+    /// no session is left alone: it may be a request that left before a renewal's cookie
+    /// arrived, and clearing it would remove the renewed one.)
+    cleared: bool,
     /// The session ended: the record is deleted, the cookie removed.
     ended: bool,
 }
@@ -262,6 +278,7 @@ impl WebSession {
     pub async fn end(&self) -> Result<(), StorageError> {
         let mut state = self.inner.state.lock().await;
         state.ended = true;
+        state.cleared = true;
         state.changes.clear();
         state.record = SessionRecord::default();
         match state.id.take() {
@@ -276,19 +293,30 @@ impl WebSession {
         self.inner.state.lock().await.flush(&self.inner, false).await
     }
 
-    async fn finish(&self) -> Result<CookieUpdate, StorageError> {
+    async fn finish(&self) -> CookieUpdate {
         let mut state = self.inner.state.lock().await;
-        if !state.ended {
-            state.flush(&self.inner, false).await?;
+        if !state.ended
+            && let Err(error) = state.flush(&self.inner, false).await
+        {
+            // The answer is decided: what the request changed besides the tokens (saved when
+            // they arrived) is lost, and an id saved earlier in the request still gets its cookie.
+            tracing::warn!(%error, "could not save the session at the end of the request");
         }
-        Ok(match &state.id {
+        match &state.id {
             Some(id) if state.cookie_set => {
                 CookieUpdate::Set { id: id.clone(), max_age: state.ttl(&self.inner.config) }
             }
-            Some(_) => CookieUpdate::Keep,
-            None if self.inner.had_cookie => CookieUpdate::Clear,
-            None => CookieUpdate::Keep,
-        })
+            None if state.cleared && self.inner.had_cookie => CookieUpdate::Clear,
+            _ => CookieUpdate::Keep,
+        }
+    }
+
+    /// Rolls the tokens back to the stored ones and drops the request's token changes (a
+    /// callback that failed after writing some: none of its tokens may stay).
+    pub(crate) async fn discard_token_changes(&self) {
+        let mut state = self.inner.state.lock().await;
+        state.changes.retain(|change| !change.is_token());
+        state.record.tokens = state.base.tokens.clone();
     }
 }
 
@@ -315,24 +343,18 @@ impl State {
         if self.ended || (self.changes.is_empty() && !renew) {
             return Ok(());
         }
-        let now = now_seconds();
-        self.record.prune_pending(now, inner.config.sign_in_timeout.as_secs() as i64);
-        if self.record.is_empty() {
-            // Nothing left (signed out, the last sign-in ended): no record, no cookie.
-            self.changes.clear();
-            if let Some(id) = self.id.take() {
-                inner.store.delete(&id).await?;
-            }
-            self.version = None;
-            self.cookie_set = false;
-            return Ok(());
-        }
+        self.record.prune_pending(now_seconds(), inner.config.sign_in_timeout.as_secs() as i64);
         if renew {
             // A new id for the signed-in session (no session fixation): whoever knew the id
-            // before the sign-in never finds a token under it.
+            // before the sign-in never finds a token under it. What another request saved under
+            // the old id meanwhile (another tab's sign-in) comes along.
+            if let Some(old) = self.id.clone()
+                && !self.catch_up(inner, &old).await?
+            {
+                return Ok(());
+            }
             self.renew_at_token_write = false;
-            let old = self.id.take();
-            self.version = None;
+            let old = self.id.clone();
             self.save_new(inner).await?;
             if let Some(old) = old {
                 inner.store.delete(&old).await?;
@@ -340,35 +362,68 @@ impl State {
             return Ok(());
         }
         let Some(id) = self.id.clone() else {
+            if self.record.is_empty() {
+                self.changes.clear();
+                return Ok(());
+            }
             return self.save_new(inner).await;
         };
-        for _ in 0..SAVE_ATTEMPTS {
+        for attempt in 0..SAVE_ATTEMPTS {
             let ttl = self.ttl(&inner.config);
             match inner.store.save(&id, self.version, &self.record.to_bytes(), ttl).await? {
                 SaveOutcome::Saved(version) => {
                     self.saved(version);
+                    if self.record.is_empty() {
+                        // Nothing left (signed out, the last sign-in ended), and no other request
+                        // added anything meanwhile (the save would have conflicted): no record,
+                        // no cookie.
+                        inner.store.delete(&id).await?;
+                        self.id = None;
+                        self.version = None;
+                        self.cookie_set = false;
+                        self.cleared = true;
+                    }
                     return Ok(());
                 }
                 SaveOutcome::Conflict => {}
             }
             // Another request saved (or ended) the session since this copy was loaded.
-            let Some(stored) = inner.store.load(&id).await? else {
-                tracing::debug!("the session ended in another request: a stale copy is not saved");
-                self.changes.clear();
-                self.record = SessionRecord::default();
-                self.id = None;
-                self.version = None;
-                self.cookie_set = false;
+            if !self.catch_up(inner, &id).await? {
                 return Ok(());
-            };
-            let mut fresh = SessionRecord::parse(&stored.data).unwrap_or_default();
-            let base_refresh = fresh.refresh_token().map(str::to_owned);
-            replay(&mut fresh, &self.changes, self.loaded_refresh.as_deref());
-            self.record = fresh;
-            self.loaded_refresh = base_refresh;
-            self.version = Some(stored.version);
+            }
+            if attempt > 0 {
+                // Many writers at once: spread their retries.
+                tokio::time::sleep(std::time::Duration::from_millis(jitter(attempt))).await;
+            }
         }
         Err(StorageError::new("the session kept changing while it was saved"))
+    }
+
+    /// Replays the request's changes on the record stored under `id` now. Returns `false` when
+    /// the session ended in another request meanwhile (then nothing of this copy is saved).
+    async fn catch_up(&mut self, inner: &Inner, id: &SessionId) -> Result<bool, StorageError> {
+        let Some(stored) = inner.store.load(id).await? else {
+            tracing::debug!("the session ended in another request: a stale copy is not saved");
+            self.changes.clear();
+            self.record = SessionRecord::default();
+            self.base = SessionRecord::default();
+            self.id = None;
+            self.version = None;
+            self.cookie_set = false;
+            return Ok(false);
+        };
+        if Some(stored.version) == self.version {
+            return Ok(true);
+        }
+        let mut fresh = SessionRecord::parse(&stored.data).unwrap_or_default();
+        self.base = fresh.clone();
+        let base_refresh = fresh.refresh_token().map(str::to_owned);
+        replay(&mut fresh, &self.changes, self.loaded_refresh.as_deref());
+        fresh.prune_pending(now_seconds(), inner.config.sign_in_timeout.as_secs() as i64);
+        self.record = fresh;
+        self.loaded_refresh = base_refresh;
+        self.version = Some(stored.version);
+        Ok(true)
     }
 
     async fn save_new(&mut self, inner: &Inner) -> Result<(), StorageError> {
@@ -389,6 +444,7 @@ impl State {
     fn saved(&mut self, version: u64) {
         self.version = Some(version);
         self.changes.clear();
+        self.base = self.record.clone();
         self.loaded_refresh = self.record.refresh_token().map(str::to_owned);
         self.cookie_set = true;
     }
@@ -454,5 +510,105 @@ impl Storage for WebSession {
             state.flush(&self.inner, false).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::MemorySessionStore;
+
+    fn sessions() -> (SessionManager, Arc<MemorySessionStore>) {
+        let store = Arc::new(MemorySessionStore::new());
+        (SessionManager::new(store.clone(), SessionConfig::default()), store)
+    }
+
+    fn sign_in_session(state: &str) -> String {
+        serde_json::json!({ "redirectUri": "https://app/callback", "codeVerifier": "v", "state": state })
+            .to_string()
+    }
+
+    async fn stored(store: &MemorySessionStore, id: &SessionId) -> Option<SessionRecord> {
+        store.load(id).await.unwrap().and_then(|stored| SessionRecord::parse(&stored.data))
+    }
+
+    async fn new_session(sessions: &SessionManager) -> SessionId {
+        let session = sessions.open(None).await.unwrap();
+        session.set(PersistKey::SignInSession, sign_in_session("tab-1")).await.unwrap();
+        match sessions.finish(&session).await {
+            CookieUpdate::Set { id, .. } => id,
+            other => panic!("a new session sets its cookie: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_renewal_at_sign_in_keeps_what_another_request_saved_meanwhile() {
+        let (sessions, store) = sessions();
+        let id = new_session(&sessions).await;
+        let callback = sessions.open(Some(id.as_str())).await.unwrap();
+        // Another tab starts a sign-in while the first tab's callback is in flight.
+        let other_tab = sessions.open(Some(id.as_str())).await.unwrap();
+        other_tab.set(PersistKey::SignInSession, sign_in_session("tab-2")).await.unwrap();
+        sessions.finish(&other_tab).await;
+
+        callback.begin_callback(Some("tab-1")).await;
+        callback.delete(PersistKey::SignInSession).await.unwrap();
+        callback.set(PersistKey::IdToken, "id".into()).await.unwrap();
+        callback.set(PersistKey::RefreshToken, "r1".into()).await.unwrap();
+        assert!(callback.end_callback().await, "renewed at the first token flush");
+        let CookieUpdate::Set { id: renewed, .. } = sessions.finish(&callback).await else {
+            panic!("the renewed id gets its cookie")
+        };
+        assert_ne!(renewed, id);
+        assert!(stored(&store, &id).await.is_none(), "nothing stays under the pre-sign-in id");
+        let record = stored(&store, &renewed).await.unwrap();
+        assert_eq!(record.refresh_token(), Some("r1"));
+        assert!(record.pending.contains_key("tab-2") && !record.pending.contains_key("tab-1"));
+    }
+
+    #[tokio::test]
+    async fn emptying_a_copy_keeps_what_another_request_added() {
+        let (sessions, store) = sessions();
+        let id = new_session(&sessions).await;
+        let emptying = sessions.open(Some(id.as_str())).await.unwrap();
+        let other = sessions.open(Some(id.as_str())).await.unwrap();
+        other.set_app_value("cart", Some(1.into())).await;
+        sessions.finish(&other).await;
+        // The first request ends its sign-in: its copy is empty, the stored record is not.
+        emptying.begin_callback(Some("tab-1")).await;
+        emptying.delete(PersistKey::SignInSession).await.unwrap();
+        emptying.end_callback().await;
+        assert_eq!(
+            sessions.finish(&emptying).await,
+            CookieUpdate::Set { id: id.clone(), max_age: SessionConfig::default().inactivity_timeout }
+        );
+        let record = stored(&store, &id).await.unwrap();
+        assert_eq!(record.app["cart"], 1);
+        assert!(record.pending.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_cookie_naming_no_session_is_left_alone_and_an_ended_one_is_removed() {
+        let (sessions, _) = sessions();
+        let unknown = SessionId::generate();
+        let session = sessions.open(Some(unknown.as_str())).await.unwrap();
+        assert_eq!(sessions.finish(&session).await, CookieUpdate::Keep);
+        let id = new_session(&sessions).await;
+        let ending = sessions.open(Some(id.as_str())).await.unwrap();
+        ending.end().await.unwrap();
+        assert_eq!(sessions.finish(&ending).await, CookieUpdate::Clear);
+    }
+
+    #[tokio::test]
+    async fn a_failed_callback_leaves_no_token_behind() {
+        let (sessions, store) = sessions();
+        let id = new_session(&sessions).await;
+        let callback = sessions.open(Some(id.as_str())).await.unwrap();
+        callback.begin_callback(Some("tab-1")).await;
+        callback.set(PersistKey::IdToken, "half-written".into()).await.unwrap();
+        callback.end_callback().await;
+        callback.discard_token_changes().await;
+        sessions.finish(&callback).await;
+        assert!(!stored(&store, &id).await.unwrap().holds_tokens());
     }
 }
