@@ -132,16 +132,18 @@ impl AuthFlows {
     }
 
     /// `POST sign-out` (and `GET` with [`AuthSettings::sign_out_on_get`]): from this site only
-    /// (`403` for a cross-site request, `405` for a GET when it is off); clears the tokens,
-    /// revokes the refresh token, ends the session and redirects to Logto's end-session page.
+    /// (`403` for a cross-site request, `405` for any other method); clears the tokens, revokes
+    /// the refresh token, ends the session and redirects to Logto's end-session page.
     pub async fn sign_out(&self, session: &WebSession, method: &str, origin: &RequestOrigin<'_>) -> Answer {
-        if method.eq_ignore_ascii_case("GET") && !self.settings().sign_out_on_get {
+        let on_get = self.settings().sign_out_on_get;
+        if !(method == "POST" || (method == "GET" && on_get)) {
+            let allow = if on_get { "GET, POST" } else { "POST" };
             return Answer::page(
                 405,
                 "Sign out with the button",
                 "This address answers a form button, not a link.",
             )
-            .with_header("allow", "POST");
+            .with_header("allow", allow);
         }
         if !same_origin(&self.settings().base_url, origin) {
             tracing::info!("refused a cross-site sign-out request");
