@@ -7,6 +7,24 @@ cd "$(dirname "$0")/.."
 steps=0
 step() { steps=$((steps + 1)); printf '\n==> %s\n' "$*"; }
 
+# `LOGTO_REAL_ENV=testing/real-logto/.env.local scripts/test.sh --real-logto`: the real-Logto
+# leg only, against a Logto provisioned by testing/real-logto/provision.py (see its README).
+if [ "${1:-}" = "--real-logto" ]; then
+  if [ -z "${LOGTO_REAL_ENV:-}" ]; then
+    echo "set LOGTO_REAL_ENV to the env file testing/real-logto/provision.py wrote" >&2
+    exit 2
+  fi
+  LOGTO_REAL_ENV="$(cd "$(dirname "$LOGTO_REAL_ENV")" && pwd)/$(basename "$LOGTO_REAL_ENV")"
+  export LOGTO_REAL_ENV
+  step "real Logto: the core client, machine tokens, token exchange, axum (Rust)"
+  cargo test -p logto-axum --test real_logto --locked -- --test-threads=1
+  step "real Logto: Flask, Django and FastAPI (Python)"
+  python/scripts/test.sh tests/test_real_logto.py
+  echo
+  echo "suites: ${steps} passed, 0 failed"
+  exit 0
+fi
+
 # `scripts/test.sh --quick`: formatting, lints and the unit tests of both languages (no test
 # identity server, no browser, no fuzzing), for a contributor's loop. CI runs the full script.
 if [ "${1:-}" = "--quick" ]; then
