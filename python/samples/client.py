@@ -11,7 +11,7 @@ from logto import LogtoClient, LogtoConfig, UserInfoScope
 from samples.storage import SessionStorage
 
 APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-API_RESOURCE = os.environ.get("LOGTO_API_RESOURCE", "https://api.example.com")
+API_RESOURCE = os.environ.get("LOGTO_API_RESOURCE") or os.environ.get("API_RESOURCE") or "https://api.example.com"
 
 client = LogtoClient(
     LogtoConfig(

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, Optional
 
 from logto import UserInfoScope
 
-API_RESOURCE = os.environ.get("LOGTO_API_RESOURCE", "https://api.example.com")
+API_RESOURCE = os.environ.get("LOGTO_API_RESOURCE") or os.environ.get("API_RESOURCE") or "https://api.example.com"
 API_SCOPE = "read:data"
 """The scope the sample's API (`/api/data`) requires of the access token."""
 SCOPES = [

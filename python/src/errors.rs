@@ -45,7 +45,7 @@ kinds! {
     LogtoInvalidIdToken(LogtoException): "An ID token failed decoding or verification.",
     LogtoInvalidAccessToken(LogtoException): "An access token could not be decoded or failed verification.",
     LogtoUserInfoSubjectMismatch(LogtoException): "The userinfo `sub` does not match the ID token's `sub`.",
-    LogtoOrganizationError(LogtoException): "No token for the organization (`organization_id`, `reason`: `not_member`, `insufficient_scope`, `scope_not_configured`).",
+    LogtoOrganizationError(LogtoException): "No token for the organization (`organization_id`, `reason`: `not_member`, `app_not_in_organization`, `insufficient_scope`, `scope_not_configured`).",
     LogtoOrganizationsScopeMissing(LogtoOrganizationError): "Organization tokens need the organizations scope in the config.",
     LogtoServerError(LogtoException): "The identity server answered with an error status (`status`, `error`, `error_description`, `endpoint`).",
     LogtoNetworkError(LogtoException): "The identity server could not be reached or did not answer in time.",
@@ -81,6 +81,7 @@ fn kind_name(kind: ErrorKind) -> &'static str {
 fn organization_reason(reason: OrganizationError) -> &'static str {
     match reason {
         OrganizationError::NotMember => "not_member",
+        OrganizationError::AppNotInOrganization => "app_not_in_organization",
         OrganizationError::InsufficientScope => "insufficient_scope",
         _ => "scope_not_configured",
     }

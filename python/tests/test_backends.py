@@ -69,7 +69,7 @@ def test_machine_tokens_and_token_exchange(idp, redirect_uri):
     assert logto_sync.MachineClient(idp.endpoint, M2M_ID, M2M_SECRET).getToken(organizationId="org-acme")
     with pytest.raises(LogtoOrganizationError) as refused:
         asyncio.run(machine.getToken(organizationId="org-globex"))
-    assert refused.value.reason == "not_member"
+    assert refused.value.reason == "app_not_in_organization" and "app is not associated" in str(refused.value)
 
     subject = requests.post(f"{idp.endpoint}/__test/subject-tokens", json={"userId": DEMO_SUB}, timeout=10).json()
     exchanger = MachineClient(idp.endpoint, CONFIDENTIAL_ID, CONFIDENTIAL_SECRET)

@@ -318,7 +318,10 @@ impl LogtoError {
         match self {
             Self::Server(server) => server.error.as_deref(),
             Self::Callback(CallbackError::Denied { error, .. }) => Some(error),
-            Self::Organization { reason: OrganizationError::NotMember, .. } => Some("access_denied"),
+            Self::Organization {
+                reason: OrganizationError::NotMember | OrganizationError::AppNotInOrganization,
+                ..
+            } => Some("access_denied"),
             Self::Organization { reason: OrganizationError::InsufficientScope, .. } => {
                 Some("insufficient_scope")
             }
@@ -397,6 +400,11 @@ pub enum OrganizationError {
     /// The user is not a member of the organization (403 `access_denied`).
     #[error("the user is not a member of the organization")]
     NotMember,
+    /// The machine-to-machine app is not associated with the organization (403
+    /// `access_denied` to a client-credentials request): add the app to the organization in
+    /// Logto, with a machine-to-machine organization role.
+    #[error("the app is not associated with the organization: add it to the organization in Logto")]
+    AppNotInOrganization,
     /// The session's grant lacks the organizations scope (403 `insufficient_scope`): the user
     /// signed in before the scope was configured and must sign in again.
     #[error("the session was not granted the organizations scope: sign in again")]

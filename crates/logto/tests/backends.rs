@@ -57,9 +57,10 @@ async fn machine_tokens_for_resources_and_organizations_are_cached_and_single_fl
     let refused =
         machine.get_token(TokenTarget::organization(m2m::NON_MEMBER_ORGANIZATIONS[0])).await.unwrap_err();
     assert!(
-        matches!(refused, LogtoError::Organization { reason: OrganizationError::NotMember, .. }),
+        matches!(refused, LogtoError::Organization { reason: OrganizationError::AppNotInOrganization, .. }),
         "{refused:?}"
     );
+    assert!(refused.to_string().contains("app is not associated"), "{refused}");
     let no_target = machine.get_token(TokenTarget::UserInfo).await.unwrap_err();
     assert_eq!(no_target.kind(), logto::ErrorKind::Config);
     assert!(

@@ -13,7 +13,7 @@
 //! Errors are pages in the same style. Token values never appear on a page.
 //!
 //! [`SampleConfig::from_env`] reads `LOGTO_ENDPOINT`, `LOGTO_APP_ID`, `LOGTO_APP_SECRET`,
-//! `APP_BASE_URL`, `HOST`, `PORT`, `API_RESOURCE`, `API_URL`, `COOKIE_SECURE`, `REDIS_URL` and
+//! `APP_BASE_URL`, `HOST`, `PORT`, `LOGTO_API_RESOURCE` (or `API_RESOURCE`), `API_URL`, `COOKIE_SECURE`, `REDIS_URL` and
 //! `LOGTO_COORDINATION`; [`app`] builds the router.
 //!
 //! Several instances of the sample behind one load balancer share one `REDIS_URL`: the
@@ -47,7 +47,8 @@ pub struct SampleConfig {
     pub app_secret: Option<String>,
     /// The public URL of the app (`APP_BASE_URL`, default `http://{HOST}:{PORT}`).
     pub base_url: String,
-    /// The API resource of `/api/data` (`API_RESOURCE`, default `https://api.example.com`).
+    /// The API resource of `/api/data` (`LOGTO_API_RESOURCE`, or `API_RESOURCE`, as the Python
+    /// samples read it; default `https://api.example.com`).
     pub api_resource: String,
     /// Where the API-call page calls `/api/data` from the server (`API_URL`, default
     /// `{base_url}/api/data`; set it when the app cannot reach its own public address).
@@ -106,7 +107,7 @@ impl SampleConfig {
         let shown_host = if matches!(host, "0.0.0.0" | "::" | "[::]") { "localhost" } else { host };
         let base_url = var("APP_BASE_URL").unwrap_or_else(|| format!("http://{shown_host}:{port}"));
         let mut config = Self::new(&endpoint, &app_id, var("LOGTO_APP_SECRET").as_deref(), &base_url);
-        if let Some(resource) = var("API_RESOURCE") {
+        if let Some(resource) = var("LOGTO_API_RESOURCE").or_else(|| var("API_RESOURCE")) {
             config.api_resource = resource;
         }
         if let Some(url) = var("API_URL") {

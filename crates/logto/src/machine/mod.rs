@@ -147,7 +147,7 @@ fn refused(error: LogtoError, target: &TokenTarget, grant_type: &'static str) ->
     match (code, target.organization_id()) {
         ("access_denied", Some(organization_id)) if *status == 403 => LogtoError::Organization {
             organization_id: organization_id.to_owned(),
-            reason: OrganizationError::NotMember,
+            reason: OrganizationError::AppNotInOrganization,
         },
         ("unauthorized_client", _) => LogtoError::GrantNotAllowed { grant_type, description },
         ("invalid_request", _) if description.contains("grant type is not allowed") => {
