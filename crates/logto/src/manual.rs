@@ -101,6 +101,17 @@
 //! such a request continues from the new token. The window is short on purpose: a copy older
 //! than that is a replay, and Logto's reuse detection is right to end the grant.
 //!
+//! ## One web session engine
+//!
+//! Every web face (axum, and Flask, Django and FastAPI through the Python bridge) keeps the
+//! browser session in [`session`](crate::session), so a request gets the same answer whichever
+//! framework serves it. The record is one type; a save is a compare-and-set on its version, and a
+//! request that lost the race replays its own changes on the newer record (its token changes only
+//! when the stored tokens are still those it loaded), so no save overwrites another blindly and
+//! no clock decides. A rotated refresh token is saved the moment it arrives. The id is renewed at
+//! the callback's first token write; sign-ins in progress are kept per `state`, so tabs do not
+//! step on each other.
+//!
 //! ## A dead grant ends the session
 //!
 //! When the identity server refuses the refresh token (`invalid_grant`: revoked, expired, or
