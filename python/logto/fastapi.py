@@ -58,6 +58,7 @@ from .models.response import UserInfoResponse
 from .web import Answer, LogtoWeb, RequestSession, WebSettings, errorPage, isSignedOut
 from .web.backchannel import MAX_BODY, logoutTokenOf
 from .web.bearer import bearerRefusal, verifierFor
+from .web.engine import cookieFrom
 
 logger = logging.getLogger("logto.fastapi")
 
@@ -110,16 +111,9 @@ class ServerSessionMiddleware:
 
 
 def _cookie(scope: Scope, name: str) -> Optional[str]:
-    """The value of cookie `name` in the request's `Cookie` headers (the first one)."""
-    prefix = name.encode("latin-1") + b"="
+    """The session cookie in the request's `Cookie` headers (the first, as in every face)."""
     headers: Iterable[Tuple[bytes, bytes]] = scope.get("headers", ())
-    for key, value in headers:
-        if key == b"cookie":
-            for part in value.split(b";"):
-                part = part.strip()
-                if part.startswith(prefix):
-                    return part[len(prefix) :].strip(b'"').decode("latin-1")
-    return None
+    return cookieFrom([value.decode("latin-1") for key, value in headers if key == b"cookie"], name)
 
 
 class SignInRedirect(Exception):

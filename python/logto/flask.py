@@ -53,6 +53,7 @@ from .LogtoClient import LogtoClient
 from .LogtoException import LogtoConfigError, LogtoException
 from .models.oidc import IdTokenClaims
 from .web import Answer, AppSession, LogtoWeb, RequestSession, WebSettings, errorPage, isSignedOut
+from .web.engine import cookieFrom
 from .web.backchannel import FORM_FIELD
 from .web.bearer import bearerRefusal, verifierFor
 
@@ -74,7 +75,8 @@ class ServerSessionInterface(SessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> FlaskServerSession:
         try:
-            opened = self.web.drive.open(request.cookies.get(self.web.settings.cookieName), FlaskServerSession)
+            cookie = cookieFrom(request.headers.getlist("Cookie"), self.web.settings.cookieName)
+            opened = self.web.drive.open(cookie, FlaskServerSession)
         except LogtoException as error:
             # The store is unreachable: answered by the extension's `before_request` (503).
             request.environ[_OPEN_FAILED] = error

@@ -192,6 +192,7 @@ impl CoreClient {
     #[pyo3(signature = (endpoint, app_id, app_secret, scopes, resources, prompt, *, strict_callback_origin=false, timeout=None, redis_url=None, backchannel_logout=false, leeway=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         endpoint: String,
         app_id: String,
         app_secret: Option<String>,
@@ -230,7 +231,7 @@ impl CoreClient {
         if let Some(url) = redis_url {
             // Refreshes are coordinated with every app instance on this Redis.
             // One pool per URL in the process, shared with the web sessions.
-            let coordinator = logto_redis::RedisCoordinator::from_pool(crate::web::redis_pool(&url)?, "");
+            let coordinator = logto_redis::RedisCoordinator::from_pool(crate::web::redis_pool(py, &url)?, "");
             builder = builder.coordinator(Arc::new(coordinator));
         }
         Ok(Self { client: builder.build().map_err(to_py_err)? })

@@ -47,7 +47,8 @@ where
 }
 
 /// One Redis pool per URL in this process, shared by the sessions and the refresh coordination.
-pub(crate) fn redis_pool(url: &str) -> PyResult<logto_redis::fred::prelude::Pool> {
+/// Connecting waits with the GIL released.
+pub(crate) fn redis_pool(py: Python<'_>, url: &str) -> PyResult<logto_redis::fred::prelude::Pool> {
     static POOLS: OnceLock<Mutex<Vec<(String, logto_redis::fred::prelude::Pool)>>> = OnceLock::new();
     let pools = POOLS.get_or_init(Mutex::default);
     let mut pools = pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -55,8 +56,8 @@ pub(crate) fn redis_pool(url: &str) -> PyResult<logto_redis::fred::prelude::Pool
         return Ok(pool.clone());
     }
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
-    let pool = runtime
-        .block_on(logto_redis::pool(url, &logto_redis::RedisOptions::default()))
+    let pool = py
+        .detach(|| runtime.block_on(logto_redis::pool(url, &logto_redis::RedisOptions::default())))
         .map_err(|e| invalid_argument(format!("cannot connect to Redis at the configured URL: {e}")))?;
     pools.push((url.to_owned(), pool.clone()));
     Ok(pool)
@@ -133,6 +134,7 @@ impl CoreSessions {
     #[pyo3(signature = (client, base_url, *, sign_in_path, sign_up_path, callback_path, sign_out_path, backchannel_logout_path, post_sign_in_redirect, post_sign_out_redirect, sign_out_on_get, cookie_name, cookie_secure, cookie_domain, cookie_path, session_lifetime, sign_in_lifetime, redis_url=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         client: &CoreClient,
         base_url: String,
         sign_in_path: String,
@@ -170,7 +172,7 @@ impl CoreSessions {
             config = config.domain(domain);
         }
         let store: Arc<dyn SessionStore> = match redis_url {
-            Some(url) => Arc::new(logto_redis::RedisSessionStore::from_pool(redis_pool(&url)?, "")),
+            Some(url) => Arc::new(logto_redis::RedisSessionStore::from_pool(redis_pool(py, &url)?, "")),
             None => Arc::new(MemorySessionStore::new()),
         };
         let flows = AuthFlows::new(client.client.clone(), settings).map_err(to_py_err)?;

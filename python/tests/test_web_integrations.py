@@ -397,3 +397,17 @@ def test_a_store_that_is_down_answers_503(framework, idp):
     server.stop()
     answer = browser.get("/")
     assert answer.status == 503 and 'id="auth-error"' in answer.text, (answer.status, answer.text[:200])
+
+
+def test_the_first_session_cookie_wins(make, idp):
+    # A second cookie of the same name (another path, a sibling domain) never wins, in every
+    # face (axum reads the first too).
+    browser = make()
+    sign_in(browser, idp)
+    planted = "b" * 43
+    for header in (f"logto_session={browser.cookie()}; logto_session={planted}", f"other=1; logto_session={browser.cookie()}"):
+        if browser.framework == "flask":  # Werkzeug's test client replaces a Cookie header with its jar
+            status = browser.app.test_client(use_cookies=False).get("/protected", headers={"Cookie": header}).status_code
+        else:
+            status = browser.fresh().get("/protected", {"Cookie": header}).status
+        assert status == 200, header

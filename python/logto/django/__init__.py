@@ -140,9 +140,9 @@ class LogtoMiddleware:
             return self.__acall__(request)
         from .integration import web
 
-        current = web()
         try:
-            request.logto_session = current.drive.open(request.COOKIES.get(current.settings.cookieName))
+            current = web()
+            request.logto_session = current.drive.open(_cookieOf(request, current.settings.cookieName))
         except LogtoException as error:  # the store is unreachable: the core's status (503)
             return _failure(request, error, redirect=False)
         _attach(request)
@@ -154,9 +154,9 @@ class LogtoMiddleware:
     async def __acall__(self, request: Any) -> Any:
         from .integration import web
 
-        current = web()
         try:
-            request.logto_session = await current.driveAsync.open(request.COOKIES.get(current.settings.cookieName))
+            current = web()
+            request.logto_session = await current.driveAsync.open(_cookieOf(request, current.settings.cookieName))
         except LogtoException as error:
             return _failure(request, error, redirect=False)
         _attach(request)
@@ -174,6 +174,14 @@ class LogtoMiddleware:
         if isinstance(exception, LogtoException):
             return _failure(request, exception, redirect=request.method == "GET")
         return None
+
+
+def _cookieOf(request: Any, name: str) -> Optional[str]:
+    """The session cookie, the first of its name in the `Cookie` header as in every face
+    (Django's `request.COOKIES` keeps the last)."""
+    from ..web.engine import cookieFrom
+
+    return cookieFrom(request.META.get("HTTP_COOKIE"), name)
 
 
 def _finished(finish: Callable[[], Optional[str]]) -> Optional[str]:

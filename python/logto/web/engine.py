@@ -159,6 +159,20 @@ class LogtoWeb:
         return Answer.of(_core.CoreSessions.not_authenticated())
 
 
+def cookieFrom(headers: Any, name: str) -> Optional[str]:
+    """The session cookie's value in a request's `Cookie` header(s) (a string or several): the
+    first one, as every face reads it (a second cookie of the same name, planted for another path
+    or by a sibling domain, does not win)."""
+    values = [headers] if isinstance(headers, str) else list(headers or ())
+    prefix = name + "="
+    for header in values:
+        for part in str(header).split(";"):
+            part = part.strip()
+            if part.startswith(prefix):
+                return part[len(prefix) :].strip('"')
+    return None
+
+
 async def _settled(value: Any) -> Any:
     """A core step's result: the core answers at once what needs no I/O, else an awaitable."""
     return await value if inspect.isawaitable(value) else value
@@ -231,4 +245,4 @@ class AsyncDrive:
         return _claims(await _settled(self.core.signed_in_claims(session.native)))
 
 
-__all__ = ["LogtoWeb", "Answer", "AppSession", "RequestSession", "Drive", "AsyncDrive"]
+__all__ = ["LogtoWeb", "Answer", "AppSession", "RequestSession", "Drive", "AsyncDrive", "cookieFrom"]
