@@ -11,8 +11,7 @@ proxy set APP_BASE_URL to the public URL; ProxyFix honours X-Forwarded-Proto/-Ho
 import os
 from typing import Any
 
-import requests
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from logto.flask import LogtoFlask
@@ -22,34 +21,39 @@ from samples import pages
 def create_app(**settings: Any) -> Flask:
     app = Flask(__name__)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    logto = LogtoFlask(app, **pages.sampleSettings(**settings))
+    values = pages.sampleSettings(**settings)
+    logto = LogtoFlask(app, **values)
+    site = pages.Site("Flask", values)
 
     @app.route("/")
     def home() -> str:
-        return pages.home(logto.claims(), "Flask")
+        claims = logto.claims()
+        if claims is None:
+            return site.home(None)
+        return site.home(claims, pages.settle(pages.homeCalls(logto.client, claims)))
 
     @app.route("/protected")
     @logto.authenticated(shouldRedirect=True)
     def protected() -> str:
-        return pages.protected(g.user)
+        return site.idToken(g.user)
 
     @app.route("/protected/userinfo")
     @logto.authenticated(shouldRedirect=True, fetchUserInfo=True)
     async def protected_userinfo() -> str:  # an async view: the same decorator
-        return pages.userInfo(g.user)
+        return site.userInfo(g.user)
 
     @app.route("/protected/organizations")
     @logto.authenticated(shouldRedirect=True)
     def protected_organizations() -> str:
-        tokens = [(org, logto.client.getOrganizationTokenClaims(org)) for org in g.user.organizations or []]
-        return pages.organizations(tokens)
+        check = request.args.get("check")
+        return site.organizations(g.user, pages.settle(pages.organizationCalls(logto.client, g.user, check)), check)
 
     @app.route("/protected/api")
     @logto.authenticated(shouldRedirect=True)
     def protected_api() -> str:
         token = logto.client.getAccessToken(pages.API_RESOURCE)
-        response = requests.get(pages.apiUrl(logto.settings.baseUrl), headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        return pages.apiCall(pages.API_RESOURCE, response.status_code, response.text)
+        url = pages.apiUrl(logto.settings.baseUrl)
+        return site.apiCall(g.user, url, logto.client.getAccessTokenClaims(pages.API_RESOURCE), pages.callApi(url, token))
 
     @app.route("/api/data")
     @logto.requireAccessToken(pages.API_RESOURCE, [pages.API_SCOPE])
@@ -57,6 +61,17 @@ def create_app(**settings: Any) -> Flask:
         # The API: a bearer access token for API_RESOURCE with `read:data`, verified by the core.
         claims = g.access_token_claims
         return jsonify(data="hello from the API", sub=claims.sub, aud=claims.aud, scope=claims.scope)
+
+    @app.after_request
+    def restyle_errors(response: Response) -> Response:
+        # The integration's error pages (a refused sign-in, a store that is down) and Flask's
+        # 404/405, in the sample's style; the API's JSON refusals pass unchanged.
+        if response.status_code >= 400 and not response.direct_passthrough:
+            styled = site.restyle(response.status_code, response.content_type or "", response.get_data(as_text=True))
+            if styled is not None:
+                response.set_data(styled)
+                response.content_type = "text/html; charset=utf-8"
+        return response
 
     return app
 

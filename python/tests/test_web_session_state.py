@@ -109,7 +109,8 @@ def test_expired_id_token_is_renewed_then_a_revoked_grant_signs_out(short_idp, r
         assert short_idp.token_requests()["by_grant_type_and_outcome"] == {"refresh_token": {"ok": 1}}, framework
         after = stored(browser, redis_server)["logto.idToken"]
         assert after != before, f"{framework}: the renewed ID token is stored"
-        assert "Signed in as" in browser.get("/").text
+        # The ID-token page, not the home page: the home page also fetches the session's access tokens.
+        assert DEMO_SUB in browser.get("/protected").text
         assert short_idp.token_requests()["total"] == 1, f"{framework}: the renewed ID token is used as is"
     renewed = time.time()
 

@@ -13,6 +13,8 @@ ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "samples.django_app.urls"
 INSTALLED_APPS = ["django.contrib.sessions", "logto.django"]
 MIDDLEWARE = [
+    # Outermost: error answers of everything below in the sample's style.
+    "samples.django_app.views.RestyleErrors",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
