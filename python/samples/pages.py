@@ -302,9 +302,8 @@ class Site:
                 cells = f'<td colspan="3">{badge("bad", "unavailable")} <span class="explain">{esc(outcome.error)}</span></td>'
             elif not outcome.claims:
                 cells = (
-                    f'<td colspan="3">{badge("muted", "opaque")} <span class="explain">Not a JWT, so the app cannot '
-                    "read its audience, scopes or expiry; the SDK knows its lifetime from the token response and "
-                    "renews it before it runs out.</span></td>"
+                    f'<td colspan="3">{badge("muted", "opaque")} <span class="explain">Not a JWT: the app cannot read '
+                    "it. The SDK knows its lifetime from the token response and renews it in time.</span></td>"
                 )
             else:
                 claims = outcome.claims

@@ -1,11 +1,17 @@
 // Headless Chromium walks each Python framework sample (python/samples: flask, django, fastapi)
 // against the local test identity server, with sessions in a real Redis: not signed in -> sign in
 // at the identity server's page -> claims and userinfo shown -> organizations -> an API call
-// with an access token -> sign out; then two tabs signing in at once. Screenshots go to test-output/browser/python-<framework>-*.png.
+// with an access token -> sign out; then two tabs signing in at once. Each page is checked for
+// its content (the session card, the token table with audience, scopes and expiry, the
+// organizations with their tokens and a refused non-member, the API call with and without a
+// token, the error pages) and for carrying no token value. Screenshots of every step go to
+// test-output/browser/python-<framework>-*.png.
 //
 // Usage: node python-samples.mjs [flask django fastapi]
 //   PYTHON (default python/.venv/bin/python, with the logto package built), CHROMIUM
-//   (default /usr/bin/chromium), REDIS_SERVER (default redis-server on the PATH).
+//   (default /usr/bin/chromium), REDIS_SERVER (default redis-server on the PATH),
+//   SCREENSHOTS_DIR (also saves <framework>-home.png and <framework>-organizations.png there,
+//   the README's pictures, at a fixed 1100-pixel-wide viewport).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -124,6 +130,21 @@ async function expectText(page, selector, pattern) {
   if (!pattern.test(text ?? '')) throw new Error(`${selector} is ${JSON.stringify(text?.slice(0, 200))}, expected ${pattern}`);
 }
 
+/** The page shows claims, never a token: no JWT (they start with `eyJ`) in its HTML. */
+async function expectNoToken(page) {
+  if ((await page.content()).includes('eyJ')) throw new Error(`${page.url()} carries a token value`);
+}
+
+/** With SCREENSHOTS_DIR, the README's picture of the page as it is now. */
+async function keep(page, framework, name) {
+  if (!process.env.SCREENSHOTS_DIR) return;
+  await page.evaluate(() => document.fonts.ready);
+  // Down to the footer: the pictures stay small (the README's are under 150 KB).
+  const footer = await page.locator('footer').boundingBox();
+  const clip = { x: 0, y: 0, width: page.viewportSize().width, height: Math.ceil(footer.y) };
+  await page.screenshot({ path: join(process.env.SCREENSHOTS_DIR, `${framework}-${name}.png`), fullPage: true, clip });
+}
+
 async function walk(framework, endpoint, redisUrl) {
   const { appUrl, child } = await startSample(framework, endpoint, redisUrl);
   const userDataDir = mkdtempSync(join(tmpdir(), `logto-${framework}-chromium-`));
@@ -131,6 +152,7 @@ async function walk(framework, endpoint, redisUrl) {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
+    viewport: { width: 1100, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -156,6 +178,21 @@ async function walk(framework, endpoint, redisUrl) {
       await expectText(page, '#status', /Signed in as/);
       await expectText(page, '#user-name', /Demo User/);
       await expectText(page, '#user-sub', /u_demo_0001/);
+      // The session card: the ID token's issuer, the session at Logto, a live expiry.
+      await expectText(page, '#session', /Session at Logto/);
+      await expectText(page, '#session-sid', /\S/); // the sid, or that the identity server sent none
+      await expectText(page, '#session-expiry', /expires in \d/);
+      // The token table: the opaque user-info token, the API resource's and each organization's
+      // token with audience, scopes and expiry.
+      await expectText(page, '#tokens tr[data-token="userinfo"]', /opaque/);
+      await expectText(page, '#tokens tr[data-token="api"] .aud', /https:\/\/api\.example\.com/);
+      await expectText(page, '#tokens tr[data-token="api"] .scopes', /read:data/);
+      await expectText(page, '#tokens tr[data-token="api"] .exp', /expires in \d/);
+      await expectText(page, '#tokens tr[data-token="org:org-acme"] .aud', /urn:logto:organization:org-acme/);
+      await expectText(page, '#tokens tr[data-token="org:org-acme"] .scopes', /read:org/);
+      await expectText(page, '#tokens tr[data-token="org:org-globex"] .exp', /expires in \d/);
+      await expectNoToken(page);
+      await keep(page, framework, 'home');
       const cookies = await context.cookies(appUrl);
       const session = cookies.find((cookie) => cookie.name === 'logto_session');
       if (!session || !session.httpOnly || session.sameSite !== 'Lax') throw new Error('no HttpOnly SameSite=Lax session cookie');
@@ -165,16 +202,36 @@ async function walk(framework, endpoint, redisUrl) {
       await page.click('#nav-userinfo');
       await expectText(page, '#userinfo', /demo@example\.com/);
       await expectText(page, '#userinfo', /gh-123/);
+      await expectText(page, '#custom-data', /"plan": "pro"/);
+      await expectNoToken(page);
     });
     await step(framework, 'organizations', '5-organizations.png', page, async () => {
       await page.click('#nav-organizations');
       await expectText(page, '#organizations', /org-acme/);
       await expectText(page, '#organizations', /urn:logto:organization:org-acme/);
+      // Each organization with its name, the user's roles there and its token.
+      const acme = '.organization[data-organization="org-acme"]';
+      await expectText(page, `${acme} h2`, /Acme/);
+      await expectText(page, `${acme} .chip.role`, /admin/);
+      await expectText(page, acme, /read:org.*write:org/);
+      await expectText(page, acme, /expires in \d/);
+      await expectText(page, '.organization[data-organization="org-globex"]', /urn:logto:organization:org-globex/);
+      // An organization the user is not a member of: the identity server refuses its token.
+      await page.fill('#check', 'org-initech');
+      await page.click('form.inline button[type="submit"]');
+      await page.waitForURL(`${appUrl}/protected/organizations?check=org-initech`);
+      await expectText(page, '#refusal', /No token for org-initech.*not a member/);
+      await expectNoToken(page);
+      await keep(page, framework, 'organizations');
     });
     await step(framework, 'API call with an access token', '6-api-call.png', page, async () => {
       await page.click('#nav-api');
       await expectText(page, '#api-status', /HTTP 200/);
       await expectText(page, '#api-result', /hello from the API/);
+      await expectText(page, '#api-status-without', /HTTP 401/);
+      await expectText(page, '#without-token', /WWW-Authenticate/);
+      await expectText(page, '#api-token', /read:data/);
+      await expectNoToken(page);
     });
     await step(framework, 'sign out leaves the user signed out', '7-signed-out.png', page, async () => {
       await page.click('#sign-out');
@@ -182,6 +239,15 @@ async function walk(framework, endpoint, redisUrl) {
       await expectText(page, '#status', /Not authenticated/);
       await page.goto(`${appUrl}/protected`);
       await page.waitForURL((url) => url.href.startsWith(`${endpoint}/`));
+    });
+    await step(framework, "errors are pages in the sample's style", '7b-error-page.png', page, async () => {
+      const forged = await page.goto(`${appUrl}/callback?code=abc&state=forged`);
+      if (forged.status() !== 400) throw new Error(`a forged callback answered ${forged.status()}`);
+      await expectText(page, '.error-page .code', /400/);
+      await expectText(page, '.error-page #auth-error', /\S/);
+      const missing = await page.goto(`${appUrl}/no-such-page`);
+      if (missing.status() !== 404) throw new Error(`a missing page answered ${missing.status()}`);
+      await expectText(page, '.error-page h1', /There is no such page/);
     });
     await step(framework, 'two tabs signing in at once both succeed', '8-two-tabs.png', page, async () => {
       // Both tabs start a sign-in before either finishes. The identity server keeps one login
@@ -216,10 +282,11 @@ async function walk(framework, endpoint, redisUrl) {
   }
 }
 
-const STEPS = 8;
+const STEPS = 9;
 let fatal;
 try {
   mkdirSync(shots, { recursive: true });
+  if (process.env.SCREENSHOTS_DIR) mkdirSync(process.env.SCREENSHOTS_DIR, { recursive: true });
   const endpoint = await startIdp();
   const redisUrl = await startRedis();
   for (const framework of FRAMEWORKS) await walk(framework, endpoint, redisUrl);
