@@ -281,7 +281,7 @@ class LogtoClient(ClientBase):
         # The hot path of every request: a valid cached token, read from the one stored value.
         # Not when back-channel logouts are honoured: the core checks the session's logout
         # markers before it serves a cached token.
-        if not self._asyncStorage and not getattr(self.config, "backchannelLogout", False):
+        if self._cacheReadable():
             token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
             if token is not None:
                 return token

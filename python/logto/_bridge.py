@@ -175,6 +175,17 @@ class ClientBase:
         client._asyncStorage = isAsyncStorage(storage)
         return client
 
+    def _cacheReadable(self) -> bool:
+        """Whether a cached access token may be read from the storage here, without the core: a
+        plain storage, and back-channel logouts not honoured (then the core checks the session's
+        logout markers first). A web session of the core's engine is the core's to read: one
+        call serves a cached token as fast."""
+        return (
+            not self._asyncStorage
+            and type(self._storage) is not NativeStorage
+            and not getattr(self.config, "backchannelLogout", False)
+        )
+
     # -- the snapshot in, the change log out -----------------------------------------------------
 
     def _snapshot(self) -> Union["_core.Snapshot", "_core.CoreWebSession"]:

@@ -77,7 +77,7 @@ class LogtoClient(ClientBase):
         """The access token for the resource, refreshed when needed; None when not signed in."""
         resource = resourceValue(resource)
         # Not when back-channel logouts are honoured: the core checks the logout markers first.
-        if not getattr(self.config, "backchannelLogout", False):
+        if self._cacheReadable():
             token = _core.CoreClient.cached_access_token(self._get("accessTokenMap"), resource, organizationId)
             if token is not None:
                 return token

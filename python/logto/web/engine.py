@@ -83,14 +83,32 @@ class AppSession(Dict[str, Any]):
 
 
 class RequestSession:
-    """One request's session: the core's handle and the app's values."""
+    """One request's session: the core's handle and the app's values. A request without a
+    session cookie gets its handle from the core only when something uses it (an API call
+    that never touches the session costs no call into the core)."""
 
-    def __init__(self, native: "_core.CoreWebSession", app: AppSession, hadCookie: bool) -> None:
-        self.native = native
+    def __init__(self, native: Optional["_core.CoreWebSession"], app: AppSession, hadCookie: bool, core: Any = None) -> None:
+        self._native = native
+        self._core = core
         self.app = app
         self.hadCookie = hadCookie
-        self.storage = NativeStorage(native)
+
+    @property
+    def opened(self) -> bool:
+        """Whether the core holds this request's session (else nothing of it is to be saved)."""
+        return self._native is not None
+
+    @property
+    def native(self) -> "_core.CoreWebSession":
+        if self._native is None:
+            # A new, empty session: the core answers at once (no store to ask).
+            self._native, _ = self._core.open(None, blocking=True)
+        return self._native
+
+    @property
+    def storage(self) -> NativeStorage:
         """The request's `LogtoClient` storage."""
+        return NativeStorage(self.native)
 
     def _appValues(self) -> Optional[str]:
         return json.dumps(dict(self.app), separators=(",", ":")) if self.app.modified else None
@@ -191,11 +209,15 @@ class Drive:
     def open(self, cookie: Optional[str], appClass: Type[AppSession] = AppSession) -> RequestSession:
         """The session the cookie names (a new one for none or an unknown one); `app` is an
         `appClass` (a framework's session class)."""
+        if cookie is None:
+            return RequestSession(None, appClass(), False, self.core)
         native, values = self.core.open(cookie, blocking=True)
-        return RequestSession(native, appClass(json.loads(values)), cookie is not None)
+        return RequestSession(native, appClass(json.loads(values)), True, self.core)
 
     def finish(self, session: RequestSession) -> Optional[str]:
         """Saves the session; the `Set-Cookie` header value, if the cookie changes."""
+        if not session.opened and not session.app.modified:
+            return None
         return self.core.finish(session.native, session._appValues(), blocking=True)  # type: ignore[no-any-return]
 
     def signIn(self, session: RequestSession, returnTo: Optional[str], firstScreen: Optional[str] = None) -> Answer:
@@ -213,6 +235,8 @@ class Drive:
     def claims(self, session: RequestSession) -> Optional[IdTokenClaims]:
         """The signed-in user's claims, or None (the core's decision: an expired ID token is
         renewed, a session Logto ended or whose grant is gone is signed out)."""
+        if not session.opened:
+            return None  # a request without a session holds no user
         return _claims(self.core.signed_in_claims(session.native, blocking=True))
 
 
@@ -223,10 +247,14 @@ class AsyncDrive:
         self.core = web.core
 
     async def open(self, cookie: Optional[str], appClass: Type[AppSession] = AppSession) -> RequestSession:
+        if cookie is None:
+            return RequestSession(None, appClass(), False, self.core)
         native, values = await _settled(self.core.open(cookie))
-        return RequestSession(native, appClass(json.loads(values)), cookie is not None)
+        return RequestSession(native, appClass(json.loads(values)), True, self.core)
 
     async def finish(self, session: RequestSession) -> Optional[str]:
+        if not session.opened and not session.app.modified:
+            return None
         return await _settled(self.core.finish(session.native, session._appValues()))  # type: ignore[no-any-return]
 
     async def signIn(self, session: RequestSession, returnTo: Optional[str], firstScreen: Optional[str] = None) -> Answer:
@@ -242,6 +270,8 @@ class AsyncDrive:
         return Answer.of(await _settled(self.core.backchannel_logout(logoutToken)))
 
     async def claims(self, session: RequestSession) -> Optional[IdTokenClaims]:
+        if not session.opened:
+            return None
         return _claims(await _settled(self.core.signed_in_claims(session.native)))
 
 
