@@ -257,11 +257,11 @@ class ClientBase:
         refresh token the identity server has just rotated (the previous one is consumed)."""
         if self._asyncStorage:
             outcome = call(await self._snapshotAsync(), *args, **kwargs)
-            if type(outcome) is not _core.Outcome:
+            if inspect.isawaitable(outcome):
                 outcome = await self._outcome(outcome)
             return _finish(outcome, await _shielded(self._applyAsync(outcome)))
         outcome = call(self._snapshot(), *args, **kwargs)
-        if type(outcome) is not _core.Outcome:
+        if inspect.isawaitable(outcome):
             outcome = await self._outcome(outcome)
         return self._settle(outcome)
 
