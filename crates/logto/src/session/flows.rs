@@ -59,7 +59,10 @@ impl AuthFlows {
         &self.inner.settings
     }
 
-    /// The client of one request's session.
+    /// The client of one request's session: tokens, user info, organization tokens. A sign-in's
+    /// callback goes through [`callback`](Self::callback), which binds the session to the
+    /// sign-in's `state` and renews the id; the client's own `handle_callback` on a web session
+    /// finds no sign-in ([`CallbackError::SessionMissing`]).
     pub fn client_for(&self, session: &WebSession) -> LogtoClient {
         self.inner.client.with_storage(Arc::new(session.clone()))
     }
