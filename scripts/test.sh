@@ -88,6 +88,9 @@ node testing/browser/e2e.mjs
 step "browser walks of the Python samples (Flask, Django, FastAPI; headless Chromium)"
 node testing/browser/python-samples.mjs
 
+step "Python wheel on CPython 3.9-3.13 (one abi3 wheel from the release build above, no Rust on PATH)"
+python/scripts/wheel-matrix.sh
+
 step "fuzz smoke run"
 fuzz/smoke.sh
 
