@@ -61,7 +61,8 @@ else
     build_args+=(--zig --compatibility manylinux2014)
   fi
   "$WORK/build/bin/python" -m pip install "${pip_quiet[@]}" "${build_tools[@]}"
-  "$WORK/build/bin/maturin" build "${build_args[@]}" --interpreter "$WORK/build/bin/python"
+  # The build venv first on PATH: maturin finds zig as `python -m ziglang`.
+  PATH="$WORK/build/bin:$PATH" maturin build "${build_args[@]}" --interpreter "$WORK/build/bin/python"
   "$WORK/build/bin/auditwheel" show "$WORK"/dist/*.whl
 fi
 wheel="$(ls "$WORK"/dist/*.whl)"
