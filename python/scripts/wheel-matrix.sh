@@ -2,7 +2,7 @@
 # The package's CPython matrix: builds the wheel once (abi3, so one wheel serves every CPython from
 # 3.9 on), then, with no Rust toolchain on PATH, installs it from the file into a fresh virtualenv
 # for each of CPython 3.9 to 3.13 with Flask, Django and FastAPI from PyPI, imports each
-# integration and runs the tests that need nothing beyond Flask (they start the test identity
+# integration and runs the framework-independent tests (they start the test identity
 # server and Redis themselves, as in python/scripts/test.sh). Needs python3.9 ... python3.13 on
 # PATH or under pyenv, cargo, node (with testing/idp's npm packages) and redis-server.
 #
