@@ -25,6 +25,9 @@ if [ ! -f ../testing/idp/node_modules/oidc-provider/package.json ]; then
 fi
 
 # Editable install: the extension lands in logto/ beside the Python sources.
+# An extension built before the package became abi3 (`_core.cpython-3XX-*.so`) would shadow the
+# new `_core.abi3.so` (CPython prefers the versioned name): remove every earlier build first.
+rm -f logto/_core.*.so logto/_core.*.pyd
 maturin develop --release --quiet
 
 # The official SDK's wheel from PyPI, which tests/test_public_surface.py compares our public
