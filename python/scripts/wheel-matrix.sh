@@ -15,6 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON_DIR="$PWD"
 WORK="${WHEEL_MATRIX_DIR:-${CARGO_TARGET_DIR:-$PYTHON_DIR/../target}/wheel-matrix}"
+# Absolute and without `..`: the check below compares it with where Python loaded the module from.
+mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd -P)"
 VERSIONS=(3.9 3.10 3.11 3.12 3.13)
 # The tests: the Python API over the core (models, the OIDC core against the test identity
 # server) and the web pieces the integrations share (settings, sessions in Redis, error pages;
