@@ -191,6 +191,9 @@ struct State {
     cleared: bool,
     /// The session ended: the record is deleted, the cookie removed.
     ended: bool,
+    /// A save failed in this request (the store is unreachable): the end of the request does not
+    /// wait for it a second time.
+    store_failed: bool,
 }
 
 impl fmt::Debug for WebSession {
@@ -296,6 +299,7 @@ impl WebSession {
     async fn finish(&self) -> CookieUpdate {
         let mut state = self.inner.state.lock().await;
         if !state.ended
+            && !state.store_failed
             && let Err(error) = state.flush(&self.inner, false).await
         {
             // The answer is decided: what the request changed besides the tokens (saved when
@@ -336,9 +340,17 @@ impl State {
         }
     }
 
+    /// Saves the pending changes (see [`flush_once`](Self::flush_once)); a failure is remembered
+    /// for the rest of the request.
+    async fn flush(&mut self, inner: &Inner, force_renew: bool) -> Result<(), StorageError> {
+        let result = self.flush_once(inner, force_renew).await;
+        self.store_failed |= result.is_err();
+        result
+    }
+
     /// Saves the pending changes (see the module's documentation). `force_renew`: move to a new
     /// id even without a token change.
-    async fn flush(&mut self, inner: &Inner, force_renew: bool) -> Result<(), StorageError> {
+    async fn flush_once(&mut self, inner: &Inner, force_renew: bool) -> Result<(), StorageError> {
         let renew = self.renew_at_token_write && (force_renew || self.changes.iter().any(Change::is_token));
         if self.ended || (self.changes.is_empty() && !renew) {
             return Ok(());
