@@ -2,36 +2,14 @@
 //! for APIs) and `CoreMachine` (machine-to-machine tokens and token exchange).
 
 use crate::errors::{bearer_error, invalid_argument, to_py_err};
+use crate::runtime::drive;
 use logto::verifier::{AccessTokenVerifier, BearerError};
 use logto::{
     LogtoConfig, LogtoError, MachineClient, SubjectTokenType, TokenExchange, TokenTarget,
     oidc::jwt_payload_text,
 };
 use pyo3::prelude::*;
-use std::future::Future;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
-
-/// Runs `future` to its value: at once when it needs no I/O, with `blocking` on this thread with
-/// the GIL released, otherwise as a Python awaitable.
-fn drive<'py, T, Fut>(py: Python<'py>, blocking: bool, future: Fut) -> PyResult<Bound<'py, PyAny>>
-where
-    Fut: Future<Output = PyResult<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    use pyo3::IntoPyObjectExt;
-    let mut future = Box::pin(future);
-    let runtime = pyo3_async_runtimes::tokio::get_runtime();
-    let first_poll = {
-        let _context = runtime.enter();
-        future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-    };
-    match first_poll {
-        Poll::Ready(result) => result?.into_bound_py_any(py),
-        Poll::Pending if blocking => py.detach(|| runtime.block_on(future))?.into_bound_py_any(py),
-        Poll::Pending => pyo3_async_runtimes::tokio::future_into_py(py, future),
-    }
-}
 
 fn target(resource: Option<String>, organization_id: Option<String>) -> TokenTarget {
     match (resource, organization_id) {

@@ -4,6 +4,7 @@
 
 use crate::errors::{invalid_argument, to_py_err};
 use crate::oidc::{CoreOidc, raw_claims};
+use crate::runtime::{drive, drive_with, into_awaitable};
 use crate::snapshot::{Change, Snapshot, SnapshotStorage};
 use crate::web::CoreWebSession;
 use logto::{
@@ -14,7 +15,6 @@ use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use std::future::Future;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// What a core call produced: its value or its error, and the storage writes it made, in the
@@ -128,28 +128,11 @@ impl CoreClient {
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
         let BoundStorage { storage, log } = storage;
-        let take_log = move || log.as_ref().map(|log| log.take_log()).unwrap_or_default();
-        let mut future = Box::pin(call(self.client.with_storage(storage)));
-        // Handing a future to a worker thread and waking the event loop back costs hundreds of
-        // microseconds; most calls of a web request (cached token, sign-in URL) finish without
-        // I/O, so poll once here, inside the runtime's context, and only hand over what waits.
-        let runtime = pyo3_async_runtimes::tokio::get_runtime();
-        let first_poll = {
-            let _context = runtime.enter();
-            future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-        };
-        let result = match first_poll {
-            Poll::Ready(result) => result,
-            // Python threads are never tokio worker threads, so blocking here is allowed.
-            Poll::Pending if blocking => py.detach(|| runtime.block_on(future)),
-            Poll::Pending => {
-                return pyo3_async_runtimes::tokio::future_into_py(py, async move {
-                    let result = future.await;
-                    Python::attach(|py| Ok(Outcome::new(py, result, take_log())))
-                });
-            }
-        };
-        Ok(Bound::new(py, Outcome::new(py, result, take_log()))?.into_any())
+        let future = call(self.client.with_storage(storage));
+        drive_with(py, blocking, future, move |py, result| {
+            let log = log.as_ref().map(|log| log.take_log()).unwrap_or_default();
+            Ok(Bound::new(py, Outcome::new(py, result, log))?.into_any().unbind())
+        })
     }
 
     /// Runs a call that only reads the storage (no network), on the caller's thread.
@@ -160,7 +143,7 @@ impl CoreClient {
     ) -> PyResult<T> {
         let client = self.client.with_storage(Arc::new(SnapshotStorage::new(snapshot)));
         // The snapshot answers at once, so this never waits.
-        pyo3_async_runtimes::tokio::get_runtime().block_on(call(client)).map_err(to_py_err)
+        crate::runtime::runtime().block_on(call(client)).map_err(to_py_err)
     }
 }
 
@@ -465,12 +448,8 @@ impl CoreClient {
             }
             Ok::<_, LogtoError>(CoreOidc::new(core))
         };
-        if blocking {
-            let runtime = pyo3_async_runtimes::tokio::get_runtime();
-            let core = py.detach(|| runtime.block_on(ready)).map_err(to_py_err)?;
-            return Ok(Bound::new(py, core)?.into_any());
-        }
-        pyo3_async_runtimes::tokio::future_into_py(py, async move { ready.await.map_err(to_py_err) })
+        let ready = async move { ready.await.map_err(to_py_err) };
+        if blocking { drive(py, true, ready) } else { into_awaitable(py, ready) }
     }
 
     /// The ID token's claims (JSON text) when they answer `signed_in_claims` without I/O (not

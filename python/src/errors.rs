@@ -124,7 +124,7 @@ pub(crate) fn to_py_err(error: LogtoError) -> PyErr {
         LogtoError::Storage(_) | LogtoError::CorruptStorage { .. } => LogtoStorageError::new_err(message),
         _ => LogtoException::new_err(message),
     };
-    Python::attach(|py| {
+    crate::runtime::attach_unless_exiting(|py| {
         // The attributes are a convenience; a failure to set them must not hide the error.
         let value = err.value(py);
         let _ = value.setattr("kind", kind_name(error.kind()));
@@ -154,7 +154,7 @@ pub(crate) fn to_py_err(error: LogtoError) -> PyErr {
 /// An invalid argument from Python, as a `LogtoConfigError`.
 pub(crate) fn invalid_argument(message: impl Into<String>) -> PyErr {
     let err = LogtoConfigError::new_err(message.into());
-    Python::attach(|py| {
+    crate::runtime::attach_unless_exiting(|py| {
         let value = err.value(py);
         let _ = value.setattr("kind", "config");
         let _ = value.setattr("http_status", 500u16);
@@ -167,7 +167,7 @@ pub(crate) fn invalid_argument(message: impl Into<String>) -> PyErr {
 pub(crate) fn bearer_error(error: BearerError) -> PyErr {
     let description = error.description().into_owned();
     let err = LogtoBearerError::new_err(description.clone());
-    Python::attach(|py| {
+    crate::runtime::attach_unless_exiting(|py| {
         let value = err.value(py);
         let _ = value.setattr("kind", "invalid_token");
         let _ = value.setattr("status", error.status());

@@ -9,6 +9,7 @@ mod backends;
 mod client;
 mod errors;
 mod oidc;
+mod runtime;
 mod snapshot;
 mod web;
 
@@ -30,6 +31,9 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(same_origin, module)?)?;
     module.add_function(wrap_pyfunction!(is_local_path, module)?)?;
     errors::register(module)?;
+    // Keeps the runtime's threads out of a finalizing interpreter (see `runtime`).
+    let before_exit = wrap_pyfunction!(runtime::before_exit, module)?;
+    module.py().import("atexit")?.call_method1("register", (before_exit,))?;
     Ok(())
 }
 

@@ -2,12 +2,12 @@
 //! the Python `OidcCore`, and the JWT helpers it exposes as static methods.
 
 use crate::errors::to_py_err;
+use crate::runtime::{drive, into_awaitable, runtime};
 use logto::{
     AppSecret, CodeVerifier, HttpOptions, LogtoError, OidcCore, ProviderMetadata, RefreshToken, TokenTarget,
 };
 use pyo3::prelude::*;
 use serde::Serialize;
-use std::future::Future;
 
 /// The claims of `token` as the server wrote them (JSON text), once `check` accepted them:
 /// Python builds its models from this text so that claims the token lacks stay unset.
@@ -50,7 +50,7 @@ impl CoreOidc {
     /// Discovers the server of `discovery_url`; an awaitable of a `CoreOidc`.
     #[staticmethod]
     fn discover(py: Python<'_>, discovery_url: String) -> PyResult<Bound<'_, PyAny>> {
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        into_awaitable(py, async move {
             let http = HttpOptions::default().build_client().map_err(to_py_err)?;
             OidcCore::discover_url(&discovery_url, http).await.map(Self::new).map_err(to_py_err)
         })
@@ -98,7 +98,7 @@ impl CoreOidc {
         code_verifier: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        into_awaitable(py, async move {
             let secret = client_secret.map(AppSecret::new);
             let response = core
                 .fetch_token_by_code(
@@ -124,7 +124,7 @@ impl CoreOidc {
         resource: String,
     ) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        into_awaitable(py, async move {
             let secret = client_secret.map(AppSecret::new);
             let target = TokenTarget::from_resource_indicator(&resource);
             let response = core
@@ -144,24 +144,15 @@ impl CoreOidc {
     /// waits; otherwise it blocks the calling thread (not the GIL) while they are fetched.
     fn verify_id_token(&self, py: Python<'_>, id_token: String, client_id: String) -> PyResult<()> {
         let core = self.core.clone();
-        let runtime = pyo3_async_runtimes::tokio::get_runtime();
-        let mut verification =
-            Box::pin(async move { core.verify_id_token(&id_token, &client_id).await.map(drop) });
-        let first_poll = {
-            let _context = runtime.enter();
-            verification.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
-        };
-        match first_poll {
-            std::task::Poll::Ready(result) => result,
-            std::task::Poll::Pending => py.detach(|| runtime.block_on(verification)),
-        }
-        .map_err(to_py_err)
+        let verification =
+            async move { core.verify_id_token(&id_token, &client_id).await.map(drop).map_err(to_py_err) };
+        drive(py, true, verification).map(drop)
     }
 
     /// Starts fetching the signing keys in the background (returns at once).
     fn prefetch_keys(&self) {
         let core = self.core.clone();
-        pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
+        runtime().spawn(async move {
             if let Err(error) = core.fetch_keys().await {
                 tracing::debug!(%error, "could not prefetch the signing keys");
             }
@@ -171,7 +162,7 @@ impl CoreOidc {
     /// The JSON text of the userinfo response.
     fn fetch_user_info<'py>(&self, py: Python<'py>, access_token: String) -> PyResult<Bound<'py, PyAny>> {
         let core = self.core.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        into_awaitable(py, async move {
             core.fetch_user_info_text(&access_token).await.map(|(_, text)| text).map_err(to_py_err)
         })
     }

@@ -6,16 +6,14 @@
 
 use crate::client::CoreClient;
 use crate::errors::{invalid_argument, to_py_err};
+use crate::runtime::{block_on, drive};
 use logto::session::{
     Answer, AuthFlows, AuthSettings, MemorySessionStore, RequestOrigin, SessionConfig, SessionManager,
     SessionStore, WebSession,
 };
 use logto::{FirstScreen, LogtoError, PersistKey, Storage};
-use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
-use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// An answer as Python receives it: `(status, [(header, value)], body)`.
@@ -23,27 +21,6 @@ pub(crate) type PyAnswer = (u16, Vec<(&'static str, String)>, String);
 
 fn answer(answer: Answer) -> PyAnswer {
     (answer.status, answer.headers, answer.body)
-}
-
-/// Runs `future` to its end: at once when it needs no I/O, on this thread with the GIL released
-/// when `blocking`, else as a Python awaitable driven by the tokio runtime.
-pub(crate) fn drive<'py, T, Fut>(py: Python<'py>, blocking: bool, future: Fut) -> PyResult<Bound<'py, PyAny>>
-where
-    Fut: Future<Output = PyResult<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    let mut future = Box::pin(future);
-    let runtime = pyo3_async_runtimes::tokio::get_runtime();
-    let first_poll = {
-        let _context = runtime.enter();
-        future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-    };
-    let result = match first_poll {
-        Poll::Ready(result) => result,
-        Poll::Pending if blocking => py.detach(|| runtime.block_on(future)),
-        Poll::Pending => return pyo3_async_runtimes::tokio::future_into_py(py, future),
-    };
-    result?.into_bound_py_any(py)
 }
 
 /// One Redis pool per URL in this process, shared by the sessions and the refresh coordination.
@@ -55,9 +32,7 @@ pub(crate) fn redis_pool(py: Python<'_>, url: &str) -> PyResult<logto_redis::fre
     if let Some((_, pool)) = pools.iter().find(|(known, _)| known == url) {
         return Ok(pool.clone());
     }
-    let runtime = pyo3_async_runtimes::tokio::get_runtime();
-    let pool = py
-        .detach(|| runtime.block_on(logto_redis::pool(url, &logto_redis::RedisOptions::default())))
+    let pool = block_on(py, logto_redis::pool(url, &logto_redis::RedisOptions::default()))
         .map_err(|e| invalid_argument(format!("cannot connect to Redis at the configured URL: {e}")))?;
     pools.push((url.to_owned(), pool.clone()));
     Ok(pool)
@@ -95,8 +70,7 @@ impl CoreWebSession {
     fn get(&self, py: Python<'_>, key: &str) -> PyResult<Option<String>> {
         let key = key_of(key)?;
         let session = self.session.clone();
-        let runtime = pyo3_async_runtimes::tokio::get_runtime();
-        py.detach(|| runtime.block_on(session.get(key))).map_err(|e| to_py_err(LogtoError::Storage(e)))
+        block_on(py, session.get(key)).map_err(|e| to_py_err(LogtoError::Storage(e)))
     }
 
     /// The app's own values, as JSON.
