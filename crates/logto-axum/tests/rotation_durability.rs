@@ -32,6 +32,14 @@ async fn api_token(user: SignedInUser<JsonUnauthorized>) -> Result<&'static str,
 
 /// An app instance on `store` with its own client (and so its own in-process coordinator).
 async fn start_instance(idp: &TestIdp, store: Arc<MemorySessionStore>) -> String {
+    start_instance_on(idp, store).await
+}
+
+/// [`start_instance`] on any store.
+async fn start_instance_on<Store: logto::session::SessionStore + 'static>(
+    idp: &TestIdp,
+    store: Arc<Store>,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
     let config = logto::LogtoConfig::new(idp.endpoint(), clients::PUBLIC_ID)
@@ -80,4 +88,68 @@ async fn a_page_that_fails_after_a_refresh_keeps_the_rotated_refresh_token() {
     // The session engine saves what a request changed whatever its status: the failed page's
     // access token and rotated refresh token are both there, so no second refresh is needed.
     assert_eq!(stats.grant_type(grant_types::REFRESH_TOKEN), 1, "{stats:?}");
+}
+
+/// A store that counts what it is asked.
+#[derive(Debug, Default)]
+struct CountingStore {
+    inner: MemorySessionStore,
+    loads: std::sync::atomic::AtomicUsize,
+    saves: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingStore {
+    fn take(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (self.loads.swap(0, SeqCst), self.saves.swap(0, SeqCst))
+    }
+}
+
+#[async_trait::async_trait]
+impl logto::session::SessionStore for CountingStore {
+    async fn load(
+        &self,
+        id: &logto::session::SessionId,
+    ) -> Result<Option<logto::session::StoredSession>, logto::StorageError> {
+        self.loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.load(id).await
+    }
+    async fn save(
+        &self,
+        id: &logto::session::SessionId,
+        expected: Option<u64>,
+        data: &[u8],
+        ttl: Duration,
+    ) -> Result<logto::session::SaveOutcome, logto::StorageError> {
+        self.saves.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.save(id, expected, data, ttl).await
+    }
+    async fn delete(&self, id: &logto::session::SessionId) -> Result<(), logto::StorageError> {
+        self.inner.delete(id).await
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_refreshes_loads_its_session_once_and_saves_it_once() {
+    // The rotation must be durable before the page goes on, and the ID and access tokens that
+    // came with it go in the same save: nothing is left for the end of the request.
+    let idp = TestIdp::start().await;
+    let store = Arc::new(CountingStore::default());
+    let app = start_instance_on(&idp, store.clone()).await;
+    let browser = browser();
+    assert_eq!(sign_in(&idp, &browser, &format!("{app}/sign-in")).await.status(), 302);
+    store.take();
+    idp.reset_token_requests().await;
+
+    let refreshing = browser.get(format!("{app}/api-token")).send().await.expect("request");
+    assert_eq!(refreshing.status(), 200);
+    let stats = idp.token_requests().await;
+    assert_eq!(stats.refresh_ok(), 1, "{stats:?}");
+    assert!(stats.refresh_requests[0].rotated, "a public client's refresh rotates");
+    assert_eq!(store.take(), (1, 1), "(loads, saves) of the page that refreshed");
+
+    let cached = browser.get(format!("{app}/api-token")).send().await.expect("request");
+    assert_eq!(cached.status(), 200);
+    assert_eq!(idp.token_requests().await.refresh_ok(), 1, "served from the session");
+    assert_eq!(store.take(), (1, 0), "(loads, saves) of the page served from the session");
 }

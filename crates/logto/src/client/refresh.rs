@@ -45,7 +45,7 @@ impl LogtoClient {
         self.end_if_backchannel_logged_out().await?;
         for _ in 0..MAX_HOPS {
             let (publication, at_ms, led, stored) = match self.turn(&refresh_token, target, deadline).await? {
-                Turn::Follow(Opened { publication, at_ms }) => (publication, at_ms, false, false),
+                Turn::Follow(Opened { publication, at_ms }) => (publication, at_ms, false, Kept::Nothing),
                 Turn::Lead(lease, asked) => {
                     let (publication, stored) =
                         self.lead(&core, &refresh_token, target, lease, asked).await?;
@@ -69,8 +69,15 @@ impl LogtoClient {
                     // rotated since (a slow request): store the newest of the chain, never a
                     // consumed one.
                     let newest = if led { newest } else { self.newest_rotation(newest).await };
-                    // The refresh task stored its rotation already (see `keep_rotation`).
-                    let held = if stored { &newest } else { &refresh_token };
+                    // The refresh task stored the whole outcome, or only its rotation, already
+                    // (see `keep_rotation`).
+                    if stored == Kept::Outcome
+                        && let Some(((_, cached), _)) = access_token
+                    {
+                        tracing::debug!(%target, "access token refreshed");
+                        return Ok(cached.token);
+                    }
+                    let held = if stored == Kept::Nothing { &refresh_token } else { &newest };
                     let token = self.adopt(&core, held, &newest, id_token, access_token, target).await?;
                     if let Some(token) = token {
                         tracing::debug!(%target, "access token refreshed");
@@ -232,7 +239,7 @@ impl LogtoClient {
         target: &TokenTarget,
         lease: LeaseToken,
         leased_at: Instant,
-    ) -> Result<(Publication, bool)> {
+    ) -> Result<(Publication, Kept)> {
         let this = self.clone();
         let (core, refresh_token, target) = (core.clone(), refresh_token.clone(), target.clone());
         let task = async move {
@@ -268,7 +275,7 @@ impl LogtoClient {
                         })) = this.relevant_outcome(&keys, &refresh_token, &target).await
                         {
                             release(&this, &keys.lease, &lease).await;
-                            return Ok((rotated, false));
+                            return Ok((rotated, Kept::Nothing));
                         }
                         (Publication::Dead { reason }, policy.dead_window, None)
                     }
@@ -303,7 +310,7 @@ impl LogtoClient {
                                 ttl,
                                 until,
                             ));
-                            let stored = keep_rotation(&this, rotated).await;
+                            let stored = keep_rotation(&this, &core, rotated, &publication, &target).await;
                             return Ok((publication, stored));
                         }
                         tracing::error!(%error, "could not publish a refresh outcome");
@@ -312,7 +319,7 @@ impl LogtoClient {
                 None => tracing::error!("could not seal a refresh outcome"),
             }
             release(&this, &keys.lease, &lease).await;
-            let stored = keep_rotation(&this, rotated).await;
+            let stored = keep_rotation(&this, &core, rotated, &publication, &target).await;
             match error {
                 Some(error) => Err(error),
                 None => Ok((publication, stored)),
@@ -337,12 +344,7 @@ impl LogtoClient {
             self.storage.set(PersistKey::RefreshToken, newest.secret().to_owned()).await?;
         }
         if let Some(id_token) = id_token {
-            let claims = core.verify_id_token(id_token.secret(), &self.shared.config.app_id).await?;
-            if let Some(current) = self.storage.get(PersistKey::IdToken).await?
-                && let Ok(current) = OidcCore::decode_id_token(&current)
-            {
-                check_refreshed_id_token(&current, &claims).map_err(LogtoError::InvalidIdToken)?;
-            }
+            self.verify_renewed_id_token(core, &id_token).await?;
             self.storage.set(PersistKey::IdToken, id_token.into_secret()).await?;
         }
         let Some(((key, cached), fresh)) = access_token.filter(|((key, _), _)| *key == target.cache_key())
@@ -356,6 +358,17 @@ impl LogtoClient {
         map.x.insert(key, cached.clone());
         self.storage.set(PersistKey::AccessTokenMap, to_json(&map)).await?;
         Ok(Some(cached.token))
+    }
+
+    /// Verifies an ID token from a refresh, and that it continues the stored one.
+    async fn verify_renewed_id_token(&self, core: &OidcCore, id_token: &IdToken) -> Result<()> {
+        let claims = core.verify_id_token(id_token.secret(), &self.shared.config.app_id).await?;
+        if let Some(current) = self.storage.get(PersistKey::IdToken).await?
+            && let Ok(current) = OidcCore::decode_id_token(&current)
+        {
+            check_refreshed_id_token(&current, &claims).map_err(LogtoError::InvalidIdToken)?;
+        }
+        Ok(())
     }
 
     /// The session has ended (the identity server refused the refresh token, or a back-channel
@@ -400,18 +413,57 @@ fn check_refreshed_id_token(current: &IdTokenClaims, renewed: &IdTokenClaims) ->
 /// Publishes a rotation that could not be published at first, then releases the lease; gives
 /// up shortly before the lease expires at `lease_until` (after that, another request may take
 /// the lease and present the consumed token: the identity server then ends the session).
-/// Stores a rotated refresh token from the refresh task itself, once the rotation is published
-/// (a slow store must not delay the other requests): a caller cancelled while its token request
-/// was at the server (a client hung up, a timeout layer) must not lose the rotation the server
-/// made. Returns whether it was stored (if not, the caller, when it is still there, tries again
-/// with the rest of the outcome).
-async fn keep_rotation(client: &LogtoClient, rotated: Option<RefreshToken>) -> bool {
-    let Some(rotated) = rotated else { return false };
-    match client.storage.set(PersistKey::RefreshToken, rotated.secret().to_owned()).await {
-        Ok(()) => true,
+/// What the refresh task stored of its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kept {
+    /// Nothing: the caller stores the outcome.
+    Nothing,
+    /// The rotated refresh token: the caller stores the rest.
+    RefreshToken,
+    /// The rotated refresh token with the verified ID token and the access token for the target.
+    Outcome,
+}
+
+/// Stores a rotation from the refresh task itself, once it is published (a slow store must not
+/// delay the other requests): a caller cancelled while its token request was at the server (a
+/// client hung up, a timeout layer) must not lose the rotation the server made. The ID token
+/// (verified) and the access token for `target` go in the same write, so a web session saves
+/// the whole outcome in one round trip; when they cannot (an ID token that fails verification),
+/// the rotated refresh token goes alone and the caller does the rest (and reports the failure).
+async fn keep_rotation(
+    client: &LogtoClient,
+    core: &OidcCore,
+    rotated: Option<RefreshToken>,
+    publication: &Publication,
+    target: &TokenTarget,
+) -> Kept {
+    let Some(rotated) = rotated else { return Kept::Nothing };
+    let Publication::Rotated { id_token, access_token, .. } = publication else { return Kept::Nothing };
+    let mut entries = vec![(PersistKey::RefreshToken, rotated.secret().to_owned())];
+    let rest = async {
+        let mut rest = Vec::with_capacity(2);
+        if let Some(id_token) = id_token {
+            client.verify_renewed_id_token(core, id_token).await.ok()?;
+            rest.push((PersistKey::IdToken, id_token.secret().to_owned()));
+        }
+        let (key, cached) = access_token.as_ref().filter(|(key, _)| *key == target.cache_key())?;
+        let mut map: AccessTokenMap = client.access_token_map().await.ok()?;
+        map.x.insert(key.clone(), cached.clone());
+        rest.push((PersistKey::AccessTokenMap, to_json(&map)));
+        Some(rest)
+    };
+    let kept = match rest.await {
+        Some(rest) => {
+            entries.extend(rest);
+            Kept::Outcome
+        }
+        None => Kept::RefreshToken,
+    };
+    match client.storage.set_many(entries).await {
+        Ok(()) => kept,
         Err(error) => {
             tracing::warn!(%error, "could not store the rotated refresh token from the refresh task");
-            false
+            Kept::Nothing
         }
     }
 }

@@ -5,7 +5,9 @@
 //! version; when another request saved first, the log is replayed on the newer record (a stale
 //! copy never brings a consumed refresh token back, and never brings a signed-out session back).
 //! A new or removed refresh token is saved at once: the identity server consumed the old one, so
-//! the new one must outlive a handler that fails afterwards.
+//! the new one must outlive a handler that fails afterwards. A refresh's outcome comes in one
+//! [`Storage::set_many`] (the rotation, the ID token, the access token), so a page that refreshes
+//! loads its session once and saves it once.
 
 use super::SessionId;
 use super::record::{Change, PendingSignIn, SessionRecord, replay};
@@ -340,6 +342,25 @@ impl State {
         }
     }
 
+    /// Records `value` under `key` in the copy; whether it must be saved at once (a new refresh
+    /// token: the identity server consumed the old one).
+    fn set(&mut self, key: PersistKey, value: String) -> Result<bool, StorageError> {
+        if key == PersistKey::SignInSession {
+            // Filed under its own `state`: each tab's sign-in is kept apart.
+            let sign_in_state =
+                state_of(&value).ok_or_else(|| StorageError::new("a sign-in session without state"))?;
+            let return_to = self.return_to.take();
+            let entry = PendingSignIn { sign_in_session: value, return_to, started_at: now_seconds() };
+            self.change(Change::Pending(sign_in_state, Some(entry)));
+            return Ok(false);
+        }
+        if self.record.tokens.get(key.as_str()) == Some(&value) {
+            return Ok(false);
+        }
+        self.change(Change::Token(key, Some(value)));
+        Ok(key == PersistKey::RefreshToken)
+    }
+
     /// Saves the pending changes (see [`flush_once`](Self::flush_once)); a failure is remembered
     /// for the rest of the request.
     async fn flush(&mut self, inner: &Inner, force_renew: bool) -> Result<(), StorageError> {
@@ -484,21 +505,19 @@ impl Storage for WebSession {
     }
 
     async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError> {
+        self.set_many(vec![(key, value)]).await
+    }
+
+    /// One save for all of them when a refresh token is among them (a refresh's outcome: the
+    /// rotation is durable at once, with the tokens it came with); else they are saved at the
+    /// end of the request.
+    async fn set_many(&self, entries: Vec<(PersistKey, String)>) -> Result<(), StorageError> {
         let mut state = self.inner.state.lock().await;
-        if key == PersistKey::SignInSession {
-            // Filed under its own `state`: each tab's sign-in is kept apart.
-            let sign_in_state =
-                state_of(&value).ok_or_else(|| StorageError::new("a sign-in session without state"))?;
-            let return_to = state.return_to.take();
-            let entry = PendingSignIn { sign_in_session: value, return_to, started_at: now_seconds() };
-            state.change(Change::Pending(sign_in_state, Some(entry)));
-            return Ok(());
+        let mut save_now = false;
+        for (key, value) in entries {
+            save_now |= state.set(key, value)?;
         }
-        if state.record.tokens.get(key.as_str()) == Some(&value) {
-            return Ok(());
-        }
-        state.change(Change::Token(key, Some(value)));
-        if key == PersistKey::RefreshToken {
+        if save_now {
             state.flush(&self.inner, false).await?;
         }
         Ok(())

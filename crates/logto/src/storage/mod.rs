@@ -100,4 +100,14 @@ pub trait Storage: Send + Sync {
     async fn set(&self, key: PersistKey, value: String) -> Result<(), StorageError>;
     /// Removes the value under `key` (no error if there is none).
     async fn delete(&self, key: PersistKey) -> Result<(), StorageError>;
+    /// Stores several values as one change: a refresh's outcome (the rotated refresh token
+    /// first, then the ID and access tokens it came with). The default stores them one by one,
+    /// in order; a storage that can write them at once overrides it (a web session saves them
+    /// in one round trip).
+    async fn set_many(&self, entries: Vec<(PersistKey, String)>) -> Result<(), StorageError> {
+        for (key, value) in entries {
+            self.set(key, value).await?;
+        }
+        Ok(())
+    }
 }
