@@ -74,7 +74,9 @@ step "Python package (maturin build, mypy + stubtest, pytest)"
 python/scripts/test.sh
 
 step "several instances of the Python FastAPI sample on one Redis (needs the package built above)"
-cargo test -p logto-test-idp --features python-samples --test python_instances --locked
+# --workspace: the features the Rust tests step resolved, so its build is reused (with `-p` alone
+# the dependencies resolve other features and compile again).
+cargo test --workspace --features logto-test-idp/python-samples --test python_instances --locked
 
 step "README code blocks (built as written, run against the test identity server)"
 # Includes the README's Python install line: a wheel built by maturin into a fresh venv.
