@@ -1,0 +1,290 @@
+//! The HTTP face of the server: Logto's routes under `/oidc`, each parsing its request and
+//! answering with what [`State`](crate::state::State) decides.
+
+use crate::oauth_error::OAuthError;
+use crate::state::{AuthRequest, ORGANIZATIONS_RESOURCE, ORGANIZATIONS_SCOPE, State, Target};
+use axum::extract::{Form, Query, State as Shared};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use url::Url;
+
+pub(crate) type SharedState = Arc<Mutex<State>>;
+
+fn lock(state: &SharedState) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The server's routes.
+pub(crate) fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/oidc/.well-known/openid-configuration", get(discovery))
+        .route("/oidc/jwks", get(jwks))
+        .route("/oidc/auth", get(authorize))
+        .route("/oidc/token", post(token))
+        .route("/oidc/me", get(user_info).post(user_info))
+        .route("/oidc/token/revocation", post(revocation))
+        .route("/oidc/session/end", get(end_session))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), unless_down))
+        .with_state(state)
+}
+
+/// Every route answers 503 while the server is [down](crate::MockLogto::set_down).
+async fn unless_down(
+    Shared(state): Shared<SharedState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if lock(&state).down {
+        return OAuthError::new(503, "server_error", "the identity server is down (MockLogto::set_down)")
+            .into_response();
+    }
+    next.run(request).await
+}
+
+async fn discovery(Shared(state): Shared<SharedState>) -> Json<Value> {
+    let state = lock(&state);
+    let issuer = state.issuer();
+    Json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"),
+        "userinfo_endpoint": format!("{issuer}/me"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "end_session_endpoint": format!("{issuer}/session/end"),
+        "revocation_endpoint": format!("{issuer}/token/revocation"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES384"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "scopes_supported": [
+            "openid", "offline_access", "profile", "email", "phone", "custom_data", "identities", "roles",
+            ORGANIZATIONS_SCOPE, "urn:logto:scope:organization_roles",
+        ],
+        "claims_supported": [
+            "sub", "name", "picture", "username", "email", "email_verified", "phone_number",
+            "phone_number_verified", "roles", "organizations", "organization_roles", "custom_data",
+            "created_at", "updated_at",
+        ],
+        "authorization_response_iss_parameter_supported": true,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+    }))
+}
+
+async fn jwks(Shared(state): Shared<SharedState>) -> Response {
+    let keys: Vec<Value> = lock(&state).keys.iter().map(|key| key.jwk()).collect();
+    ([(header::CACHE_CONTROL, "no-cache")], Json(json!({ "keys": keys }))).into_response()
+}
+
+/// `GET /oidc/auth`: signs the chosen user in at once (no page) and redirects back with a code.
+async fn authorize(Shared(state): Shared<SharedState>, uri: axum::http::Uri) -> Response {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let mut state = lock(&state);
+    let client_id = one("client_id").unwrap_or_default();
+    let Some(app) = state.apps.get(&client_id) else {
+        return OAuthError::new(400, "invalid_client", "client is invalid").into_response();
+    };
+    let redirect_uri = one("redirect_uri").unwrap_or_default();
+    if !app.redirect_uris.contains(&redirect_uri) {
+        return OAuthError::new(
+            400,
+            "invalid_redirect_uri",
+            "redirect_uri did not match any of the client's registered redirect_uris",
+        )
+        .into_response();
+    }
+    let issuer = state.issuer();
+    let back = |params: &[(&str, &str)]| -> Response {
+        let mut target = match Url::parse(&redirect_uri) {
+            Ok(target) => target,
+            Err(_) => return OAuthError::invalid_request("redirect_uri is not a URL").into_response(),
+        };
+        target.query_pairs_mut().extend_pairs(params.iter().copied()).append_pair("iss", &issuer);
+        Redirect::to(target.as_str()).into_response()
+    };
+    let request_state = one("state").unwrap_or_default();
+    let error = |error: &str, description: &str| {
+        back(&[("error", error), ("error_description", description), ("state", request_state.as_str())])
+    };
+    if one("response_type").as_deref() != Some("code") {
+        return error("unsupported_response_type", "only response_type=code is supported");
+    }
+    let (Some(challenge), Some("S256")) = (one("code_challenge"), one("code_challenge_method").as_deref())
+    else {
+        return error("invalid_request", "PKCE with code_challenge_method=S256 is required");
+    };
+    let scopes: Vec<String> =
+        one("scope").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    if !scopes.iter().any(|s| s == "openid") {
+        return error("invalid_scope", "openid scope must be requested");
+    }
+    let mut resources: Vec<String> =
+        pairs.iter().filter(|(k, _)| k == "resource").map(|(_, v)| v.clone()).collect();
+    if scopes.iter().any(|s| s == ORGANIZATIONS_SCOPE)
+        && !resources.iter().any(|r| r == ORGANIZATIONS_RESOURCE)
+    {
+        resources.push(ORGANIZATIONS_RESOURCE.to_owned());
+    }
+    let request = AuthRequest {
+        client_id,
+        redirect_uri: redirect_uri.clone(),
+        scopes,
+        resources,
+        prompt: one("prompt"),
+        challenge,
+        nonce: one("nonce"),
+    };
+    match state.authorize(request) {
+        Ok(code) => back(&[("code", code.as_str()), ("state", request_state.as_str())]),
+        Err(refused) => error(&refused.error, &refused.description),
+    }
+}
+
+/// The client's id and secret from `client_secret_basic` or `client_secret_post` (or a public
+/// client's id alone).
+fn client_credentials(
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(String, Option<String>), OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "));
+    match basic {
+        Some(encoded) => {
+            if form.contains_key("client_secret") {
+                return Err(OAuthError::invalid_request(
+                    "client authentication must only be provided using one mechanism",
+                ));
+            }
+            let decoded = STANDARD.decode(encoded.trim()).map_err(|_| OAuthError::invalid_client())?;
+            let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::invalid_client())?;
+            let (id, secret) = decoded.split_once(':').ok_or_else(OAuthError::invalid_client)?;
+            let decode = |part: &str| {
+                url::form_urlencoded::parse(format!("x={part}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            Ok((decode(id), Some(decode(secret))))
+        }
+        None => {
+            let id = form.get("client_id").cloned().ok_or_else(OAuthError::invalid_client)?;
+            Ok((id, form.get("client_secret").cloned()))
+        }
+    }
+}
+
+/// `POST /oidc/token`.
+async fn token(
+    Shared(state): Shared<SharedState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let mut state = lock(&state);
+    let grant_type = form.get("grant_type").cloned().unwrap_or_default();
+    let presented = (grant_type == "refresh_token").then(|| form.get("refresh_token").cloned()).flatten();
+    let outcome = match state.token_failures.pop_front() {
+        Some(failure) => Err(failure),
+        None => answer_token(&mut state, &grant_type, &headers, &form),
+    };
+    state.record(&grant_type, presented.as_deref(), &outcome);
+    match outcome {
+        Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn answer_token(
+    state: &mut State,
+    grant_type: &str,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<Value, OAuthError> {
+    let (client_id, secret) = client_credentials(headers, form)?;
+    let app = state.authenticate(&client_id, secret.as_deref())?.clone();
+    let field = |name: &str| {
+        form.get(name)
+            .cloned()
+            .ok_or_else(|| OAuthError::invalid_request(format!("missing required parameter '{name}'")))
+    };
+    let target = Target {
+        resource: form.get("resource").cloned(),
+        organization_id: form.get("organization_id").cloned(),
+        scope: form.get("scope").cloned(),
+    };
+    match grant_type {
+        "authorization_code" => {
+            state.exchange_code(&app.id, &field("code")?, &field("redirect_uri")?, &field("code_verifier")?)
+        }
+        "refresh_token" => state.refresh(&app, &field("refresh_token")?, &target),
+        "client_credentials" => state.client_credentials(&app, &target),
+        "" => Err(OAuthError::invalid_request("missing required parameter 'grant_type'")),
+        _ => Err(OAuthError::new(400, "unsupported_grant_type", "unsupported grant_type requested")),
+    }
+}
+
+/// `GET`/`POST /oidc/me`.
+async fn user_info(Shared(state): Shared<SharedState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return OAuthError::new(401, "invalid_token", "no access token provided").into_response();
+    };
+    match lock(&state).user_info(token.trim()) {
+        Ok(claims) => Json(claims).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `POST /oidc/token/revocation`: always 200 for an authenticated client.
+async fn revocation(
+    Shared(state): Shared<SharedState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let mut state = lock(&state);
+    let authenticated = client_credentials(&headers, &form)
+        .and_then(|(id, secret)| state.authenticate(&id, secret.as_deref()).map(|_| ()));
+    if let Err(error) = authenticated {
+        return error.into_response();
+    }
+    if let Some(token) = form.get("token") {
+        state.revoke(token);
+    }
+    StatusCode::OK.into_response()
+}
+
+/// `GET /oidc/session/end`: to the registered post-sign-out URI, or a page saying so.
+async fn end_session(
+    Shared(state): Shared<SharedState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = lock(&state);
+    let target = query.get("post_logout_redirect_uri");
+    match (query.get("client_id").and_then(|id| state.apps.get(id)), target) {
+        (Some(app), Some(target)) if app.post_logout_redirect_uris.contains(target) => {
+            Redirect::to(target).into_response()
+        }
+        (_, Some(_)) => {
+            OAuthError::invalid_request("post_logout_redirect_uri not registered").into_response()
+        }
+        (_, None) => {
+            Html("<!doctype html><title>Signed out</title><p>You are signed out.</p>").into_response()
+        }
+    }
+}

@@ -1,0 +1,574 @@
+//! The server's state and every protocol decision: authorization codes, grants, refresh-token
+//! rotation with Logto's reuse detection, and the tokens issued (claims by scope, audiences).
+//! No HTTP here: [`routes`](crate::routes) parses requests and answers with what this decides.
+
+use crate::clock::now_seconds;
+use crate::crypto::{SigningKey, fingerprint, random_token, s256};
+use crate::directory::{App, AppKind, User};
+use crate::oauth_error::OAuthError;
+use crate::{Settings, TokenRequestRecord};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// Logto's scope that asks for the user's organizations.
+pub(crate) const ORGANIZATIONS_SCOPE: &str = "urn:logto:scope:organizations";
+/// Logto's scope that asks for the user's organization roles.
+pub(crate) const ORGANIZATION_ROLES_SCOPE: &str = "urn:logto:scope:organization_roles";
+/// The resource a sign-in names when it asks for organization scopes.
+pub(crate) const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
+
+/// The server's state, behind one lock.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) endpoint: String,
+    /// The first key signs; the others are still published (a rotation in progress).
+    pub(crate) keys: Vec<SigningKey>,
+    pub(crate) apps: HashMap<String, App>,
+    pub(crate) users: BTreeMap<String, User>,
+    /// Who the authorization endpoint signs in (`None`: the only user, if there is one).
+    pub(crate) signing_in: Option<String>,
+    pub(crate) settings: Settings,
+    codes: HashMap<String, Code>,
+    grants: HashMap<String, Grant>,
+    refresh_tokens: HashMap<String, RefreshToken>,
+    opaque_tokens: HashMap<String, Opaque>,
+    pub(crate) token_requests: Vec<TokenRequestRecord>,
+    /// Failures the next token requests answer, in order.
+    pub(crate) token_failures: VecDeque<OAuthError>,
+    /// Every endpoint answers 503.
+    pub(crate) down: bool,
+}
+
+#[derive(Debug)]
+struct Code {
+    grant: String,
+    redirect_uri: String,
+    challenge: String,
+    expires_at: u64,
+}
+
+/// One user's consent to one app: what it asked for at sign-in.
+#[derive(Debug)]
+pub(crate) struct Grant {
+    pub(crate) client_id: String,
+    pub(crate) sub: String,
+    pub(crate) sid: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) resources: Vec<String>,
+    nonce: Option<String>,
+    revoked: bool,
+}
+
+#[derive(Debug)]
+struct RefreshToken {
+    grant: String,
+    /// When a newer token replaced it (public clients rotate at every use).
+    consumed_at: Option<u64>,
+    expires_at: u64,
+}
+
+#[derive(Debug)]
+struct Opaque {
+    grant: String,
+    expires_at: u64,
+}
+
+/// What `/oidc/auth` asked for, checked.
+#[derive(Debug)]
+pub(crate) struct AuthRequest {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) resources: Vec<String>,
+    pub(crate) prompt: Option<String>,
+    pub(crate) challenge: String,
+    pub(crate) nonce: Option<String>,
+}
+
+/// What a token request asks for beyond its grant.
+#[derive(Debug, Default)]
+pub(crate) struct Target {
+    pub(crate) resource: Option<String>,
+    pub(crate) organization_id: Option<String>,
+    pub(crate) scope: Option<String>,
+}
+
+impl State {
+    pub(crate) fn new(endpoint: String, settings: Settings) -> Self {
+        Self {
+            endpoint,
+            keys: vec![SigningKey::generate()],
+            apps: HashMap::new(),
+            users: BTreeMap::new(),
+            signing_in: None,
+            settings,
+            codes: HashMap::new(),
+            grants: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            opaque_tokens: HashMap::new(),
+            token_requests: Vec::new(),
+            token_failures: VecDeque::new(),
+            down: false,
+        }
+    }
+
+    pub(crate) fn issuer(&self) -> String {
+        format!("{}/oidc", self.endpoint)
+    }
+
+    /// The app, if `secret` authenticates it (a public app sends none).
+    pub(crate) fn authenticate(&self, client_id: &str, secret: Option<&str>) -> Result<&App, OAuthError> {
+        let app = self.apps.get(client_id).ok_or_else(OAuthError::invalid_client)?;
+        match (&app.secret, secret) {
+            (Some(expected), Some(given)) if expected == given => Ok(app),
+            (None, None) => Ok(app),
+            _ => Err(OAuthError::invalid_client()),
+        }
+    }
+
+    /// Signs the chosen user in for `request` and returns the authorization code.
+    pub(crate) fn authorize(&mut self, request: AuthRequest) -> Result<String, OAuthError> {
+        let sub = match &self.signing_in {
+            Some(sub) => sub.clone(),
+            None if self.users.len() == 1 => self.users.keys().next().cloned().unwrap_or_default(),
+            None => {
+                return Err(OAuthError::new(
+                    400,
+                    "login_required",
+                    "no user to sign in: add one user, or choose one with sign_in_as",
+                ));
+            }
+        };
+        if !self.users.contains_key(&sub) {
+            return Err(OAuthError::new(400, "login_required", format!("no user {sub}")));
+        }
+        let mut scopes = request.scopes;
+        // oidc-provider drops `offline_access` unless the prompt includes `consent`.
+        let consent = request.prompt.as_deref().is_some_and(|p| p.split(' ').any(|p| p == "consent"));
+        if !consent {
+            scopes.retain(|scope| scope != "offline_access");
+        }
+        let grant_id = random_token(16);
+        self.grants.insert(
+            grant_id.clone(),
+            Grant {
+                client_id: request.client_id,
+                sub,
+                sid: random_token(16),
+                scopes,
+                resources: request.resources,
+                nonce: request.nonce,
+                revoked: false,
+            },
+        );
+        let code = random_token(32);
+        let expires_at = now_seconds() + 60;
+        self.codes.insert(
+            code.clone(),
+            Code {
+                grant: grant_id,
+                redirect_uri: request.redirect_uri,
+                challenge: request.challenge,
+                expires_at,
+            },
+        );
+        Ok(code)
+    }
+
+    /// `grant_type=authorization_code`.
+    pub(crate) fn exchange_code(
+        &mut self,
+        app: &str,
+        code: &str,
+        redirect_uri: &str,
+        verifier: &str,
+    ) -> Result<Value, OAuthError> {
+        // A code is used once, whatever the outcome.
+        let code =
+            self.codes.remove(code).ok_or_else(|| OAuthError::invalid_grant("grant request is invalid"))?;
+        let grant =
+            self.grants.get(&code.grant).ok_or_else(|| OAuthError::invalid_grant("grant not found"))?;
+        if grant.client_id != app || code.expires_at < now_seconds() || code.redirect_uri != redirect_uri {
+            return Err(OAuthError::invalid_grant("grant request is invalid"));
+        }
+        if s256(verifier) != code.challenge {
+            return Err(OAuthError::invalid_grant("PKCE verification failed"));
+        }
+        self.issue(&code.grant, None)
+    }
+
+    /// `grant_type=refresh_token`.
+    pub(crate) fn refresh(&mut self, app: &App, token: &str, target: &Target) -> Result<Value, OAuthError> {
+        let now = now_seconds();
+        let refused = || OAuthError::invalid_grant("grant request is invalid");
+        let stored = self.refresh_tokens.get(token).ok_or_else(refused)?;
+        let grant_id = stored.grant.clone();
+        let grant = self.grants.get(&grant_id).ok_or_else(refused)?;
+        if grant.revoked || grant.client_id != app.id || stored.expires_at < now {
+            return Err(refused());
+        }
+        if let Some(consumed_at) = stored.consumed_at
+            && now.saturating_sub(consumed_at) * 1000
+                > self.settings.refresh_token_reuse_interval.as_millis() as u64
+        {
+            // Logto's reuse detection: a consumed token presented again revokes the whole grant.
+            self.revoke_grant(&grant_id);
+            return Err(refused());
+        }
+        let target_claims = self.target_claims(&grant_id, target)?;
+        let mut response = self.issue(&grant_id, target_claims)?;
+        if app.kind == AppKind::Spa {
+            if let Some(stored) = self.refresh_tokens.get_mut(token) {
+                stored.consumed_at.get_or_insert(now);
+            }
+        } else {
+            // A confidential app keeps its refresh token (Logto rotates it only late in its life).
+            if let Some(issued) = response.get("refresh_token").and_then(Value::as_str).map(str::to_owned) {
+                self.refresh_tokens.remove(&issued);
+            }
+            response["refresh_token"] = json!(token);
+        }
+        Ok(response)
+    }
+
+    /// The audience and scopes of an access token for `target` on `grant`'s behalf.
+    fn target_claims(
+        &self,
+        grant_id: &str,
+        target: &Target,
+    ) -> Result<Option<Map<String, Value>>, OAuthError> {
+        let Some(grant) = self.grants.get(grant_id) else {
+            return Err(OAuthError::invalid_grant("grant not found"));
+        };
+        let user = self.users.get(&grant.sub).ok_or_else(|| OAuthError::invalid_grant("the user is gone"))?;
+        let requested = |granted: &[String]| -> Vec<String> {
+            grant.scopes.iter().filter(|s| granted.contains(s)).cloned().collect()
+        };
+        let (audience, scopes, organization) = match (&target.resource, &target.organization_id) {
+            (None, None) => return Ok(None),
+            (resource, Some(organization)) => {
+                if !grant.scopes.iter().any(|s| s == ORGANIZATIONS_SCOPE) {
+                    return Err(OAuthError::new(
+                        403,
+                        "insufficient_scope",
+                        "refresh token missing required scope",
+                    ));
+                }
+                let Some((_, organization_scopes)) = user.organizations.get(organization) else {
+                    return Err(OAuthError::new(
+                        403,
+                        "access_denied",
+                        "user is not a member of the organization",
+                    ));
+                };
+                match resource {
+                    Some(resource) => {
+                        self.check_resource(grant, resource)?;
+                        let granted = user.api_scopes.get(resource).cloned().unwrap_or_default();
+                        (resource.clone(), requested(&granted), Some(organization.clone()))
+                    }
+                    None => (
+                        format!("urn:logto:organization:{organization}"),
+                        requested(organization_scopes),
+                        None,
+                    ),
+                }
+            }
+            (Some(resource), None) => {
+                self.check_resource(grant, resource)?;
+                let granted = user.api_scopes.get(resource).cloned().unwrap_or_default();
+                (resource.clone(), requested(&granted), None)
+            }
+        };
+        let mut claims = Map::new();
+        claims.insert("aud".into(), json!(audience));
+        claims.insert("scope".into(), json!(scopes.join(" ")));
+        if let Some(organization) = organization {
+            claims.insert("organization_id".into(), json!(organization));
+        }
+        Ok(Some(claims))
+    }
+
+    fn check_resource(&self, grant: &Grant, resource: &str) -> Result<(), OAuthError> {
+        if grant.resources.iter().any(|r| r == resource) {
+            Ok(())
+        } else {
+            Err(OAuthError::invalid_target("the resource was not requested at sign-in"))
+        }
+    }
+
+    /// Tokens for `grant`: an access token (a JWT for a target, else opaque for user info), a
+    /// new ID token and, with `offline_access`, a new refresh token.
+    fn issue(&mut self, grant_id: &str, target: Option<Map<String, Value>>) -> Result<Value, OAuthError> {
+        let now = now_seconds();
+        let settings = self.settings;
+        let grant = self.grants.get(grant_id).ok_or_else(|| OAuthError::invalid_grant("grant not found"))?;
+        let user = self.users.get(&grant.sub).ok_or_else(|| OAuthError::invalid_grant("the user is gone"))?;
+        let access_ttl = settings.access_token_ttl.as_secs();
+        let (access_token, scope) = match target {
+            Some(mut claims) => {
+                let scope = claims.get("scope").and_then(Value::as_str).unwrap_or_default().to_owned();
+                claims.insert("sub".into(), json!(grant.sub));
+                claims.insert("client_id".into(), json!(grant.client_id));
+                (self.access_token_jwt(claims, access_ttl), scope)
+            }
+            None => {
+                let token = random_token(32);
+                self.opaque_tokens.insert(
+                    token.clone(),
+                    Opaque { grant: grant_id.to_owned(), expires_at: now + access_ttl },
+                );
+                (token, grant.scopes.join(" "))
+            }
+        };
+        let grant = &self.grants[grant_id];
+        let mut claims = Map::new();
+        claims.insert("sid".into(), json!(grant.sid));
+        if let Some(nonce) = &grant.nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        id_token_claims(user, &grant.scopes, &mut claims);
+        let id_token = self.sign_id_token(&grant.client_id, &grant.sub, claims);
+        let offline = grant.scopes.iter().any(|s| s == "offline_access");
+        let mut response = json!({
+            "access_token": access_token,
+            "expires_in": access_ttl,
+            "id_token": id_token,
+            "scope": scope,
+            "token_type": "Bearer",
+        });
+        if offline {
+            let refresh_token = random_token(32);
+            let expires_at = now + settings.refresh_token_ttl.as_secs();
+            self.refresh_tokens.insert(
+                refresh_token.clone(),
+                RefreshToken { grant: grant_id.to_owned(), consumed_at: None, expires_at },
+            );
+            response["refresh_token"] = json!(refresh_token);
+        }
+        Ok(response)
+    }
+
+    /// `grant_type=client_credentials` for a machine-to-machine app.
+    pub(crate) fn client_credentials(&mut self, app: &App, target: &Target) -> Result<Value, OAuthError> {
+        if app.kind != AppKind::MachineToMachine {
+            return Err(OAuthError::new(
+                400,
+                "unauthorized_client",
+                "requested grant type is not allowed for this client",
+            ));
+        }
+        let requested: Option<Vec<&str>> = target.scope.as_deref().map(|s| s.split_whitespace().collect());
+        let pick = |granted: &[String]| -> Vec<String> {
+            granted
+                .iter()
+                .filter(|s| requested.as_ref().is_none_or(|r| r.contains(&s.as_str())))
+                .cloned()
+                .collect()
+        };
+        let mut claims = Map::new();
+        match (&target.resource, &target.organization_id) {
+            (Some(resource), organization) => {
+                let Some(granted) = app.api_scopes.get(resource) else {
+                    return Err(OAuthError::invalid_target("the app has no access to this resource"));
+                };
+                if let Some(organization) = organization {
+                    if !app.organization_scopes.contains_key(organization) {
+                        return Err(OAuthError::new(
+                            403,
+                            "access_denied",
+                            "app is not associated with the organization",
+                        ));
+                    }
+                    claims.insert("organization_id".into(), json!(organization));
+                }
+                claims.insert("aud".into(), json!(resource));
+                claims.insert("scope".into(), json!(pick(granted).join(" ")));
+            }
+            (None, Some(organization)) => {
+                let Some(granted) = app.organization_scopes.get(organization) else {
+                    return Err(OAuthError::new(
+                        403,
+                        "access_denied",
+                        "app is not associated with the organization",
+                    ));
+                };
+                claims.insert("aud".into(), json!(format!("urn:logto:organization:{organization}")));
+                claims.insert("scope".into(), json!(pick(granted).join(" ")));
+            }
+            (None, None) => return Err(OAuthError::invalid_target("resource indicator is missing")),
+        }
+        claims.insert("sub".into(), json!(app.id));
+        claims.insert("client_id".into(), json!(app.id));
+        let ttl = self.settings.access_token_ttl.as_secs();
+        let scope = claims["scope"].clone();
+        Ok(json!({
+            "access_token": self.access_token_jwt(claims, ttl),
+            "expires_in": ttl,
+            "scope": scope,
+            "token_type": "Bearer",
+        }))
+    }
+
+    /// A signed access token (`typ: at+jwt`) with `iss`, `iat`, `exp` and `jti` added to `claims`.
+    pub(crate) fn access_token_jwt(&self, mut claims: Map<String, Value>, ttl: u64) -> String {
+        let now = now_seconds();
+        claims.insert("iss".into(), json!(self.issuer()));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("exp".into(), json!(now + ttl));
+        claims.insert("jti".into(), json!(random_token(16)));
+        self.keys[0].sign("at+jwt", &Value::Object(claims))
+    }
+
+    fn sign_id_token(&self, client_id: &str, sub: &str, mut claims: Map<String, Value>) -> String {
+        let now = now_seconds();
+        claims.insert("iss".into(), json!(self.issuer()));
+        claims.insert("sub".into(), json!(sub));
+        claims.insert("aud".into(), json!(client_id));
+        claims.insert("iat".into(), json!(now));
+        claims.insert("exp".into(), json!(now + self.settings.id_token_ttl.as_secs()));
+        self.keys[0].sign("JWT", &Value::Object(claims))
+    }
+
+    /// The user-info claims for an opaque access token.
+    pub(crate) fn user_info(&self, access_token: &str) -> Result<Value, OAuthError> {
+        let refused = || OAuthError::new(401, "invalid_token", "invalid token provided");
+        let opaque = self.opaque_tokens.get(access_token).ok_or_else(refused)?;
+        let grant = self.grants.get(&opaque.grant).ok_or_else(refused)?;
+        if grant.revoked || opaque.expires_at < now_seconds() {
+            return Err(refused());
+        }
+        let user = self.users.get(&grant.sub).ok_or_else(refused)?;
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!(user.sub));
+        id_token_claims(user, &grant.scopes, &mut claims);
+        let has = |scope: &str| grant.scopes.iter().any(|s| s == scope);
+        if has("custom_data") {
+            claims.insert("custom_data".into(), user.custom_data.clone());
+        }
+        if has("identities") {
+            claims.insert("identities".into(), json!({}));
+            claims.insert("sso_identities".into(), json!([]));
+        }
+        if has(ORGANIZATIONS_SCOPE) {
+            let data: Vec<Value> = user
+                .organizations
+                .keys()
+                .map(|id| json!({ "id": id, "name": id, "description": null }))
+                .collect();
+            claims.insert("organization_data".into(), json!(data));
+        }
+        Ok(Value::Object(claims))
+    }
+
+    /// Revokes what `token` belongs to (a refresh token's whole grant; an opaque access token).
+    pub(crate) fn revoke(&mut self, token: &str) {
+        if let Some(grant) = self.refresh_tokens.get(token).map(|t| t.grant.clone()) {
+            self.revoke_grant(&grant);
+        }
+        self.opaque_tokens.remove(token);
+    }
+
+    pub(crate) fn revoke_grant(&mut self, grant_id: &str) {
+        if let Some(grant) = self.grants.get_mut(grant_id) {
+            grant.revoked = true;
+        }
+        self.refresh_tokens.retain(|_, t| t.grant != grant_id);
+        self.opaque_tokens.retain(|_, t| t.grant != grant_id);
+    }
+
+    /// Ends every session of `sub`: revokes its grants and returns the logout tokens to deliver,
+    /// as `(backchannel_logout_uri, logout_token)`.
+    pub(crate) fn end_sessions(&mut self, sub: &str) -> Vec<(String, String)> {
+        let ended: Vec<String> = self
+            .grants
+            .iter()
+            .filter(|(_, g)| g.sub == sub && !g.revoked)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut deliveries = Vec::new();
+        for id in ended {
+            let grant = &self.grants[&id];
+            if let Some(uri) =
+                self.apps.get(&grant.client_id).and_then(|app| app.backchannel_logout_uri.clone())
+            {
+                deliveries.push((uri, self.logout_token(&grant.client_id, &grant.sub, &grant.sid)));
+            }
+            self.revoke_grant(&id);
+        }
+        deliveries
+    }
+
+    /// A logout token as Logto (up to 1.41) signs it: `logout+jwt`, no `exp`.
+    fn logout_token(&self, client_id: &str, sub: &str, sid: &str) -> String {
+        let claims = json!({
+            "iss": self.issuer(),
+            "aud": client_id,
+            "iat": now_seconds(),
+            "jti": random_token(16),
+            "sub": sub,
+            "sid": sid,
+            "events": { "http://schemas.openid.net/event/backchannel-logout": {} },
+        });
+        self.keys[0].sign("logout+jwt", &claims)
+    }
+
+    /// Counts a token request (the presented refresh token only as a fingerprint).
+    pub(crate) fn record(
+        &mut self,
+        grant_type: &str,
+        refresh_token: Option<&str>,
+        outcome: &Result<Value, OAuthError>,
+    ) {
+        let rotated = match (refresh_token, outcome) {
+            (Some(presented), Ok(response)) => {
+                response.get("refresh_token").and_then(Value::as_str) != Some(presented)
+            }
+            _ => false,
+        };
+        self.token_requests.push(TokenRequestRecord {
+            grant_type: grant_type.to_owned(),
+            outcome: match outcome {
+                Ok(_) => "ok".to_owned(),
+                Err(error) => error.error.clone(),
+            },
+            refresh_token_sha256: refresh_token.map(fingerprint),
+            rotated,
+        });
+    }
+}
+
+/// The claims of `user` that `scopes` ask for, in an ID token (and user info).
+fn id_token_claims(user: &User, scopes: &[String], claims: &mut Map<String, Value>) {
+    let has = |scope: &str| scopes.iter().any(|s| s == scope);
+    let mut copy = |names: &[&str]| {
+        for name in names {
+            if let Some(value) = user.claims.get(*name) {
+                claims.insert((*name).to_owned(), value.clone());
+            }
+        }
+    };
+    if has("profile") {
+        copy(&["name", "picture", "username", "created_at", "updated_at"]);
+    }
+    if has("email") {
+        copy(&["email", "email_verified"]);
+    }
+    if has("phone") {
+        copy(&["phone_number", "phone_number_verified"]);
+    }
+    if has("roles") {
+        claims.insert("roles".into(), json!(user.roles));
+    }
+    if has(ORGANIZATIONS_SCOPE) {
+        claims.insert("organizations".into(), json!(user.organizations.keys().collect::<Vec<_>>()));
+    }
+    if has(ORGANIZATION_ROLES_SCOPE) {
+        let roles: Vec<String> = user
+            .organizations
+            .iter()
+            .flat_map(|(id, (roles, _))| roles.iter().map(move |role| format!("{id}:{role}")))
+            .collect();
+        claims.insert("organization_roles".into(), json!(roles));
+    }
+}

@@ -1,0 +1,208 @@
+//! The SDK's own flows against the kit: the Rust `LogtoClient`, the machine client and the
+//! bearer verifier, each as an app would use them with the kit as its Logto.
+
+use logto::verifier::AccessTokenVerifier;
+use logto::{LogtoClient, LogtoConfig, MachineClient, MemoryStorage, PersistKey, Storage, UserInfoScope};
+use logto_testing::{App, MockLogto, Settings, User};
+use std::sync::Arc;
+use std::time::Duration;
+
+const REDIRECT: &str = "http://127.0.0.1:3000/callback";
+const API: &str = "https://api.example.com";
+
+fn alice() -> User {
+    User::new("u_alice")
+        .username("alice")
+        .name("Alice")
+        .email("alice@example.com")
+        .custom_data(serde_json::json!({ "plan": "pro" }))
+        .api_scopes(API, ["read:data", "write:data"])
+        .organization("org_1", ["member"], ["read:org"])
+}
+
+fn client(logto: &MockLogto, app: &str, secret: Option<&str>, storage: Arc<MemoryStorage>) -> LogtoClient {
+    let mut config = LogtoConfig::new(logto.endpoint(), app)
+        .with_scopes([
+            UserInfoScope::Email,
+            UserInfoScope::CustomData,
+            UserInfoScope::Organizations,
+            "read:data",
+            "read:org",
+        ])
+        .with_resources([API]);
+    if let Some(secret) = secret {
+        config = config.with_app_secret(secret);
+    }
+    LogtoClient::new(config, storage).expect("client")
+}
+
+async fn signed_in(logto: &MockLogto, client: &LogtoClient) {
+    let url = client.sign_in(REDIRECT).await.expect("sign-in URL");
+    let callback = logto.callback_for(&url).await.expect("callback");
+    assert!(callback.starts_with(REDIRECT) && callback.contains("iss="), "{callback}");
+    client.handle_sign_in_callback(&callback).await.expect("callback handled");
+}
+
+#[tokio::test]
+async fn a_web_app_signs_in_reads_claims_user_info_and_tokens_and_signs_out() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(
+        App::traditional("web", "web-secret")
+            .redirect_uri(REDIRECT)
+            .post_logout_redirect_uri("http://127.0.0.1:3000/"),
+    );
+    logto.add_user(alice());
+    let storage = Arc::new(MemoryStorage::new());
+    let client = client(&logto, "web", Some("web-secret"), storage.clone());
+    signed_in(&logto, &client).await;
+
+    let claims = client.get_id_token_claims().await.unwrap();
+    assert_eq!(claims.sub, "u_alice");
+    assert_eq!(claims.iss, logto.issuer());
+    assert_eq!(claims.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(claims.username.as_deref(), Some("alice"));
+    assert_eq!(claims.organizations, Some(vec!["org_1".to_owned()]));
+
+    let info = client.fetch_user_info_json().await.unwrap();
+    assert_eq!(info["sub"], "u_alice");
+    assert_eq!(info["custom_data"]["plan"], "pro");
+
+    let api = client.get_access_token_claims(API).await.unwrap();
+    assert_eq!(api.sub, "u_alice");
+    assert_eq!(api.scope.as_deref(), Some("read:data"), "only what the sign-in asked for");
+    let organization = client.get_organization_token_claims("org_1").await.unwrap();
+    assert_eq!(organization.scope.as_deref(), Some("read:org"));
+    let refused = client.get_organization_token("org_2").await.unwrap_err();
+    assert!(refused.to_string().contains("org_2"), "{refused}");
+
+    // A traditional web app keeps its refresh token.
+    assert_eq!(logto.count_token_requests("refresh_token", Some("ok")), 2);
+    assert!(logto.token_requests().iter().all(|r| !r.rotated));
+
+    let end = client.sign_out(Some("http://127.0.0.1:3000/")).await.unwrap();
+    assert!(end.starts_with(&format!("{}/session/end?", logto.issuer())), "{end}");
+    assert!(storage.get(PersistKey::RefreshToken).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_public_app_rotates_and_a_reused_refresh_token_revokes_the_grant() {
+    let settings = Settings { refresh_token_reuse_interval: Duration::ZERO, ..Settings::default() };
+    let logto = &MockLogto::start_with(settings).unwrap();
+    logto.add_app(App::spa("spa").redirect_uri(REDIRECT));
+    logto.add_user(alice());
+    let storage = Arc::new(MemoryStorage::new());
+    let client = client(logto, "spa", None, storage.clone());
+    signed_in(logto, &client).await;
+    let first = storage.get(PersistKey::RefreshToken).await.unwrap().expect("a refresh token");
+
+    client.get_access_token(API).await.unwrap();
+    let second = storage.get(PersistKey::RefreshToken).await.unwrap().expect("a refresh token");
+    assert_ne!(first, second, "a public app's refresh token rotates");
+    assert!(logto.token_requests().last().unwrap().rotated);
+
+    // Another instance (without the SDK's coordination) presents the consumed token: Logto
+    // revokes the whole grant, the newest token with it.
+    std::thread::sleep(Duration::from_millis(1100));
+    let present = |token: String| async move {
+        reqwest::Client::new()
+            .post(format!("{}/oidc/token", logto.endpoint()))
+            .form(&[("grant_type", "refresh_token"), ("client_id", "spa"), ("refresh_token", token.as_str())])
+            .send()
+            .await
+            .unwrap()
+    };
+    let reused = present(first).await;
+    assert_eq!(reused.status(), 400);
+    let body: serde_json::Value = reused.json().await.unwrap();
+    assert_eq!(body["code"], "oidc.invalid_grant");
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(present(second).await.status(), 400, "the grant is revoked");
+    let error = client.get_access_token("urn:logto:resource:organizations").await.unwrap_err();
+    assert!(error.is_sign_in_required(), "{error}");
+    assert_eq!(logto.count_token_requests("refresh_token", Some("invalid_grant")), 3);
+}
+
+#[tokio::test]
+async fn a_machine_gets_api_and_organization_tokens_and_an_api_verifies_them() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(
+        App::machine_to_machine("m2m", "m2m-secret")
+            .api_scopes(API, ["read:data"])
+            .organization("org_1", ["read:org"]),
+    );
+    let machine =
+        MachineClient::new(LogtoConfig::new(logto.endpoint(), "m2m").with_app_secret("m2m-secret")).unwrap();
+    let token = machine.get_token(API).await.unwrap();
+
+    let verifier = AccessTokenVerifier::discover(logto.endpoint(), API).await.unwrap();
+    let claims = verifier.verify(token.secret()).await.unwrap();
+    assert_eq!(claims.sub, "m2m");
+    assert_eq!(claims.scope.as_deref(), Some("read:data"));
+
+    let organization = machine.get_token(logto::TokenTarget::organization("org_1")).await.unwrap();
+    let organization_verifier =
+        AccessTokenVerifier::discover(logto.endpoint(), "urn:logto:organization:org_1").await.unwrap();
+    assert_eq!(
+        organization_verifier.verify(organization.secret()).await.unwrap().scope.as_deref(),
+        Some("read:org")
+    );
+    let refused = machine.get_token(logto::TokenTarget::organization("org_2")).await.unwrap_err();
+    assert!(matches!(refused, logto::LogtoError::Organization { .. }), "{refused}");
+
+    // Minted tokens pass the same verifier; during a key rotation both keys are published.
+    let minted = logto.mint_access_token(API, &["read:data"], "u_alice");
+    assert_eq!(verifier.verify(&minted).await.unwrap().sub, "u_alice");
+    logto.rotate_signing_key();
+    let after_rotation = logto.mint_access_token(API, &["read:data"], "u_bob");
+    let fresh_verifier = AccessTokenVerifier::discover(logto.endpoint(), API).await.unwrap();
+    assert_eq!(fresh_verifier.verify(&after_rotation).await.unwrap().sub, "u_bob");
+    assert_eq!(fresh_verifier.verify(&minted).await.unwrap().sub, "u_alice");
+    logto.retire_old_keys();
+    let without_old_key = AccessTokenVerifier::discover(logto.endpoint(), API).await.unwrap();
+    assert!(without_old_key.verify(&minted).await.is_err(), "a retired key no longer verifies");
+    let wrong_audience = logto.mint_access_token("https://other.example.com", &[], "u_alice");
+    assert!(verifier.verify(&wrong_audience).await.is_err());
+}
+
+#[tokio::test]
+async fn faults_reach_the_sdk_as_typed_errors_and_the_session_survives() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::traditional("web", "web-secret").redirect_uri(REDIRECT));
+    logto.add_user(alice());
+    let storage = Arc::new(MemoryStorage::new());
+    let client = client(&logto, "web", Some("web-secret"), storage.clone());
+    signed_in(&logto, &client).await;
+
+    logto.fail_next_token_requests(1, 500, "server_error");
+    let error = client.get_access_token(API).await.unwrap_err();
+    assert!(!error.is_sign_in_required(), "a server error does not sign the user out: {error}");
+    // The SDK shares a failed refresh with the requests right behind it; another instance (its
+    // own client on the same session) tries again and succeeds.
+    let other_instance = self::client(&logto, "web", Some("web-secret"), storage.clone());
+    assert!(other_instance.get_access_token(API).await.is_ok(), "the next request works");
+    assert_eq!(logto.count_token_requests("refresh_token", None), 2);
+
+    logto.set_down(true);
+    assert!(client.fetch_user_info().await.is_err());
+    logto.set_down(false);
+    assert!(client.fetch_user_info().await.is_ok());
+
+    logto.revoke_grants("u_alice");
+    let error = other_instance.get_access_token("urn:logto:resource:organizations").await.unwrap_err();
+    assert!(error.is_sign_in_required(), "{error}");
+}
+
+#[tokio::test]
+async fn the_chosen_user_signs_in_and_without_one_the_app_gets_an_error_callback() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::traditional("web", "web-secret").redirect_uri(REDIRECT));
+    let client = client(&logto, "web", Some("web-secret"), Arc::new(MemoryStorage::new()));
+    let url = client.sign_in(REDIRECT).await.unwrap();
+    let callback = logto.callback_for(&url).await.unwrap();
+    assert!(callback.contains("error=login_required"), "{callback}");
+    assert!(client.handle_sign_in_callback(&callback).await.is_err());
+
+    logto.add_user(alice()).add_user(User::new("u_bob").username("bob")).sign_in_as("u_bob");
+    signed_in(&logto, &client).await;
+    assert_eq!(client.get_id_token_claims().await.unwrap().sub, "u_bob");
+}
