@@ -11,6 +11,7 @@ mod errors;
 mod oidc;
 mod runtime;
 mod snapshot;
+mod testing;
 mod web;
 
 use pyo3::prelude::*;
@@ -26,6 +27,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<backends::CoreMachine>()?;
     module.add_class::<web::CoreSessions>()?;
     module.add_class::<web::CoreWebSession>()?;
+    module.add_class::<testing::CoreMockLogto>()?;
     module.add("ORGANIZATION_URN_PREFIX", logto::ORGANIZATION_URN_PREFIX)?;
     module.add_function(wrap_pyfunction!(build_organization_urn, module)?)?;
     module.add_function(wrap_pyfunction!(same_origin, module)?)?;

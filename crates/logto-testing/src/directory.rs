@@ -24,6 +24,8 @@ pub struct App {
     pub(crate) redirect_uris: Vec<String>,
     pub(crate) post_logout_redirect_uris: Vec<String>,
     pub(crate) backchannel_logout_uri: Option<String>,
+    /// Accepts any redirect and post-sign-out URI (a convenience of the kit; Logto compares).
+    pub(crate) any_redirect_uri: bool,
     /// M2M: the scopes of each API resource its roles grant.
     pub(crate) api_scopes: BTreeMap<String, Vec<String>>,
     /// M2M: the organizations it belongs to, with the scopes its roles there grant.
@@ -50,6 +52,7 @@ impl App {
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
             backchannel_logout_uri: None,
+            any_redirect_uri: false,
             api_scopes: BTreeMap::new(),
             organization_scopes: BTreeMap::new(),
         }
@@ -80,6 +83,24 @@ impl App {
     pub fn post_logout_redirect_uri(mut self, uri: &str) -> Self {
         self.post_logout_redirect_uris.push(uri.to_owned());
         self
+    }
+
+    /// Accepts any redirect URI and post-sign-out redirect URI, so a test need not know the
+    /// origin its framework's test client uses. Logto itself compares them exactly; register
+    /// them with [`redirect_uri`](Self::redirect_uri) to test that too.
+    pub fn any_redirect_uri(mut self) -> Self {
+        self.any_redirect_uri = true;
+        self
+    }
+
+    /// Whether `uri` is one of its redirect URIs.
+    pub(crate) fn allows_redirect(&self, uri: &str) -> bool {
+        self.any_redirect_uri || self.redirect_uris.iter().any(|known| known == uri)
+    }
+
+    /// Whether `uri` is one of its post-sign-out redirect URIs.
+    pub(crate) fn allows_post_logout_redirect(&self, uri: &str) -> bool {
+        self.any_redirect_uri || self.post_logout_redirect_uris.iter().any(|known| known == uri)
     }
 
     /// Where [`MockLogto::end_sessions`](crate::MockLogto::end_sessions) delivers logout tokens.

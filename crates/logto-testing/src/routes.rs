@@ -97,7 +97,7 @@ async fn authorize(Shared(state): Shared<SharedState>, uri: axum::http::Uri) -> 
         return OAuthError::new(400, "invalid_client", "client is invalid").into_response();
     };
     let redirect_uri = one("redirect_uri").unwrap_or_default();
-    if !app.redirect_uris.contains(&redirect_uri) {
+    if !app.allows_redirect(&redirect_uri) {
         return OAuthError::new(
             400,
             "invalid_redirect_uri",
@@ -277,7 +277,7 @@ async fn end_session(
     let state = lock(&state);
     let target = query.get("post_logout_redirect_uri");
     match (query.get("client_id").and_then(|id| state.apps.get(id)), target) {
-        (Some(app), Some(target)) if app.post_logout_redirect_uris.contains(target) => {
+        (Some(app), Some(target)) if app.allows_post_logout_redirect(target) => {
             Redirect::to(target).into_response()
         }
         (_, Some(_)) => {

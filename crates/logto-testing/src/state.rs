@@ -2,7 +2,7 @@
 //! rotation with Logto's reuse detection, and the tokens issued (claims by scope, audiences).
 //! No HTTP here: [`routes`](crate::routes) parses requests and answers with what this decides.
 
-use crate::clock::now_seconds;
+use crate::clock::{now_millis, now_seconds};
 use crate::crypto::{SigningKey, fingerprint, random_token, s256};
 use crate::directory::{App, AppKind, User};
 use crate::oauth_error::OAuthError;
@@ -62,8 +62,8 @@ pub(crate) struct Grant {
 #[derive(Debug)]
 struct RefreshToken {
     grant: String,
-    /// When a newer token replaced it (public clients rotate at every use).
-    consumed_at: Option<u64>,
+    /// When a newer token replaced it, in milliseconds (public clients rotate at every use).
+    consumed_at_ms: Option<u64>,
     expires_at: u64,
 }
 
@@ -207,9 +207,9 @@ impl State {
         if grant.revoked || grant.client_id != app.id || stored.expires_at < now {
             return Err(refused());
         }
-        if let Some(consumed_at) = stored.consumed_at
-            && now.saturating_sub(consumed_at) * 1000
-                > self.settings.refresh_token_reuse_interval.as_millis() as u64
+        if let Some(consumed_at) = stored.consumed_at_ms
+            && now_millis().saturating_sub(consumed_at)
+                >= self.settings.refresh_token_reuse_interval.as_millis() as u64
         {
             // Logto's reuse detection: a consumed token presented again revokes the whole grant.
             self.revoke_grant(&grant_id);
@@ -219,7 +219,7 @@ impl State {
         let mut response = self.issue(&grant_id, target_claims)?;
         if app.kind == AppKind::Spa {
             if let Some(stored) = self.refresh_tokens.get_mut(token) {
-                stored.consumed_at.get_or_insert(now);
+                stored.consumed_at_ms.get_or_insert(now_millis());
             }
         } else {
             // A confidential app keeps its refresh token (Logto rotates it only late in its life).
@@ -342,7 +342,7 @@ impl State {
             let expires_at = now + settings.refresh_token_ttl.as_secs();
             self.refresh_tokens.insert(
                 refresh_token.clone(),
-                RefreshToken { grant: grant_id.to_owned(), consumed_at: None, expires_at },
+                RefreshToken { grant: grant_id.to_owned(), consumed_at_ms: None, expires_at },
             );
             response["refresh_token"] = json!(refresh_token);
         }

@@ -102,7 +102,6 @@ async fn a_public_app_rotates_and_a_reused_refresh_token_revokes_the_grant() {
 
     // Another instance (without the SDK's coordination) presents the consumed token: Logto
     // revokes the whole grant, the newest token with it.
-    std::thread::sleep(Duration::from_millis(1100));
     let present = |token: String| async move {
         reqwest::Client::new()
             .post(format!("{}/oidc/token", logto.endpoint()))
