@@ -36,6 +36,7 @@ mod crypto;
 mod directory;
 mod oauth_error;
 mod routes;
+mod service;
 mod state;
 
 pub use directory::{App, AppKind, User};
