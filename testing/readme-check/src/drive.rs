@@ -12,6 +12,9 @@
 //! to Logto, `/callback` finishes the sign-in, `/` then shows the user's `sub` and a way to sign
 //! out (a form posting to, or a link to, a path with `sign-out`) that ends at Logto's end-session
 //! endpoint and returns to a signed-out page.
+//!
+//! A `test` example is a test suite that brings its own identity server (`logto-testing`'s
+//! `MockLogto`): `cargo test`, or its COMMAND (`python -m pytest ...`), must pass.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -262,6 +265,27 @@ fn sign_out_action(html: &str) -> Option<(bool, String)> {
         }
     }
     None
+}
+
+/// How long a `test` example's suite may run (a Rust one compiles first).
+const TEST_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The `test` contract.
+pub(crate) async fn test(mut command: Command) -> Result<String, String> {
+    let run = command.stdin(Stdio::null()).kill_on_drop(true).output();
+    let output = tokio::time::timeout(TEST_TIMEOUT, run)
+        .await
+        .map_err(|_| format!("its tests still ran after {TEST_TIMEOUT:?}"))?
+        .map_err(|e| format!("cannot run its tests: {e}"))?;
+    if output.status.success() {
+        return Ok("its tests passed".to_owned());
+    }
+    Err(format!(
+        "its tests failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    ))
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! - `<!-- check: KIND EXAMPLE/PATH [-- COMMAND] -->`: the block is the file PATH of the example
 //!   EXAMPLE. An example with a `Cargo.toml` is a crate made with `cargo new EXAMPLE` (the
 //!   block holds what the reader adds to its manifest); otherwise it is Python, started with
-//!   COMMAND or `python FILE`. KIND says how it is driven (`cli` or `web`, see [`drive`]).
+//!   COMMAND or `python FILE`. KIND says how it is driven (`cli`, `web` or `test`, see
+//!   [`drive`]).
 //!
 //! Every ```` ```rust ````, ```` ```toml ```` and ```` ```python ```` block must be tagged: code a
 //! reader would paste is never left unchecked. The sandbox is `readme-check/` in the cargo
@@ -63,7 +64,12 @@ async fn check(repo: &Path, readme: &Path) -> Result<(), String> {
     }
     let mut commands = Vec::new();
     for (example, dir) in plan.examples.iter().zip(&dirs) {
-        let command = if example.is_rust() {
+        let command = if example.is_rust() && example.kind == markdown::Kind::Test {
+            let mut command =
+                tokio::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            command.args(["test", "--quiet"]).env("CARGO_TARGET_DIR", &target_dir).current_dir(dir);
+            command
+        } else if example.is_rust() {
             let started = Instant::now();
             let binary = examples::build_rust(example, dir, &target_dir)?;
             println!(
@@ -86,6 +92,7 @@ async fn check(repo: &Path, readme: &Path) -> Result<(), String> {
         let outcome = match example.kind {
             markdown::Kind::Cli => drive::cli(command, &idp).await,
             markdown::Kind::Web => drive::web(command, &idp).await,
+            markdown::Kind::Test => drive::test(command).await,
         };
         let what =
             format!("{} ({} {}, line {})", example.name, example.language(), example.kind, example.line);

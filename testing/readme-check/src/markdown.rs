@@ -20,6 +20,8 @@ pub(crate) enum Kind {
     Cli,
     /// A web app listening on `PORT`.
     Web,
+    /// A test suite: `cargo test` (Rust) or its COMMAND (Python) must pass.
+    Test,
 }
 
 impl fmt::Display for Kind {
@@ -27,6 +29,7 @@ impl fmt::Display for Kind {
         f.write_str(match self {
             Kind::Cli => "cli",
             Kind::Web => "web",
+            Kind::Test => "test",
         })
     }
 }
@@ -102,7 +105,8 @@ fn parse_tag(body: &str) -> Result<Tag, String> {
             let kind = match *kind {
                 "cli" => Kind::Cli,
                 "web" => Kind::Web,
-                other => return Err(format!("unknown kind `{other}` (cli, web or sh)")),
+                "test" => Kind::Test,
+                other => return Err(format!("unknown kind `{other}` (cli, web, test or sh)")),
             };
             let (example, path) = file.split_once('/').ok_or(format!("`{file}` is not EXAMPLE/PATH"))?;
             if example.is_empty() || path.is_empty() || path.split('/').any(|part| part == "..") {
