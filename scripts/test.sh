@@ -25,17 +25,20 @@ if [ "${1:-}" = "--real-logto" ]; then
   exit 0
 fi
 
-# `scripts/test.sh --quick`: formatting, lints and the unit tests of both languages (no test
-# identity server, no browser, no fuzzing), for a contributor's loop. CI runs the full script.
+# `scripts/test.sh --quick`: formatting, lints, the unit tests of both languages and the SDK's
+# flows against the in-process test server (no Node, no Redis, no browser, no fuzzing), for a
+# contributor's loop. CI runs the full script.
 if [ "${1:-}" = "--quick" ]; then
   step "format and lints"
   cargo fmt --all --check
   cargo clippy --workspace --all-targets --locked -- -D warnings
   step "Rust unit tests (the crates' own, no servers)"
   cargo test --workspace --lib --locked
-  step "Python package (build, mypy + stubtest, unit tests)"
+  step "Rust flows against the in-process test server (logto-testing: no Node)"
+  cargo test --workspace --locked --test sdk_flows --test axum_app --test with_mock_logto
+  step "Python package (build, mypy + stubtest, unit tests, flows against logto.testing)"
   python/scripts/test.sh tests/test_models.py tests/test_web_pieces.py tests/test_oidc_core.py \
-    -k "not sessions_live_in_redis and not store_that_is_down"
+    tests/test_testing_kit.py -k "not sessions_live_in_redis and not store_that_is_down"
   echo
   echo "quick tests passed"
   echo "suites: ${steps} passed, 0 failed"
