@@ -11,6 +11,8 @@
 //! thread enters Python through [`attach_unless_exiting`].
 
 use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use std::future::Future;
@@ -99,17 +101,40 @@ where
     Fut::Output: Send + 'static,
     C: FnOnce(Python<'_>, Fut::Output) -> PyResult<Py<PyAny>> + Send + 'static,
 {
+    if EXITING.load(Ordering::SeqCst) {
+        // Its answer could never be delivered.
+        return Err(PyRuntimeError::new_err(
+            "the interpreter is exiting: logto's calls cannot be awaited any more",
+        ));
+    }
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let py_future = event_loop.call_method0("create_future")?;
     let (event_loop, target) = (event_loop.unbind(), py_future.clone().unbind());
-    let task = runtime().spawn(async move {
-        let output = future.await;
+    // The work runs as a task of its own, so a panic in it reaches its `JoinHandle` and is
+    // answered as an exception instead of leaving the awaitable pending forever.
+    let work = runtime().spawn(future);
+    let abort = work.abort_handle();
+    runtime().spawn(async move {
+        let output = work.await;
         // Waiting for the GIL must not hold a runtime worker.
         drop(tokio::task::spawn_blocking(move || {
-            attach_unless_exiting(|py| resolve_soon(py, &event_loop, target, convert(py, output)));
+            attach_unless_exiting(|py| {
+                let value = match output {
+                    Ok(output) => {
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| convert(py, output)))
+                            .unwrap_or_else(|_| {
+                                Err(PanicException::new_err("logto's conversion of a result panicked"))
+                            })
+                    }
+                    // Cancelled: the future is done already and `resolve` leaves it alone.
+                    Err(error) if error.is_cancelled() => Err(PyRuntimeError::new_err("cancelled")),
+                    Err(_) => Err(PanicException::new_err("logto's task panicked")),
+                };
+                resolve_soon(py, &event_loop, target, value);
+            });
         }));
     });
-    py_future.call_method1("add_done_callback", (AbortIfCancelled { task: task.abort_handle() },))?;
+    py_future.call_method1("add_done_callback", (AbortIfCancelled { task: abort },))?;
     Ok(py_future)
 }
 

@@ -6,7 +6,7 @@ use crate::runtime::block_on;
 use logto_testing::{App, MockLogto, Settings, User};
 use pyo3::prelude::*;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// One token request as Python receives it: `(grant_type, outcome, refresh_token_sha256, rotated)`.
@@ -16,7 +16,7 @@ type PyTokenRequest = (String, String, Option<String>, bool);
 #[pyclass(module = "logto._core", frozen)]
 #[derive(Debug)]
 pub(crate) struct CoreMockLogto {
-    server: Mutex<Option<MockLogto>>,
+    server: Mutex<Option<Arc<MockLogto>>>,
     endpoint: String,
 }
 
@@ -25,9 +25,15 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> PyResult<T> 
 }
 
 impl CoreMockLogto {
-    fn with<R>(&self, f: impl FnOnce(&MockLogto) -> R) -> PyResult<R> {
+    /// The server (the lock is not held afterwards: a call that releases the GIL must not keep
+    /// it, or another thread waiting for it with the GIL would never let that call finish).
+    fn server(&self) -> PyResult<Arc<MockLogto>> {
         let server = self.server.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        server.as_ref().map(f).ok_or_else(|| invalid_argument("the MockLogto server is stopped"))
+        server.clone().ok_or_else(|| invalid_argument("the MockLogto server is stopped"))
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&MockLogto) -> R) -> PyResult<R> {
+        Ok(f(self.server()?.as_ref()))
     }
 }
 
@@ -57,7 +63,7 @@ impl CoreMockLogto {
         let server = MockLogto::start_with(settings)
             .map_err(|e| invalid_argument(format!("the MockLogto server could not start: {e}")))?;
         let endpoint = server.endpoint().to_owned();
-        Ok(Self { server: Mutex::new(Some(server)), endpoint })
+        Ok(Self { server: Mutex::new(Some(Arc::new(server))), endpoint })
     }
 
     #[getter]
@@ -154,8 +160,7 @@ impl CoreMockLogto {
 
     /// The callback URL the browser lands on after `sign_in_url` (the GIL released meanwhile).
     fn callback_for(&self, py: Python<'_>, sign_in_url: String) -> PyResult<String> {
-        let server = self.server.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let server = server.as_ref().ok_or_else(|| invalid_argument("the MockLogto server is stopped"))?;
+        let server = self.server()?;
         block_on(py, server.callback_for(&sign_in_url)).map_err(invalid_argument)
     }
 
@@ -186,8 +191,7 @@ impl CoreMockLogto {
 
     /// Ends `sub`'s sessions and delivers the logout tokens; how many apps accepted one.
     fn end_sessions(&self, py: Python<'_>, sub: String) -> PyResult<usize> {
-        let server = self.server.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let server = server.as_ref().ok_or_else(|| invalid_argument("the MockLogto server is stopped"))?;
+        let server = self.server()?;
         block_on(py, server.end_sessions(&sub)).map_err(invalid_argument)
     }
 
@@ -206,7 +210,8 @@ impl CoreMockLogto {
         self.with(MockLogto::reset_token_requests)
     }
 
-    /// Stops the server (waits for its thread, the GIL released).
+    /// Stops the server (waits for its thread, the GIL released; a call still running keeps
+    /// it until that call ends).
     fn stop(&self, py: Python<'_>) {
         let server = self.server.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
         py.detach(move || drop(server));

@@ -33,3 +33,27 @@ def test_programs_ending_right_after_many_awaits_exit_with_status_zero(idp):
         if done.returncode != 0:
             failures.append(f"run {run}: exit status {done.returncode}, stderr: {done.stderr[-500:]}")
     assert not failures, "\n".join(failures)
+
+
+LATE = textwrap.dedent(
+    """
+    import asyncio, atexit, sys
+
+    async def late():
+        from logto._core import CoreOidc
+        try:
+            await CoreOidc.discover(sys.argv[1] + "/oidc/.well-known/openid-configuration")
+        except RuntimeError as error:
+            print("refused:", error)
+
+    # Registered before logto is imported, so it runs after logto's own exit hook.
+    atexit.register(lambda: asyncio.run(late()))
+    import logto._core
+    """
+)
+
+
+def test_an_await_after_the_exit_hook_is_refused_instead_of_hanging(idp):
+    done = subprocess.run([sys.executable, "-c", LATE, idp.endpoint], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "refused: the interpreter is exiting" in done.stdout, done.stdout + done.stderr

@@ -164,12 +164,17 @@ pub struct User {
 }
 
 impl User {
-    /// A user with this `sub` (Logto's user id). Created and updated "now", no other claim set.
+    /// A user with this `sub` (Logto's user id), created and updated "now". Its other claims are
+    /// Logto's for a user without them: `name`, `picture`, `username`, `email` and
+    /// `phone_number` null, `email_verified` and `phone_number_verified` false.
     pub fn new(sub: &str) -> Self {
+        // Logto's claims of a user without them: null, and not verified.
         let mut claims = Map::new();
-        for name in ["name", "picture", "username"] {
+        for name in ["name", "picture", "username", "email", "phone_number"] {
             claims.insert(name.to_owned(), Value::Null);
         }
+        claims.insert("email_verified".to_owned(), Value::Bool(false));
+        claims.insert("phone_number_verified".to_owned(), Value::Bool(false));
         let now_ms = crate::clock::now_seconds() * 1000;
         claims.insert("created_at".to_owned(), json!(now_ms));
         claims.insert("updated_at".to_owned(), json!(now_ms));

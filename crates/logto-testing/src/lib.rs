@@ -212,7 +212,8 @@ impl MockLogto {
             error,
             format!("{error} (MockLogto::fail_next_token_requests)"),
         );
-        self.lock().token_failures.extend(std::iter::repeat_n(failure, count));
+        // Bounded: a test asking for more failures than it could ever cause gets this many.
+        self.lock().token_failures.extend(std::iter::repeat_n(failure, count.min(10_000)));
     }
 
     /// Takes the server down (every route answers 503) or back up.
@@ -220,15 +221,17 @@ impl MockLogto {
         self.lock().down = down;
     }
 
-    /// Revokes every grant of `sub` (its refresh tokens stop working), as Logto does when an
-    /// administrator revokes the user's sessions.
+    /// Revokes every grant of `sub` (its refresh and access tokens stop working), as Logto does
+    /// when an administrator revokes the user's grants.
     pub fn revoke_grants(&self, sub: &str) {
-        drop(self.lock().end_sessions(sub));
+        self.lock().revoke_grants(sub);
     }
 
-    /// Ends every session of `sub`: revokes its grants and delivers a logout token (Logto's
-    /// shape: no `exp`) to each app with a back-channel logout URI. Returns how many deliveries
-    /// the apps answered with a success status.
+    /// Ends every session of `sub`: delivers a logout token (Logto's shape: no `exp`) to each
+    /// app with a back-channel logout URI that the user signed in to. Returns how many
+    /// deliveries the apps answered with a success status. As in Logto, refresh tokens keep
+    /// working: an app that ignores the logout token stays signed in (add
+    /// [`revoke_grants`](Self::revoke_grants) to revoke them too).
     pub async fn end_sessions(&self, sub: &str) -> Result<usize, String> {
         let deliveries = self.lock().end_sessions(sub);
         let client = reqwest::Client::new();

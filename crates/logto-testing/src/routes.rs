@@ -2,7 +2,7 @@
 //! answering with what [`State`](crate::state::State) decides.
 
 use crate::oauth_error::OAuthError;
-use crate::state::{AuthRequest, ORGANIZATIONS_RESOURCE, ORGANIZATIONS_SCOPE, State, Target};
+use crate::state::{AuthRequest, ORGANIZATIONS_SCOPE, State, Target};
 use axum::extract::{Form, Query, State as Shared};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -130,13 +130,8 @@ async fn authorize(Shared(state): Shared<SharedState>, uri: axum::http::Uri) -> 
     if !scopes.iter().any(|s| s == "openid") {
         return error("invalid_scope", "openid scope must be requested");
     }
-    let mut resources: Vec<String> =
+    let resources: Vec<String> =
         pairs.iter().filter(|(k, _)| k == "resource").map(|(_, v)| v.clone()).collect();
-    if scopes.iter().any(|s| s == ORGANIZATIONS_SCOPE)
-        && !resources.iter().any(|r| r == ORGANIZATIONS_RESOURCE)
-    {
-        resources.push(ORGANIZATIONS_RESOURCE.to_owned());
-    }
     let request = AuthRequest {
         client_id,
         redirect_uri: redirect_uri.clone(),
@@ -259,12 +254,13 @@ async fn revocation(
 ) -> Response {
     let mut state = lock(&state);
     let authenticated = client_credentials(&headers, &form)
-        .and_then(|(id, secret)| state.authenticate(&id, secret.as_deref()).map(|_| ()));
-    if let Err(error) = authenticated {
-        return error.into_response();
-    }
+        .and_then(|(id, secret)| state.authenticate(&id, secret.as_deref()).map(|app| app.id.clone()));
+    let client_id = match authenticated {
+        Ok(client_id) => client_id,
+        Err(error) => return error.into_response(),
+    };
     if let Some(token) = form.get("token") {
-        state.revoke(token);
+        state.revoke(&client_id, token);
     }
     StatusCode::OK.into_response()
 }

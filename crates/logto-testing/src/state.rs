@@ -39,12 +39,13 @@ pub(crate) struct State {
     pub(crate) down: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Code {
     grant: String,
     redirect_uri: String,
     challenge: String,
     expires_at: u64,
+    used: bool,
 }
 
 /// One user's consent to one app: what it asked for at sign-in.
@@ -170,6 +171,7 @@ impl State {
                 redirect_uri: request.redirect_uri,
                 challenge: request.challenge,
                 expires_at,
+                used: false,
             },
         );
         Ok(code)
@@ -183,12 +185,25 @@ impl State {
         redirect_uri: &str,
         verifier: &str,
     ) -> Result<Value, OAuthError> {
-        // A code is used once, whatever the outcome.
-        let code =
-            self.codes.remove(code).ok_or_else(|| OAuthError::invalid_grant("grant request is invalid"))?;
+        // A code is used once, whatever the outcome; presented again, it revokes what it issued
+        // (oidc-provider's rule).
+        let Some(stored) = self.codes.get_mut(code) else {
+            return Err(OAuthError::invalid_grant("grant request is invalid"));
+        };
+        if stored.used {
+            let grant = stored.grant.clone();
+            self.revoke_grant(&grant);
+            return Err(OAuthError::invalid_grant("grant request is invalid"));
+        }
+        stored.used = true;
+        let code = Code { used: true, ..stored.clone() };
         let grant =
             self.grants.get(&code.grant).ok_or_else(|| OAuthError::invalid_grant("grant not found"))?;
-        if grant.client_id != app || code.expires_at < now_seconds() || code.redirect_uri != redirect_uri {
+        if grant.revoked
+            || grant.client_id != app
+            || code.expires_at < now_seconds()
+            || code.redirect_uri != redirect_uri
+        {
             return Err(OAuthError::invalid_grant("grant request is invalid"));
         }
         if s256(verifier) != code.challenge {
@@ -267,11 +282,16 @@ impl State {
                         let granted = user.api_scopes.get(resource).cloned().unwrap_or_default();
                         (resource.clone(), requested(&granted), Some(organization.clone()))
                     }
-                    None => (
-                        format!("urn:logto:organization:{organization}"),
-                        requested(organization_scopes),
-                        None,
-                    ),
+                    // Logto grants organization scopes only to a sign-in that named the
+                    // organizations resource.
+                    None => {
+                        let granted = if grant.resources.iter().any(|r| r == ORGANIZATIONS_RESOURCE) {
+                            requested(organization_scopes)
+                        } else {
+                            Vec::new()
+                        };
+                        (format!("urn:logto:organization:{organization}"), granted, None)
+                    }
                 }
             }
             (Some(resource), None) => {
@@ -461,12 +481,19 @@ impl State {
         Ok(Value::Object(claims))
     }
 
-    /// Revokes what `token` belongs to (a refresh token's whole grant; an opaque access token).
-    pub(crate) fn revoke(&mut self, token: &str) {
-        if let Some(grant) = self.refresh_tokens.get(token).map(|t| t.grant.clone()) {
+    /// Revokes what `token` belongs to when it was issued to `client_id` (a refresh token's
+    /// whole grant; an opaque access token). Another client's token is left alone.
+    pub(crate) fn revoke(&mut self, client_id: &str, token: &str) {
+        let grants = &self.grants;
+        let owned_by = |grant: &str| grants.get(grant).is_some_and(|g| g.client_id == client_id);
+        let refresh_grant = self.refresh_tokens.get(token).map(|t| t.grant.clone()).filter(|g| owned_by(g));
+        let opaque = self.opaque_tokens.get(token).is_some_and(|t| owned_by(&t.grant));
+        if let Some(grant) = refresh_grant {
             self.revoke_grant(&grant);
         }
-        self.opaque_tokens.remove(token);
+        if opaque {
+            self.opaque_tokens.remove(token);
+        }
     }
 
     pub(crate) fn revoke_grant(&mut self, grant_id: &str) {
@@ -477,26 +504,27 @@ impl State {
         self.opaque_tokens.retain(|_, t| t.grant != grant_id);
     }
 
-    /// Ends every session of `sub`: revokes its grants and returns the logout tokens to deliver,
-    /// as `(backchannel_logout_uri, logout_token)`.
-    pub(crate) fn end_sessions(&mut self, sub: &str) -> Vec<(String, String)> {
-        let ended: Vec<String> = self
-            .grants
-            .iter()
-            .filter(|(_, g)| g.sub == sub && !g.revoked)
-            .map(|(id, _)| id.clone())
-            .collect();
-        let mut deliveries = Vec::new();
-        for id in ended {
-            let grant = &self.grants[&id];
-            if let Some(uri) =
-                self.apps.get(&grant.client_id).and_then(|app| app.backchannel_logout_uri.clone())
-            {
-                deliveries.push((uri, self.logout_token(&grant.client_id, &grant.sub, &grant.sid)));
-            }
+    /// Ends every session of `sub` and returns the logout tokens to deliver, as
+    /// `(backchannel_logout_uri, logout_token)`. As in Logto, the grants live on: refresh tokens
+    /// keep working unless revoked ([`revoke_grants`](Self::revoke_grants)).
+    pub(crate) fn end_sessions(&self, sub: &str) -> Vec<(String, String)> {
+        self.grants
+            .values()
+            .filter(|grant| grant.sub == sub && !grant.revoked)
+            .filter_map(|grant| {
+                let uri = self.apps.get(&grant.client_id)?.backchannel_logout_uri.clone()?;
+                Some((uri, self.logout_token(&grant.client_id, &grant.sub, &grant.sid)))
+            })
+            .collect()
+    }
+
+    /// Revokes every grant of `sub`: its refresh and access tokens stop working.
+    pub(crate) fn revoke_grants(&mut self, sub: &str) {
+        let grants: Vec<String> =
+            self.grants.iter().filter(|(_, g)| g.sub == sub).map(|(id, _)| id.clone()).collect();
+        for id in grants {
             self.revoke_grant(&id);
         }
-        deliveries
     }
 
     /// A logout token as Logto (up to 1.41) signs it: `logout+jwt`, no `exp`.

@@ -205,3 +205,42 @@ async fn the_chosen_user_signs_in_and_without_one_the_app_gets_an_error_callback
     signed_in(&logto, &client).await;
     assert_eq!(client.get_id_token_claims().await.unwrap().sub, "u_bob");
 }
+
+#[tokio::test]
+async fn a_reused_code_revokes_its_grant_and_ended_sessions_keep_their_refresh_tokens() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::traditional("web", "web-secret").redirect_uri(REDIRECT));
+    logto.add_user(alice());
+    let storage = Arc::new(MemoryStorage::new());
+    let client = client(&logto, "web", Some("web-secret"), storage.clone());
+
+    // The code of a sign-in, exchanged by the SDK, then presented again by someone else.
+    let url = client.sign_in(REDIRECT).await.unwrap();
+    let callback = logto.callback_for(&url).await.unwrap();
+    client.handle_sign_in_callback(&callback).await.unwrap();
+    let code =
+        url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let replay = reqwest::Client::new()
+        .post(format!("{}/token", logto.issuer()))
+        .basic_auth("web", Some("web-secret"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400);
+    let error = client.get_access_token(API).await.unwrap_err();
+    assert!(error.is_sign_in_required(), "the code's grant is revoked: {error}");
+
+    // A new sign-in; the user's sessions end (no app has a back-channel logout URI): the refresh
+    // token keeps working, as in Logto, until the grants are revoked.
+    signed_in(&logto, &client).await;
+    assert_eq!(logto.end_sessions("u_alice").await.unwrap(), 0);
+    assert!(client.get_access_token(API).await.is_ok());
+    logto.revoke_grants("u_alice");
+    assert!(client.get_organization_token("org_1").await.unwrap_err().is_sign_in_required());
+}

@@ -230,8 +230,10 @@ class MockLogto:
         self._core.revoke_grants(sub or self.user_sub)
 
     def end_sessions(self, sub: Optional[str] = None) -> int:
-        """Ends the user's sessions and delivers a back-channel logout token (Logto's shape) to
-        every app registered with a `backchannel_logout_uri`; returns how many accepted it."""
+        """Ends the user's sessions: delivers a back-channel logout token (Logto's shape) to every
+        app they signed in to that has a `backchannel_logout_uri`; returns how many accepted it.
+        As in Logto, refresh tokens keep working (an app that ignores the logout token stays
+        signed in); `revoke_grants` revokes them too."""
         return self._core.end_sessions(sub or self.user_sub)
 
     # -- assertions ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def logto_user(mock_logto: MockLogto) -> Callable[..., str]:
     """`logto_user(sub, **claims)`: adds a user (see `MockLogto.add_user`), makes them the one
     who signs in, and returns their `sub`."""
 
-    def make(sub: str = "u_test", **claims: Any) -> str:
+    def make(sub: str, **claims: Any) -> str:
         mock_logto.add_user(sub, **claims)
         mock_logto.sign_in_as(sub)
         return sub

@@ -410,9 +410,10 @@ fn check_refreshed_id_token(current: &IdTokenClaims, renewed: &IdTokenClaims) ->
     Ok(())
 }
 
-/// Publishes a rotation that could not be published at first, then releases the lease; gives
-/// up shortly before the lease expires at `lease_until` (after that, another request may take
-/// the lease and present the consumed token: the identity server then ends the session).
+/// How long the refresh task waits for the ID token's verification before it stores the
+/// rotation alone.
+const VERIFY_BEFORE_STORING: Duration = Duration::from_secs(1);
+
 /// What the refresh task stored of its outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kept {
@@ -452,7 +453,9 @@ async fn keep_rotation(
         rest.push((PersistKey::AccessTokenMap, to_json(&map)));
         Some(rest)
     };
-    let kept = match rest.await {
+    // The rotation waits for the verification only briefly (the signing keys are cached but
+    // for a key rotation); then it goes alone and the caller does the rest.
+    let kept = match tokio::time::timeout(VERIFY_BEFORE_STORING, rest).await.ok().flatten() {
         Some(rest) => {
             entries.extend(rest);
             Kept::Outcome
@@ -468,6 +471,9 @@ async fn keep_rotation(
     }
 }
 
+/// Publishes a rotation that could not be published at first, then releases the lease; gives
+/// up shortly before the lease expires at `lease_until` (after that, another request may take
+/// the lease and present the consumed token: the identity server then ends the session).
 async fn keep_publishing(
     client: LogtoClient,
     refresh_token: RefreshToken,

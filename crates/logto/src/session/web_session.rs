@@ -355,7 +355,9 @@ impl State {
             return Ok(false);
         }
         if self.record.tokens.get(key.as_str()) == Some(&value) {
-            return Ok(false);
+            // Already in the copy. A refresh token whose save failed is tried again: the identity
+            // server consumed the one stored.
+            return Ok(key == PersistKey::RefreshToken && self.base.tokens.get(key.as_str()) != Some(&value));
         }
         self.change(Change::Token(key, Some(value)));
         Ok(key == PersistKey::RefreshToken)
@@ -628,6 +630,52 @@ mod tests {
         let ending = sessions.open(Some(id.as_str())).await.unwrap();
         ending.end().await.unwrap();
         assert_eq!(sessions.finish(&ending).await, CookieUpdate::Clear);
+    }
+
+    /// A memory store whose saves fail while `down` is set.
+    #[derive(Debug, Default)]
+    struct Flaky {
+        inner: MemorySessionStore,
+        down: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait]
+    impl SessionStore for Flaky {
+        async fn load(&self, id: &SessionId) -> Result<Option<super::super::StoredSession>, StorageError> {
+            self.inner.load(id).await
+        }
+        async fn save(
+            &self,
+            id: &SessionId,
+            expected: Option<u64>,
+            data: &[u8],
+            ttl: Duration,
+        ) -> Result<SaveOutcome, StorageError> {
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StorageError::new("down"));
+            }
+            self.inner.save(id, expected, data, ttl).await
+        }
+        async fn delete(&self, id: &SessionId) -> Result<(), StorageError> {
+            self.inner.delete(id).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rotation_whose_save_failed_is_saved_when_it_is_written_again() {
+        // The refresh task's save fails; the caller writes the same refresh token again (its copy
+        // already holds it): that write must try the save again, not pass as "nothing changed".
+        let store = Arc::new(Flaky::default());
+        let sessions = SessionManager::new(store.clone(), SessionConfig::default());
+        let id = new_session(&sessions).await;
+        let session = sessions.open(Some(id.as_str())).await.unwrap();
+        store.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(session.set(PersistKey::RefreshToken, "r2".into()).await.is_err());
+        store.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        session.set(PersistKey::RefreshToken, "r2".into()).await.unwrap();
+        let record =
+            store.inner.load(&id).await.unwrap().and_then(|s| SessionRecord::parse(&s.data)).unwrap();
+        assert_eq!(record.refresh_token(), Some("r2"));
     }
 
     #[tokio::test]
