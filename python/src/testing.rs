@@ -74,7 +74,7 @@ impl CoreMockLogto {
     /// Registers an app. `kind`: `traditional`, `spa` or `machine_to_machine`;
     /// `api_scopes`: JSON `{resource: [scope]}`; `organizations`: JSON `{id: [scope]}` (M2M).
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (kind, app_id, app_secret, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, any_redirect_uri, api_scopes, organizations))]
+    #[pyo3(signature = (kind, app_id, app_secret, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, any_redirect_uri, api_scopes, organizations, token_exchange))]
     fn add_app(
         &self,
         kind: &str,
@@ -86,6 +86,7 @@ impl CoreMockLogto {
         any_redirect_uri: bool,
         api_scopes: &str,
         organizations: &str,
+        token_exchange: bool,
     ) -> PyResult<()> {
         let secret =
             || app_secret.ok_or_else(|| invalid_argument(format!("a {kind} app needs an app secret")));
@@ -110,6 +111,9 @@ impl CoreMockLogto {
         }
         if any_redirect_uri {
             app = app.any_redirect_uri();
+        }
+        if token_exchange {
+            app = app.allow_token_exchange();
         }
         for (resource, scopes) in parse::<BTreeMap<String, Vec<String>>>("api_scopes", api_scopes)? {
             app = app.api_scopes(&resource, scopes);
@@ -167,6 +171,22 @@ impl CoreMockLogto {
     fn mint_access_token(&self, audience: &str, scopes: Vec<String>, sub: &str) -> PyResult<String> {
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
         self.with(|server| server.mint_access_token(audience, &scopes, sub))
+    }
+
+    fn mint_subject_token(&self, sub: &str) -> PyResult<String> {
+        self.with(|server| server.mint_subject_token(sub))
+    }
+
+    fn advance_clock(&self, seconds: f64) -> PyResult<()> {
+        let by =
+            Duration::try_from_secs_f64(seconds).map_err(|_| invalid_argument("seconds must be positive"))?;
+        self.with(|server| server.advance_clock(by))
+    }
+
+    fn set_token_delay(&self, seconds: f64) -> PyResult<()> {
+        let delay =
+            Duration::try_from_secs_f64(seconds).map_err(|_| invalid_argument("seconds must be positive"))?;
+        self.with(|server| server.set_token_delay(delay))
     }
 
     fn rotate_signing_key(&self) -> PyResult<()> {

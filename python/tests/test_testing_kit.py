@@ -143,3 +143,19 @@ def test_a_public_app_rotates_and_a_reused_refresh_token_is_refused():
             timeout=10,
         )
         assert answer.status_code == 400 and answer.json()["code"] == "oidc.invalid_grant"
+
+
+def test_token_exchange_and_the_servers_clock(mock_logto):
+    mock_logto.add_app("exchanger", "x-secret", kind="machine_to_machine", token_exchange=True)
+    mock_logto.add_user("u_alice", api_scopes={API_RESOURCE: [API_SCOPE, "write:data"]})
+    machine = MachineClient(mock_logto.endpoint, "exchanger", "x-secret")
+    response = asyncio.run(machine.exchangeToken(mock_logto.mint_subject_token("u_alice"), resource=API_RESOURCE, scopes=[API_SCOPE]))
+    _, client = app_and_client("flask", mock_logto)
+    answer = client.get("/api/data", headers={"Authorization": f"Bearer {response.access_token}"})
+    assert answer.status_code == 200 and "u_alice" in text(answer)
+
+    # A subject token lives 600 s on the server's clock.
+    subject = mock_logto.mint_subject_token("u_alice")
+    mock_logto.advance_clock(601)
+    with pytest.raises(Exception):
+        asyncio.run(machine.exchangeToken(subject, resource=API_RESOURCE))

@@ -26,6 +26,8 @@ pub struct App {
     pub(crate) backchannel_logout_uri: Option<String>,
     /// Accepts any redirect and post-sign-out URI (a convenience of the kit; Logto compares).
     pub(crate) any_redirect_uri: bool,
+    /// May use token exchange (Logto: `customClientMetadata.allowTokenExchange`).
+    pub(crate) token_exchange: bool,
     /// M2M: the scopes of each API resource its roles grant.
     pub(crate) api_scopes: BTreeMap<String, Vec<String>>,
     /// M2M: the organizations it belongs to, with the scopes its roles there grant.
@@ -53,6 +55,7 @@ impl App {
             post_logout_redirect_uris: Vec::new(),
             backchannel_logout_uri: None,
             any_redirect_uri: false,
+            token_exchange: false,
             api_scopes: BTreeMap::new(),
             organization_scopes: BTreeMap::new(),
         }
@@ -90,6 +93,13 @@ impl App {
     /// them with [`redirect_uri`](Self::redirect_uri) to test that too.
     pub fn any_redirect_uri(mut self) -> Self {
         self.any_redirect_uri = true;
+        self
+    }
+
+    /// Allows token exchange (`urn:ietf:params:oauth:grant-type:token-exchange`), as Logto's
+    /// `customClientMetadata.allowTokenExchange` does.
+    pub fn allow_token_exchange(mut self) -> Self {
+        self.token_exchange = true;
         self
     }
 

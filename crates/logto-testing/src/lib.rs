@@ -194,6 +194,27 @@ impl MockLogto {
         state.access_token_jwt(claims, state.settings.access_token_ttl.as_secs())
     }
 
+    /// A subject token for `sub`, for token exchange (as Logto's `POST /api/subject-tokens`
+    /// gives: `sub_…`, valid 600 s). Exchange it with an app that
+    /// [`allow_token_exchange`](App::allow_token_exchange)s, as
+    /// `urn:logto:token-type:impersonation_token`.
+    pub fn mint_subject_token(&self, sub: &str) -> String {
+        self.lock().mint_subject_token(sub)
+    }
+
+    /// Moves the server's clock on: codes, refresh tokens and the reuse grace expire sooner, and
+    /// tokens issued afterwards carry the later `iat` and `exp` (beyond the SDK's clock leeway,
+    /// an app then refuses them as issued in the future).
+    pub fn advance_clock(&self, by: Duration) {
+        let mut state = self.lock();
+        state.clock_offset_ms = state.clock_offset_ms.saturating_add(by.as_millis() as u64);
+    }
+
+    /// Makes the token endpoint wait `delay` before answering (zero: no wait), for timeouts.
+    pub fn set_token_delay(&self, delay: Duration) {
+        self.lock().token_delay = delay;
+    }
+
     /// Starts a signing-key rotation: a new key signs from now on, the old ones stay published.
     pub fn rotate_signing_key(&self) {
         self.lock().keys.insert(0, crypto::SigningKey::generate());

@@ -2,7 +2,7 @@
 //! answering with what [`State`](crate::state::State) decides.
 
 use crate::oauth_error::OAuthError;
-use crate::state::{AuthRequest, ORGANIZATIONS_SCOPE, State, Target};
+use crate::state::{AuthRequest, Exchange, ORGANIZATIONS_SCOPE, State, TOKEN_EXCHANGE, Target};
 use axum::extract::{Form, Query, State as Shared};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -61,7 +61,7 @@ async fn discovery(Shared(state): Shared<SharedState>) -> Json<Value> {
         "revocation_endpoint": format!("{issuer}/token/revocation"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES384"],
         "code_challenge_methods_supported": ["S256"],
@@ -188,6 +188,10 @@ async fn token(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let delay = lock(&state).token_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let mut state = lock(&state);
     let grant_type = form.get("grant_type").cloned().unwrap_or_default();
     let presented = (grant_type == "refresh_token").then(|| form.get("refresh_token").cloned()).flatten();
@@ -226,6 +230,19 @@ fn answer_token(
         }
         "refresh_token" => state.refresh(&app, &field("refresh_token")?, &target),
         "client_credentials" => state.client_credentials(&app, &target),
+        TOKEN_EXCHANGE => {
+            let actor = match (form.get("actor_token"), form.get("actor_token_type")) {
+                (Some(token), Some(kind)) => Some((token.clone(), kind.clone())),
+                (None, None) => None,
+                _ => return Err(OAuthError::invalid_request("actor_token and actor_token_type go together")),
+            };
+            let request = Exchange {
+                subject_token: field("subject_token")?,
+                subject_token_type: field("subject_token_type")?,
+                actor,
+            };
+            state.exchange(&app, &request, &target)
+        }
         "" => Err(OAuthError::invalid_request("missing required parameter 'grant_type'")),
         _ => Err(OAuthError::new(400, "unsupported_grant_type", "unsupported grant_type requested")),
     }

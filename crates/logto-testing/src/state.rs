@@ -2,7 +2,7 @@
 //! rotation with Logto's reuse detection, and the tokens issued (claims by scope, audiences).
 //! No HTTP here: [`routes`](crate::routes) parses requests and answers with what this decides.
 
-use crate::clock::{now_millis, now_seconds};
+use crate::clock::now_millis;
 use crate::crypto::{SigningKey, fingerprint, random_token, s256};
 use crate::directory::{App, AppKind, User};
 use crate::oauth_error::OAuthError;
@@ -37,6 +37,12 @@ pub(crate) struct State {
     pub(crate) token_failures: VecDeque<OAuthError>,
     /// Every endpoint answers 503.
     pub(crate) down: bool,
+    /// How far the server's clock is ahead of the wall clock, in milliseconds.
+    pub(crate) clock_offset_ms: u64,
+    /// How long the token endpoint waits before answering.
+    pub(crate) token_delay: std::time::Duration,
+    /// Subject tokens for token exchange: token → (sub, expiry).
+    subject_tokens: HashMap<String, (String, u64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +92,19 @@ pub(crate) struct AuthRequest {
     pub(crate) nonce: Option<String>,
 }
 
+/// Logto's token-exchange grant type.
+pub(crate) const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+const IMPERSONATION_TOKEN_TYPE: &str = "urn:logto:token-type:impersonation_token";
+
+/// What a token-exchange request presents.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub(crate) subject_token: String,
+    pub(crate) subject_token_type: String,
+    pub(crate) actor: Option<(String, String)>,
+}
+
 /// What a token request asks for beyond its grant.
 #[derive(Debug, Default)]
 pub(crate) struct Target {
@@ -110,7 +129,20 @@ impl State {
             token_requests: Vec::new(),
             token_failures: VecDeque::new(),
             down: false,
+            clock_offset_ms: 0,
+            token_delay: std::time::Duration::ZERO,
+            subject_tokens: HashMap::new(),
         }
+    }
+
+    /// The server's clock, in milliseconds (the wall clock, moved on by `advance_clock`).
+    pub(crate) fn now_ms(&self) -> u64 {
+        now_millis().saturating_add(self.clock_offset_ms)
+    }
+
+    /// The server's clock, in seconds.
+    pub(crate) fn now(&self) -> u64 {
+        self.now_ms() / 1000
     }
 
     pub(crate) fn issuer(&self) -> String {
@@ -163,7 +195,7 @@ impl State {
             },
         );
         let code = random_token(32);
-        let expires_at = now_seconds() + 60;
+        let expires_at = self.now() + 60;
         self.codes.insert(
             code.clone(),
             Code {
@@ -201,7 +233,7 @@ impl State {
             self.grants.get(&code.grant).ok_or_else(|| OAuthError::invalid_grant("grant not found"))?;
         if grant.revoked
             || grant.client_id != app
-            || code.expires_at < now_seconds()
+            || code.expires_at < self.now()
             || code.redirect_uri != redirect_uri
         {
             return Err(OAuthError::invalid_grant("grant request is invalid"));
@@ -214,7 +246,7 @@ impl State {
 
     /// `grant_type=refresh_token`.
     pub(crate) fn refresh(&mut self, app: &App, token: &str, target: &Target) -> Result<Value, OAuthError> {
-        let now = now_seconds();
+        let now = self.now();
         let refused = || OAuthError::invalid_grant("grant request is invalid");
         let stored = self.refresh_tokens.get(token).ok_or_else(refused)?;
         let grant_id = stored.grant.clone();
@@ -223,7 +255,7 @@ impl State {
             return Err(refused());
         }
         if let Some(consumed_at) = stored.consumed_at_ms
-            && now_millis().saturating_sub(consumed_at)
+            && self.now_ms().saturating_sub(consumed_at)
                 >= self.settings.refresh_token_reuse_interval.as_millis() as u64
         {
             // Logto's reuse detection: a consumed token presented again revokes the whole grant.
@@ -233,8 +265,9 @@ impl State {
         let target_claims = self.target_claims(&grant_id, target)?;
         let mut response = self.issue(&grant_id, target_claims)?;
         if app.kind == AppKind::Spa {
+            let now_ms = self.now_ms();
             if let Some(stored) = self.refresh_tokens.get_mut(token) {
-                stored.consumed_at_ms.get_or_insert(now_millis());
+                stored.consumed_at_ms.get_or_insert(now_ms);
             }
         } else {
             // A confidential app keeps its refresh token (Logto rotates it only late in its life).
@@ -320,7 +353,7 @@ impl State {
     /// Tokens for `grant`: an access token (a JWT for a target, else opaque for user info), a
     /// new ID token and, with `offline_access`, a new refresh token.
     fn issue(&mut self, grant_id: &str, target: Option<Map<String, Value>>) -> Result<Value, OAuthError> {
-        let now = now_seconds();
+        let now = self.now();
         let settings = self.settings;
         let grant = self.grants.get(grant_id).ok_or_else(|| OAuthError::invalid_grant("grant not found"))?;
         let user = self.users.get(&grant.sub).ok_or_else(|| OAuthError::invalid_grant("the user is gone"))?;
@@ -430,9 +463,111 @@ impl State {
         }))
     }
 
+    /// A subject token for `sub` (Logto's `POST /api/subject-tokens`: `sub_…`, 600 s).
+    pub(crate) fn mint_subject_token(&mut self, sub: &str) -> String {
+        let token = format!("sub_{}", random_token(24));
+        self.subject_tokens.insert(token.clone(), (sub.to_owned(), self.now() + 600));
+        token
+    }
+
+    /// The user an opaque access token (with `openid`) belongs to.
+    fn opaque_subject(&self, token: &str) -> Option<String> {
+        let opaque = self.opaque_tokens.get(token).filter(|t| t.expires_at >= self.now())?;
+        let grant = self.grants.get(&opaque.grant).filter(|g| !g.revoked)?;
+        grant.scopes.iter().any(|s| s == "openid").then(|| grant.sub.clone())
+    }
+
+    /// `grant_type=urn:ietf:params:oauth:grant-type:token-exchange`: an access token for the
+    /// subject's user, with an `act` claim for an actor token.
+    pub(crate) fn exchange(
+        &mut self,
+        app: &App,
+        request: &Exchange,
+        target: &Target,
+    ) -> Result<Value, OAuthError> {
+        if !app.token_exchange {
+            return Err(OAuthError::invalid_request("requested grant type is not allowed for this client"));
+        }
+        let refused = || OAuthError::invalid_grant("subject token is invalid");
+        let sub = match request.subject_token_type.as_str() {
+            IMPERSONATION_TOKEN_TYPE => self
+                .subject_tokens
+                .get(&request.subject_token)
+                .filter(|(_, expires_at)| *expires_at >= self.now())
+                .map(|(sub, _)| sub.clone())
+                .ok_or_else(refused)?,
+            ACCESS_TOKEN_TYPE => self.opaque_subject(&request.subject_token).ok_or_else(refused)?,
+            _ => return Err(OAuthError::invalid_request("unsupported subject_token_type")),
+        };
+        let user = self.users.get(&sub).ok_or_else(refused)?;
+        let actor = match &request.actor {
+            Some((token, kind)) if kind == ACCESS_TOKEN_TYPE => Some(
+                self.opaque_subject(token)
+                    .ok_or_else(|| OAuthError::invalid_grant("actor token is invalid"))?,
+            ),
+            Some(_) => return Err(OAuthError::invalid_request("unsupported actor_token_type")),
+            None => None,
+        };
+        let requested: Option<Vec<&str>> = target.scope.as_deref().map(|s| s.split_whitespace().collect());
+        let pick = |granted: &[String]| -> String {
+            granted
+                .iter()
+                .filter(|s| requested.as_ref().is_none_or(|r| r.contains(&s.as_str())))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut claims = Map::new();
+        match (&target.resource, &target.organization_id) {
+            (Some(resource), organization) => {
+                claims.insert("aud".into(), json!(resource));
+                claims.insert(
+                    "scope".into(),
+                    json!(pick(&user.api_scopes.get(resource).cloned().unwrap_or_default())),
+                );
+                if let Some(organization) = organization {
+                    if !user.organizations.contains_key(organization) {
+                        return Err(OAuthError::new(
+                            403,
+                            "access_denied",
+                            "user is not a member of the organization",
+                        ));
+                    }
+                    claims.insert("organization_id".into(), json!(organization));
+                }
+            }
+            (None, Some(organization)) => {
+                let Some((_, scopes)) = user.organizations.get(organization) else {
+                    return Err(OAuthError::new(
+                        403,
+                        "access_denied",
+                        "user is not a member of the organization",
+                    ));
+                };
+                claims.insert("aud".into(), json!(format!("urn:logto:organization:{organization}")));
+                claims.insert("scope".into(), json!(pick(scopes)));
+            }
+            (None, None) => return Err(OAuthError::invalid_target("resource indicator is missing")),
+        }
+        claims.insert("sub".into(), json!(sub));
+        claims.insert("client_id".into(), json!(app.id));
+        if let Some(actor) = actor {
+            claims.insert("act".into(), json!({ "sub": actor }));
+        }
+        let ttl = self.settings.access_token_ttl.as_secs();
+        let scope = claims["scope"].clone();
+        Ok(json!({
+            "access_token": self.access_token_jwt(claims, ttl),
+            "issued_token_type": ACCESS_TOKEN_TYPE,
+            "expires_in": ttl,
+            "scope": scope,
+            "token_type": "Bearer",
+        }))
+    }
+
     /// A signed access token (`typ: at+jwt`) with `iss`, `iat`, `exp` and `jti` added to `claims`.
     pub(crate) fn access_token_jwt(&self, mut claims: Map<String, Value>, ttl: u64) -> String {
-        let now = now_seconds();
+        let now = self.now();
         claims.insert("iss".into(), json!(self.issuer()));
         claims.insert("iat".into(), json!(now));
         claims.insert("exp".into(), json!(now + ttl));
@@ -441,7 +576,7 @@ impl State {
     }
 
     fn sign_id_token(&self, client_id: &str, sub: &str, mut claims: Map<String, Value>) -> String {
-        let now = now_seconds();
+        let now = self.now();
         claims.insert("iss".into(), json!(self.issuer()));
         claims.insert("sub".into(), json!(sub));
         claims.insert("aud".into(), json!(client_id));
@@ -455,7 +590,7 @@ impl State {
         let refused = || OAuthError::new(401, "invalid_token", "invalid token provided");
         let opaque = self.opaque_tokens.get(access_token).ok_or_else(refused)?;
         let grant = self.grants.get(&opaque.grant).ok_or_else(refused)?;
-        if grant.revoked || opaque.expires_at < now_seconds() {
+        if grant.revoked || opaque.expires_at < self.now() {
             return Err(refused());
         }
         let user = self.users.get(&grant.sub).ok_or_else(refused)?;
@@ -532,7 +667,7 @@ impl State {
         let claims = json!({
             "iss": self.issuer(),
             "aud": client_id,
-            "iat": now_seconds(),
+            "iat": self.now(),
             "jti": random_token(16),
             "sub": sub,
             "sid": sid,

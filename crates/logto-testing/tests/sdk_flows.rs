@@ -2,7 +2,10 @@
 //! bearer verifier, each as an app would use them with the kit as its Logto.
 
 use logto::verifier::AccessTokenVerifier;
-use logto::{LogtoClient, LogtoConfig, MachineClient, MemoryStorage, PersistKey, Storage, UserInfoScope};
+use logto::{
+    LogtoClient, LogtoConfig, MachineClient, MemoryStorage, PersistKey, Storage, SubjectTokenType,
+    TokenExchange, UserInfoScope,
+};
 use logto_testing::{App, MockLogto, Settings, User};
 use std::sync::Arc;
 use std::time::Duration;
@@ -243,4 +246,71 @@ async fn a_reused_code_revokes_its_grant_and_ended_sessions_keep_their_refresh_t
     assert!(client.get_access_token(API).await.is_ok());
     logto.revoke_grants("u_alice");
     assert!(client.get_organization_token("org_1").await.unwrap_err().is_sign_in_required());
+}
+
+#[tokio::test]
+async fn token_exchange_gives_the_users_token_with_an_actor_when_one_is_presented() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::machine_to_machine("exchanger", "x-secret").allow_token_exchange());
+    logto.add_app(App::machine_to_machine("plain", "p-secret"));
+    logto.add_app(App::traditional("web", "web-secret").redirect_uri(REDIRECT));
+    logto.add_user(alice());
+    logto.add_user(User::new("u_support")).sign_in_as("u_support");
+    let exchanger =
+        MachineClient::new(LogtoConfig::new(logto.endpoint(), "exchanger").with_app_secret("x-secret"))
+            .unwrap();
+    let verifier = AccessTokenVerifier::discover(logto.endpoint(), API).await.unwrap();
+
+    let subject = logto.mint_subject_token("u_alice");
+    let request = TokenExchange::new(subject.clone(), SubjectTokenType::ImpersonationToken).target(API);
+    let response = exchanger.exchange_token(&request).await.unwrap();
+    let claims = verifier.verify(response.access_token.secret()).await.unwrap();
+    assert_eq!(claims.sub, "u_alice");
+    assert_eq!(claims.scope.as_deref(), Some("read:data write:data"));
+    assert!(claims.extra.get("act").is_none());
+
+    // The support agent signed in to the web app acts for Alice: the token says so.
+    let support = client(&logto, "web", Some("web-secret"), Arc::new(MemoryStorage::new()));
+    signed_in(&logto, &support).await;
+    let actor = support.get_access_token(logto::TokenTarget::UserInfo).await.unwrap();
+    let request = TokenExchange::new(subject, SubjectTokenType::ImpersonationToken)
+        .target(API)
+        .scopes(["read:data"])
+        .actor(actor.secret(), SubjectTokenType::AccessToken);
+    let claims = verifier
+        .verify(exchanger.exchange_token(&request).await.unwrap().access_token.secret())
+        .await
+        .unwrap();
+    assert_eq!(claims.scope.as_deref(), Some("read:data"));
+    assert_eq!(claims.extra["act"]["sub"], "u_support");
+
+    let plain =
+        MachineClient::new(LogtoConfig::new(logto.endpoint(), "plain").with_app_secret("p-secret")).unwrap();
+    let request =
+        TokenExchange::new(logto.mint_subject_token("u_alice"), SubjectTokenType::ImpersonationToken)
+            .target(API);
+    let refused = plain.exchange_token(&request).await.unwrap_err();
+    assert!(matches!(refused, logto::LogtoError::GrantNotAllowed { .. }), "{refused}");
+}
+
+#[tokio::test]
+async fn a_slow_token_endpoint_meets_the_clients_timeout_and_the_clock_expires_codes() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::traditional("web", "web-secret").redirect_uri(REDIRECT));
+    logto.add_user(alice());
+    let config = LogtoConfig::new(logto.endpoint(), "web").with_app_secret("web-secret");
+    let client = LogtoClient::builder(config).timeout(Duration::from_millis(300)).build().unwrap();
+
+    logto.set_token_delay(Duration::from_secs(2));
+    let url = client.sign_in(REDIRECT).await.unwrap();
+    let callback = logto.callback_for(&url).await.unwrap();
+    let error = client.handle_sign_in_callback(&callback).await.unwrap_err();
+    assert!(matches!(error, logto::LogtoError::Timeout { .. }), "{error:?}");
+    logto.set_token_delay(Duration::ZERO);
+
+    // An authorization code lives 60 s on the server's clock.
+    let url = client.sign_in(REDIRECT).await.unwrap();
+    let callback = logto.callback_for(&url).await.unwrap();
+    logto.advance_clock(Duration::from_secs(61));
+    assert!(client.handle_sign_in_callback(&callback).await.is_err(), "an expired code is refused");
 }

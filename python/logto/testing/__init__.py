@@ -101,12 +101,13 @@ class MockLogto:
         backchannel_logout_uri: Optional[str] = None,
         api_scopes: Optional[Mapping[str, Sequence[str]]] = None,
         organizations: Optional[Mapping[str, Sequence[str]]] = None,
+        token_exchange: bool = False,
     ) -> "MockLogto":
         """Registers an app. `kind`: `traditional` (confidential), `spa` (public: no secret,
         rotating refresh tokens) or `machine_to_machine` (with the `api_scopes` and the
         `organizations` scopes its roles grant). Without `redirect_uris`, any redirect URI is
         accepted (a test client's origin varies); with them, they are compared exactly, as Logto
-        does."""
+        does. `token_exchange`: the app may exchange subject tokens (`mint_subject_token`)."""
         self._core.add_app(
             kind,
             app_id,
@@ -117,6 +118,7 @@ class MockLogto:
             not redirect_uris,
             json.dumps({k: list(v) for k, v in (api_scopes or {}).items()}),
             json.dumps({k: list(v) for k, v in (organizations or {}).items()}),
+            token_exchange,
         )
         return self
 
@@ -206,6 +208,21 @@ class MockLogto:
         `urn:logto:organization:<id>`) with `scopes`, about `sub` (default: the default user):
         what a route protected by `requireAccessToken` accepts."""
         return self._core.mint_access_token(audience, list(scopes), sub or self.user_sub)
+
+    def mint_subject_token(self, sub: Optional[str] = None) -> str:
+        """A subject token for token exchange (`sub_…`, 600 s), as Logto's
+        `POST /api/subject-tokens` gives; exchange it as `urn:logto:token-type:impersonation_token`
+        with an app added with `token_exchange=True`."""
+        return self._core.mint_subject_token(sub or self.user_sub)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Moves the server's clock on: codes, refresh tokens and the reuse grace expire sooner;
+        tokens issued afterwards carry the later `iat` and `exp`."""
+        self._core.advance_clock(seconds)
+
+    def set_token_delay(self, seconds: float) -> None:
+        """Makes the token endpoint wait this long before answering (0: no wait)."""
+        self._core.set_token_delay(seconds)
 
     def rotate_signing_key(self) -> None:
         """A new key signs from now on; the old ones stay published."""
