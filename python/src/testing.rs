@@ -156,6 +156,12 @@ impl CoreMockLogto {
         })
     }
 
+    fn set_login_page(&self, on: bool) -> PyResult<()> {
+        self.with(|server| {
+            server.set_login_page(on);
+        })
+    }
+
     fn sign_in_as(&self, sub: &str) -> PyResult<()> {
         self.with(|server| {
             server.sign_in_as(sub);

@@ -159,3 +159,16 @@ def test_token_exchange_and_the_servers_clock(mock_logto):
     mock_logto.advance_clock(601)
     with pytest.raises(Exception):
         asyncio.run(machine.exchangeToken(subject, resource=API_RESOURCE))
+
+
+def test_a_login_page_for_browser_tests(mock_logto):
+    mock_logto.add_user("u_bob", username="bob").set_login_page()
+    _, client = app_and_client("flask", mock_logto)
+    start = client.get("/sign-in")
+    page = requests.get(start.headers["Location"], timeout=10)
+    assert page.status_code == 200 and "Sign in as bob" in page.text and "Sign in as test-user" in page.text
+    action = page.text.split('action="')[1].split('"')[0]
+    chosen = requests.post(mock_logto.endpoint + action, data={"sub": "u_bob"}, allow_redirects=False, timeout=10)
+    callback = chosen.headers["Location"].split("localhost", 1)[1]
+    assert client.get(callback).status_code == 302
+    assert "u_bob" in text(client.get("/protected"))

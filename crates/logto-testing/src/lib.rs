@@ -158,6 +158,14 @@ impl MockLogto {
         self
     }
 
+    /// Serves a login page at the authorization endpoint (one button per user, and Cancel)
+    /// instead of signing the chosen user in at once: for browser tests (Playwright, Chromium).
+    /// Cancel answers the app with `error=access_denied`.
+    pub fn set_login_page(&self, on: bool) -> &Self {
+        self.lock().login_page = on;
+        self
+    }
+
     /// Where the browser lands after `sign_in_url` (the app's callback URL with `code`, `state`
     /// and `iss`, or with `error`): the authorization request made over HTTP, its redirect read.
     pub async fn callback_for(&self, sign_in_url: &str) -> Result<String, String> {

@@ -3,7 +3,7 @@
 
 use crate::oauth_error::OAuthError;
 use crate::state::{AuthRequest, Exchange, ORGANIZATIONS_SCOPE, State, TOKEN_EXCHANGE, Target};
-use axum::extract::{Form, Query, State as Shared};
+use axum::extract::{Form, Path, Query, State as Shared};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,6 +27,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/oidc/.well-known/openid-configuration", get(discovery))
         .route("/oidc/jwks", get(jwks))
         .route("/oidc/auth", get(authorize))
+        .route("/oidc/interaction/{id}", post(interaction))
         .route("/oidc/token", post(token))
         .route("/oidc/me", get(user_info).post(user_info))
         .route("/oidc/token/revocation", post(revocation))
@@ -106,14 +107,7 @@ async fn authorize(Shared(state): Shared<SharedState>, uri: axum::http::Uri) -> 
         .into_response();
     }
     let issuer = state.issuer();
-    let back = |params: &[(&str, &str)]| -> Response {
-        let mut target = match Url::parse(&redirect_uri) {
-            Ok(target) => target,
-            Err(_) => return OAuthError::invalid_request("redirect_uri is not a URL").into_response(),
-        };
-        target.query_pairs_mut().extend_pairs(params.iter().copied()).append_pair("iss", &issuer);
-        Redirect::to(target.as_str()).into_response()
-    };
+    let back = |params: &[(&str, &str)]| redirect_back(&redirect_uri, &issuer, params);
     let request_state = one("state").unwrap_or_default();
     let error = |error: &str, description: &str| {
         back(&[("error", error), ("error_description", description), ("state", request_state.as_str())])
@@ -141,10 +135,77 @@ async fn authorize(Shared(state): Shared<SharedState>, uri: axum::http::Uri) -> 
         challenge,
         nonce: one("nonce"),
     };
+    if state.login_page {
+        // A browser test: the page lists the users; the choice comes back to `interaction`.
+        let id = state.park(request, request_state);
+        return Html(login_page(&id, state.users.values())).into_response();
+    }
     match state.authorize(request) {
         Ok(code) => back(&[("code", code.as_str()), ("state", request_state.as_str())]),
         Err(refused) => error(&refused.error, &refused.description),
     }
+}
+
+/// The app's redirect URI with `params` and `iss`.
+fn redirect_back(redirect_uri: &str, issuer: &str, params: &[(&str, &str)]) -> Response {
+    let Ok(mut target) = Url::parse(redirect_uri) else {
+        return OAuthError::invalid_request("redirect_uri is not a URL").into_response();
+    };
+    target.query_pairs_mut().extend_pairs(params.iter().copied()).append_pair("iss", issuer);
+    Redirect::to(target.as_str()).into_response()
+}
+
+/// The login page of a browser test: one button per user, and a cancel button.
+fn login_page<'a>(interaction: &str, users: impl Iterator<Item = &'a crate::User>) -> String {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    };
+    let buttons: String = users
+        .map(|user| {
+            let label = ["username", "name", "email"]
+                .iter()
+                .find_map(|claim| user.claims.get(*claim).and_then(serde_json::Value::as_str))
+                .unwrap_or(&user.sub);
+            format!(
+                "<button type=\"submit\" name=\"sub\" value=\"{}\">Sign in as {}</button>",
+                escape(&user.sub),
+                escape(label)
+            )
+        })
+        .collect();
+    format!(
+        "<!doctype html><meta charset=\"utf-8\"><title>Sign in (MockLogto)</title>\
+         <form method=\"post\" action=\"/oidc/interaction/{}\">{buttons}\
+         <button type=\"submit\" name=\"cancel\" value=\"1\">Cancel</button></form>",
+        escape(interaction)
+    )
+}
+
+/// `POST /oidc/interaction/{id}`: the login page's answer (`sub`, or `cancel`).
+async fn interaction(
+    Shared(state): Shared<SharedState>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let mut state = lock(&state);
+    let Some((request, request_state)) = state.unpark(&id) else {
+        return OAuthError::invalid_request("this sign-in is over or unknown").into_response();
+    };
+    let issuer = state.issuer();
+    let redirect_uri = request.redirect_uri.clone();
+    let outcome = match form.get("sub") {
+        Some(sub) if !form.contains_key("cancel") => state.authorize_as(request, sub),
+        _ => Err(OAuthError::new(400, "access_denied", "the user cancelled the sign-in")),
+    };
+    let params: Vec<(&str, &str)> = match &outcome {
+        Ok(code) => vec![("code", code.as_str()), ("state", request_state.as_str())],
+        Err(refused) => vec![
+            ("error", refused.error.as_str()),
+            ("error_description", refused.description.as_str()),
+            ("state", request_state.as_str()),
+        ],
+    };
+    redirect_back(&redirect_uri, &issuer, &params)
 }
 
 /// The client's id and secret from `client_secret_basic` or `client_secret_post` (or a public

@@ -43,6 +43,10 @@ pub(crate) struct State {
     pub(crate) token_delay: std::time::Duration,
     /// Subject tokens for token exchange: token → (sub, expiry).
     subject_tokens: HashMap<String, (String, u64)>,
+    /// Serve a login page at `/oidc/auth` instead of signing the chosen user in at once.
+    pub(crate) login_page: bool,
+    /// Authorization requests waiting for the login page's answer, by interaction id.
+    interactions: HashMap<String, (AuthRequest, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +136,8 @@ impl State {
             clock_offset_ms: 0,
             token_delay: std::time::Duration::ZERO,
             subject_tokens: HashMap::new(),
+            login_page: false,
+            interactions: HashMap::new(),
         }
     }
 
@@ -160,6 +166,26 @@ impl State {
     }
 
     /// Signs the chosen user in for `request` and returns the authorization code.
+    /// Keeps an authorization request until the login page answers; its interaction id.
+    pub(crate) fn park(&mut self, request: AuthRequest, state: String) -> String {
+        let id = random_token(16);
+        self.interactions.insert(id.clone(), (request, state));
+        id
+    }
+
+    /// The authorization request of a login page's answer (once).
+    pub(crate) fn unpark(&mut self, id: &str) -> Option<(AuthRequest, String)> {
+        self.interactions.remove(id)
+    }
+
+    /// Signs `sub` in for `request` (the login page's choice).
+    pub(crate) fn authorize_as(&mut self, request: AuthRequest, sub: &str) -> Result<String, OAuthError> {
+        let previous = self.signing_in.replace(sub.to_owned());
+        let code = self.authorize(request);
+        self.signing_in = previous;
+        code
+    }
+
     pub(crate) fn authorize(&mut self, request: AuthRequest) -> Result<String, OAuthError> {
         let sub = match &self.signing_in {
             Some(sub) => sub.clone(),

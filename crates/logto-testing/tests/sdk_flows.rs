@@ -314,3 +314,32 @@ async fn a_slow_token_endpoint_meets_the_clients_timeout_and_the_clock_expires_c
     logto.advance_clock(Duration::from_secs(61));
     assert!(client.handle_sign_in_callback(&callback).await.is_err(), "an expired code is refused");
 }
+
+#[tokio::test]
+async fn a_browser_test_gets_a_login_page_that_signs_in_the_user_it_picks_or_cancels() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::traditional("web", "web-secret").redirect_uri(REDIRECT));
+    logto.add_user(alice()).add_user(User::new("u_bob").username("bob")).set_login_page(true);
+    let client = client(&logto, "web", Some("web-secret"), Arc::new(MemoryStorage::new()));
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    let page = browser.get(client.sign_in(REDIRECT).await.unwrap()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Sign in as alice") && html.contains("Sign in as bob"), "{html}");
+    let action = html.split("action=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let chosen =
+        browser.post(format!("{}{action}", logto.endpoint())).form(&[("sub", "u_bob")]).send().await.unwrap();
+    let callback = chosen.headers()["location"].to_str().unwrap().to_owned();
+    client.handle_sign_in_callback(&callback).await.unwrap();
+    assert_eq!(client.get_id_token_claims().await.unwrap().sub, "u_bob");
+
+    let page =
+        browser.get(client.sign_in(REDIRECT).await.unwrap()).send().await.unwrap().text().await.unwrap();
+    let action = page.split("action=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let cancelled =
+        browser.post(format!("{}{action}", logto.endpoint())).form(&[("cancel", "1")]).send().await.unwrap();
+    let callback = cancelled.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    assert!(client.handle_sign_in_callback(&callback).await.is_err());
+}

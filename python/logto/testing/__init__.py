@@ -176,6 +176,13 @@ class MockLogto:
 
     # -- signing in ------------------------------------------------------------------------
 
+    def set_login_page(self, on: bool = True) -> "MockLogto":
+        """Serves a login page at the authorization endpoint (a button per user, and Cancel,
+        which answers `access_denied`) instead of signing the chosen user in at once: for tests in
+        a real browser (Playwright, Selenium)."""
+        self._core.set_login_page(on)
+        return self
+
     def callback_for(self, sign_in_url: str) -> str:
         """The URL the browser lands on after `sign_in_url`: the app's callback with `code`,
         `state` and `iss` (or with `error`)."""
