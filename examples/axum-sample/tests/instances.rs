@@ -74,10 +74,13 @@ fn options() -> FleetOptions {
 }
 
 /// A failure during the outage is a readable page within the Redis command timeout (2 s) and
-/// a little queueing; the instances reconnect within 3 s of Redis coming back.
+/// a little queueing; a request that began just before a 5 s pause is served right after it,
+/// behind the backlog the pause built up (on a 2-core CI machine running three instances, Redis,
+/// the identity server and 50 users, up to about 6.2 s was seen); the instances reconnect
+/// within 3 s of Redis coming back.
 fn expectations() -> Expectations {
     Expectations {
-        max_request_time: Duration::from_secs(6),
+        max_request_time: Duration::from_secs(7),
         recovery: Duration::from_secs(3),
         lease_ttl: logto::coordination::RefreshPolicy::default().lease_ttl,
         refreshes: true,

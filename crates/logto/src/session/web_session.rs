@@ -355,9 +355,16 @@ impl State {
             return Ok(false);
         }
         if self.record.tokens.get(key.as_str()) == Some(&value) {
-            // Already in the copy. A refresh token whose save failed is tried again: the identity
-            // server consumed the one stored.
-            return Ok(key == PersistKey::RefreshToken && self.base.tokens.get(key.as_str()) != Some(&value));
+            // Already in the copy. A refresh token whose save failed (the identity server
+            // consumed the one stored) is not "nothing to do": the request must not go on as if
+            // it were saved. It fails at once instead of waiting for the store a second time; the
+            // rotation's publication carries the next request over to the new token.
+            if key == PersistKey::RefreshToken && self.base.tokens.get(key.as_str()) != Some(&value) {
+                return Err(StorageError::new(
+                    "the session store is unreachable: a rotated refresh token is not saved",
+                ));
+            }
+            return Ok(false);
         }
         self.change(Change::Token(key, Some(value)));
         Ok(key == PersistKey::RefreshToken)
@@ -662,9 +669,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_rotation_whose_save_failed_is_saved_when_it_is_written_again() {
+    async fn a_rotation_whose_save_failed_fails_when_it_is_written_again() {
         // The refresh task's save fails; the caller writes the same refresh token again (its copy
-        // already holds it): that write must try the save again, not pass as "nothing changed".
+        // already holds it): that must not pass as "nothing changed", or the request would
+        // answer as if the rotation were stored.
         let store = Arc::new(Flaky::default());
         let sessions = SessionManager::new(store.clone(), SessionConfig::default());
         let id = new_session(&sessions).await;
@@ -672,10 +680,9 @@ mod tests {
         store.down.store(true, std::sync::atomic::Ordering::SeqCst);
         assert!(session.set(PersistKey::RefreshToken, "r2".into()).await.is_err());
         store.down.store(false, std::sync::atomic::Ordering::SeqCst);
-        session.set(PersistKey::RefreshToken, "r2".into()).await.unwrap();
-        let record =
-            store.inner.load(&id).await.unwrap().and_then(|s| SessionRecord::parse(&s.data)).unwrap();
-        assert_eq!(record.refresh_token(), Some("r2"));
+        assert!(session.set(PersistKey::RefreshToken, "r2".into()).await.is_err());
+        // Other writes of the copy are not refused.
+        session.set(PersistKey::IdToken, "id".into()).await.unwrap();
     }
 
     #[tokio::test]
