@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 /// let machine = App::machine_to_machine("my-m2m", "m2m-secret").api_scopes("https://api.example.com", ["read:data"]);
 /// # let _ = (web, spa, machine);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct App {
     pub(crate) id: String,
     pub(crate) secret: Option<String>,
@@ -32,6 +32,18 @@ pub struct App {
     pub(crate) api_scopes: BTreeMap<String, Vec<String>>,
     /// M2M: the organizations it belongs to, with the scopes its roles there grant.
     pub(crate) organization_scopes: BTreeMap<String, Vec<String>>,
+}
+
+impl std::fmt::Debug for App {
+    /// The secret never appears.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("redirect_uris", &self.redirect_uris)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The kind of an application, as Logto's console names them.

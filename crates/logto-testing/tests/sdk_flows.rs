@@ -343,3 +343,10 @@ async fn a_browser_test_gets_a_login_page_that_signs_in_the_user_it_picks_or_can
     assert!(callback.contains("error=access_denied"), "{callback}");
     assert!(client.handle_sign_in_callback(&callback).await.is_err());
 }
+
+#[test]
+fn an_apps_secret_never_appears_in_debug_output() {
+    let app = App::traditional("web", "super-secret-value");
+    let shown = format!("{app:?}");
+    assert!(shown.contains("web") && !shown.contains("super-secret-value"), "{shown}");
+}
