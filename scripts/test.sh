@@ -34,8 +34,9 @@ if [ "${1:-}" = "--quick" ]; then
   cargo clippy --workspace --all-targets --locked -- -D warnings
   step "Rust unit tests (the crates' own, no servers)"
   cargo test --workspace --lib --locked
-  step "Rust flows against the in-process test server (logto-testing: no Node)"
-  cargo test --workspace --locked --test sdk_flows --test axum_app --test with_mock_logto
+  step "Rust flows and refresh coordination against the in-process test server (logto-testing: no Node)"
+  cargo test --workspace --locked --test sdk_flows --test axum_app --test with_mock_logto \
+    --test concurrency --test coordination
   step "Python package (build, mypy + stubtest, unit tests, flows against logto.testing)"
   python/scripts/test.sh tests/test_models.py tests/test_web_pieces.py tests/test_oidc_core.py \
     tests/test_testing_kit.py -k "not sessions_live_in_redis and not store_that_is_down"

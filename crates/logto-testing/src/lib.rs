@@ -279,6 +279,18 @@ impl MockLogto {
         Ok(delivered)
     }
 
+    /// Whether the server would still accept `refresh_token` (as Logto's introspection answers
+    /// `active`): for asserting that a sign-out revoked it, or that a grant survived.
+    ///
+    /// ```
+    /// let logto = logto_testing::MockLogto::start()?;
+    /// assert!(!logto.is_refresh_token_active("never-issued"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_refresh_token_active(&self, refresh_token: &str) -> bool {
+        self.lock().refresh_token_active(refresh_token)
+    }
+
     /// Every token request so far.
     pub fn token_requests(&self) -> Vec<TokenRequestRecord> {
         self.lock().token_requests.clone()

@@ -305,6 +305,16 @@ impl State {
         Ok(response)
     }
 
+    /// Whether `token` would still be accepted: issued, unexpired, its grant alive, and not
+    /// consumed longer ago than the reuse grace.
+    pub(crate) fn refresh_token_active(&self, token: &str) -> bool {
+        let Some(stored) = self.refresh_tokens.get(token) else { return false };
+        let grace = self.settings.refresh_token_reuse_interval.as_millis() as u64;
+        self.grants.get(&stored.grant).is_some_and(|grant| !grant.revoked)
+            && stored.expires_at >= self.now()
+            && stored.consumed_at_ms.is_none_or(|at| self.now_ms().saturating_sub(at) < grace)
+    }
+
     /// The audience and scopes of an access token for `target` on `grant`'s behalf.
     fn target_claims(
         &self,

@@ -8,24 +8,29 @@ use std::sync::Arc;
 
 pub const REDIRECT_URI: &str = "http://127.0.0.1:3000/callback";
 
+/// The scopes the tests' apps ask for: every user-info scope and the API's `read:data`.
+pub fn confidential_scopes() -> Vec<String> {
+    [
+        UserInfoScope::Email,
+        UserInfoScope::Phone,
+        UserInfoScope::CustomData,
+        UserInfoScope::Identities,
+        UserInfoScope::Roles,
+        UserInfoScope::Organizations,
+        UserInfoScope::OrganizationRoles,
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain(["read:data".to_owned()])
+    .collect()
+}
+
 pub fn confidential_config(idp: &TestIdp) -> LogtoConfig {
-    LogtoConfig::new(idp.endpoint(), clients::CONFIDENTIAL_ID)
+    let mut config = LogtoConfig::new(idp.endpoint(), clients::CONFIDENTIAL_ID)
         .with_app_secret(clients::CONFIDENTIAL_SECRET)
-        .with_scopes(
-            [
-                UserInfoScope::Email,
-                UserInfoScope::Phone,
-                UserInfoScope::CustomData,
-                UserInfoScope::Identities,
-                UserInfoScope::Roles,
-                UserInfoScope::Organizations,
-                UserInfoScope::OrganizationRoles,
-            ]
-            .map(String::from)
-            .into_iter()
-            .chain(["read:data".to_owned()]),
-        )
-        .with_resources([resources::API])
+        .with_resources([resources::API]);
+    config.scopes = confidential_scopes();
+    config
 }
 
 pub fn public_config(idp: &TestIdp) -> LogtoConfig {
@@ -58,4 +63,5 @@ pub fn state_of(sign_in_url: &str) -> String {
         .expect("state")
 }
 
+pub mod kit;
 pub mod mock_idp;
