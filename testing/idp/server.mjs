@@ -170,10 +170,10 @@ ${form}
     extraTokenClaims: (ctx, token) => {
       const params = ctx?.oidc?.params ?? {};
       const claims = {};
-      // `organization_id` with `resource` (all grants, like Logto); the refresh grant's organization
-      // tokens carry it too.
-      if (params.organization_id && token.resourceServer
-        && (params.resource || params.grant_type === 'refresh_token')
+      // `organization_id` only with both `resource` and `organization_id` (all grants), as Logto's
+      // own claims hook has it: an organization token (no `resource`) names its organization in
+      // `aud` alone.
+      if (params.organization_id && params.resource && token.resourceServer
         && (token.kind === 'AccessToken' || token.kind === 'ClientCredentials')) {
         claims.organization_id = params.organization_id;
       }

@@ -29,7 +29,7 @@ async fn verifies_real_api_and_organization_tokens() {
 
     let org_token = client.get_organization_token("org-acme").await.unwrap();
     let org = AccessTokenVerifier::for_organization(core.clone(), "org-acme");
-    assert_eq!(org.verify(org_token.secret()).await.unwrap().organization_id.as_deref(), Some("org-acme"));
+    assert_eq!(org.verify(org_token.secret()).await.unwrap().organization(), Some("org-acme"));
     // Wrong audience both ways, and the ID token is not an access token.
     assert!(matches!(
         api.verify(org_token.secret()).await,

@@ -115,7 +115,9 @@ async fn full_flow(alg: &'static str, confidential: bool) {
     // Organization tokens.
     let org_claims = client.get_organization_token_claims("org-acme").await.unwrap();
     assert!(org_claims.aud.contains("urn:logto:organization:org-acme"));
-    assert_eq!(org_claims.organization_id.as_deref(), Some("org-acme"));
+    // As in Logto: the organization is named by `aud` alone (no `organization_id` claim).
+    assert_eq!(org_claims.organization_id, None);
+    assert_eq!(org_claims.organization(), Some("org-acme"));
     let denied = client.get_organization_token(demo_user::NON_MEMBER_ORGANIZATION).await.unwrap_err();
     assert!(
         matches!(denied, LogtoError::Organization { reason: OrganizationError::NotMember, ref organization_id }

@@ -147,6 +147,24 @@ impl AccessTokenClaims {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes().any(|granted| granted == scope)
     }
+
+    /// The organization the token is for: its `organization_id` claim (which Logto adds to a
+    /// token for an API resource in an organization), else the organization its `aud` names
+    /// (an organization token, `urn:logto:organization:<id>`, has no `organization_id` claim).
+    ///
+    /// ```
+    /// let claims: logto::AccessTokenClaims = serde_json::from_str(r#"{
+    ///     "iss": "https://tenant.logto.app/oidc", "sub": "user-1",
+    ///     "aud": "urn:logto:organization:acme", "exp": 1700003600, "iat": 1700000000
+    /// }"#).unwrap();
+    /// assert_eq!(claims.organization(), Some("acme"));
+    /// assert_eq!(claims.organization_id, None);
+    /// ```
+    pub fn organization(&self) -> Option<&str> {
+        self.organization_id
+            .as_deref()
+            .or_else(|| self.aud.iter().find_map(super::scope::organization_id_from_urn))
+    }
 }
 
 /// The `events` member of a back-channel logout token.
