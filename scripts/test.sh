@@ -35,8 +35,8 @@ if [ "${1:-}" = "--quick" ]; then
   step "Rust unit tests (the crates' own, no servers)"
   cargo test --workspace --lib --locked
   step "Rust flows and refresh coordination against the in-process test server (logto-testing: no Node)"
-  cargo test --workspace --locked --test sdk_flows --test axum_app --test with_mock_logto \
-    --test concurrency --test coordination
+  cargo test --workspace --locked --test sdk_flows --test axum_app --test with_mock_logto
+  cargo test -p logto --locked --test concurrency --test coordination
   step "Python package (build, mypy + stubtest, unit tests, flows against logto.testing)"
   python/scripts/test.sh tests/test_models.py tests/test_web_pieces.py tests/test_oidc_core.py \
     tests/test_testing_kit.py -k "not sessions_live_in_redis and not store_that_is_down"
@@ -70,9 +70,9 @@ step "publishable crates (cargo package: each crate built from its own tarball)"
 # is committed (a fresh CI clone always is). Cargo unpacks the tarballs into its registry cache
 # by name and version and takes a copy, or a build of it, that an earlier run left as up to
 # date: remove both, so the sources verified are the ones packaged now.
-rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/logto-{0,redis-0,axum-0}.* \
-  "${CARGO_TARGET_DIR:-target}"/debug/.fingerprint/logto-{[0-9a-f],redis-}*
-cargo package -p logto -p logto-redis -p logto-axum --locked --allow-dirty
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/logto-{0,redis-0,axum-0,management-0}.* \
+  "${CARGO_TARGET_DIR:-target}"/debug/.fingerprint/logto-{[0-9a-f],redis-,management-}*
+cargo package -p logto -p logto-redis -p logto-axum -p logto-management --locked --allow-dirty
 
 step "Python package (maturin build, mypy + stubtest, pytest)"
 python/scripts/test.sh

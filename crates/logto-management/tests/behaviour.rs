@@ -1,0 +1,161 @@
+//! Pages, Logto's errors, retries and the machine token, against a local server in Logto's
+//! shapes (the token from the kit, `logto-testing`).
+
+mod common;
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use futures_util::TryStreamExt;
+use logto_management::generated::{CreateUserBody, ListUsersQuery};
+use logto_management::{Error, RetryPolicy};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn user(n: usize) -> serde_json::Value {
+    json!({
+        "id": format!("u{n}"), "username": format!("user{n}"), "primaryEmail": null, "primaryPhone": null,
+        "name": null, "avatar": null, "customData": {"n": n}, "identities": {}, "lastSignInAt": null,
+        "createdAt": 1_700_000_000_000_u64, "updatedAt": 1_700_000_000_000_u64, "profile": {},
+        "applicationId": null, "isSuspended": false
+    })
+}
+
+fn query_of(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.replace("%40", "@").replace("%2E", ".")))
+        .collect()
+}
+
+/// 250 users, paged as Logto pages them (`page` from 1, `page_size`, `Total-Number`).
+fn users_server() -> common::Server {
+    common::Server::start(|seen| {
+        let query = query_of(&seen.query);
+        let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let size: usize = query.get("page_size").and_then(|p| p.parse().ok()).unwrap_or(20);
+        let items: Vec<_> = (0..250).skip((page - 1) * size).take(size).map(user).collect();
+        let mut answer = common::json(200, json!(items));
+        answer.headers_mut().insert("total-number", "250".parse().unwrap());
+        answer
+    })
+}
+
+#[tokio::test]
+async fn a_page_has_its_items_and_logtos_total() {
+    let server = users_server();
+    let client = server.client(RetryPolicy::none());
+    let query = ListUsersQuery { page: Some(2), page_size: Some(100), ..Default::default() };
+    let page = client.users().list_users(&query).await.unwrap();
+    assert_eq!(page.total, Some(250));
+    assert_eq!(page.items.len(), 100);
+    assert_eq!(page.items[0].id, "u100");
+    assert_eq!(page.items[0].custom_data["n"], 100);
+    assert_eq!(server.seen()[0].query, "page=2&page_size=100");
+}
+
+#[tokio::test]
+async fn every_page_streams_in_order_and_stops_at_the_end() {
+    let server = users_server();
+    let client = server.client(RetryPolicy::none());
+    let mut search = BTreeMap::new();
+    search.insert("search.primaryEmail".to_owned(), "%@example.com".to_owned());
+    let query = ListUsersQuery { search_params: Some(search), ..Default::default() };
+    let users: Vec<_> = client.users().list_users_all(&query).try_collect().await.unwrap();
+    assert_eq!(users.len(), 250);
+    assert!(users.iter().enumerate().all(|(n, u)| u.id == format!("u{n}")), "in order, none twice");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3, "100 a page: 3 requests");
+    assert_eq!(seen[2].query, "search.primaryEmail=%25%40example.com&page=3&page_size=100");
+}
+
+#[tokio::test]
+async fn logtos_error_is_typed_with_its_code() {
+    let server = common::Server::start(|_| {
+        common::json(
+            422,
+            json!({"message": "This username is already in use.", "code": "user.username_already_in_use"}),
+        )
+    });
+    let client = server.client(RetryPolicy::none());
+    let body = CreateUserBody { username: Some("taken".into()), ..Default::default() };
+    let error = client.users().create_user(&body).await.unwrap_err();
+    assert_eq!(error.code(), Some("user.username_already_in_use"));
+    assert_eq!(error.status(), Some(422));
+    assert!(matches!(error, Error::Api { operation: "CreateUser", .. }), "{error:?}");
+    let sent: serde_json::Value = serde_json::from_slice(&server.seen()[0].body).unwrap();
+    assert_eq!(sent, json!({"username": "taken"}), "unset optional fields are not sent");
+}
+
+#[tokio::test]
+async fn an_answer_of_another_shape_is_a_decode_error() {
+    let server = common::Server::start(|_| common::json(200, json!({"id": 5})));
+    let error =
+        server.client(RetryPolicy::none()).users().get_user("u1", &Default::default()).await.unwrap_err();
+    assert!(matches!(error, Error::Decode { operation: "GetUser", .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn rate_limits_and_unavailability_are_retried_as_retry_after_says() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let server = common::Server::start({
+        let calls = calls.clone();
+        move |_| match calls.fetch_add(1, Ordering::SeqCst) {
+            0 => (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "0")], "slow down").into_response(),
+            1 => (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response(),
+            _ => common::json(200, user(7)),
+        }
+    });
+    let user =
+        server.client(common::quick_retries()).users().get_user("u7", &Default::default()).await.unwrap();
+    assert_eq!(user.id, "u7");
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+    // A server that keeps refusing: the retries end, with Logto's status.
+    let always =
+        common::Server::start(|_| (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "0")]).into_response());
+    let error =
+        always.client(common::quick_retries()).users().get_user("u7", &Default::default()).await.unwrap_err();
+    assert_eq!(error.status(), Some(429));
+    assert_eq!(always.seen().len(), 4, "the first request and 3 retries");
+    // Other failures are not retried.
+    let broken = common::Server::start(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    assert_eq!(
+        broken
+            .client(common::quick_retries())
+            .users()
+            .get_user("u7", &Default::default())
+            .await
+            .unwrap_err()
+            .status(),
+        Some(500)
+    );
+    assert_eq!(broken.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn one_machine_token_serves_many_calls_and_path_ids_are_encoded() {
+    let server = common::Server::start(|seen| common::json(200, user(seen.path.len())));
+    let client = server.client(RetryPolicy::none());
+    for _ in 0..5 {
+        client.users().get_user("a/b c", &Default::default()).await.unwrap();
+    }
+    assert_eq!(server.logto.count_token_requests("client_credentials", None), 1, "the token is cached");
+    assert!(server.seen().iter().all(|s| s.path == "/api/users/a%2Fb%20c"));
+}
+
+#[tokio::test]
+async fn a_token_that_cannot_be_had_is_a_token_error() {
+    let server = common::Server::start(|_| common::json(200, json!({})));
+    let config = logto::LogtoConfig::new(server.logto.endpoint(), "m2m").with_app_secret("wrong");
+    let client = logto_management::ManagementClient::builder(config)
+        .resource(common::RESOURCE)
+        .api_endpoint(&server.endpoint)
+        .build()
+        .unwrap();
+    let error = client.users().get_user("u1", &Default::default()).await.unwrap_err();
+    assert!(matches!(error, Error::Token(_)), "{error:?}");
+    assert!(server.seen().is_empty(), "no request without a token");
+}
