@@ -237,6 +237,28 @@ impl Api {
         }
     }
 
+    /// Sends an operation by hand (one the generated code does not have yet, from a newer
+    /// Logto): `path` with its ids already in it, `query` as pairs; the retries, the token and
+    /// the error handling are those of the generated methods.
+    ///
+    /// ```no_run
+    /// # async fn run(logto: logto_management::ManagementClient) -> Result<(), logto_management::Error> {
+    /// let answer = logto.request("ListUsers", reqwest::Method::GET, "/api/users", vec![("page_size".into(), "5".into())], None).await?;
+    /// let users: Vec<serde_json::Value> = answer.json()?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn request(
+        &self,
+        operation: &'static str,
+        method: Method,
+        path: &str,
+        query: Vec<(String, String)>,
+        body: Option<Body>,
+    ) -> Result<Answer, Error> {
+        let (headers, body) = self.send(operation, method, path, &query, body.as_ref()).await?;
+        Ok(Answer { operation, total: total_of(&headers), body })
+    }
+
     pub(crate) async fn json<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -281,11 +303,7 @@ impl Api {
         query: Vec<(String, String)>,
     ) -> Result<Page<T>, Error> {
         let (headers, bytes) = self.send(operation, Method::GET, path, &query, None).await?;
-        let total = headers
-            .get("total-number")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse().ok());
-        Ok(Page { items: decode(operation, &bytes)?, total })
+        Ok(Page { items: decode(operation, &bytes)?, total: total_of(&headers) })
     }
 
     pub(crate) fn pages<T: DeserializeOwned + Send + 'static>(
@@ -339,6 +357,36 @@ struct PageWalk<T> {
     seen: u64,
     buffered: Vec<T>,
     done: bool,
+}
+
+fn total_of(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get("total-number")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse().ok())
+}
+
+/// A successful answer to [`Api::request`].
+#[derive(Clone)]
+pub struct Answer {
+    operation: &'static str,
+    /// Logto's `Total-Number` header, on a list.
+    pub total: Option<u64>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Answer({}, {} bytes)", self.operation, self.body.len())
+    }
+}
+
+impl Answer {
+    /// The body decoded as `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        decode(self.operation, &self.body)
+    }
 }
 
 fn decode<T: DeserializeOwned>(operation: &'static str, bytes: &[u8]) -> Result<T, Error> {

@@ -6,13 +6,26 @@ mod error;
 pub mod generated;
 mod retry;
 
-pub use client::{AccessTokenSource, Api, Body, MAX_ANSWER_BYTES, Page, StaticToken};
+pub use client::{AccessTokenSource, Answer, Api, Body, MAX_ANSWER_BYTES, Page, StaticToken};
 pub use error::Error;
 pub use retry::RetryPolicy;
 
 use client::Credentials;
 use logto::{HttpOptions, LogtoClient, LogtoConfig, MachineClient};
 use std::sync::Arc;
+
+/// One operation of the document the code was generated from ([`generated::OPERATIONS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// Its id (`ListUsers`).
+    pub id: &'static str,
+    /// Its HTTP method (`GET`).
+    pub method: &'static str,
+    /// Its path template (`/api/users/{userId}`).
+    pub path: &'static str,
+    /// The method of [`Api`] for its area (`users`).
+    pub area: &'static str,
+}
 
 /// The Management API's resource indicator for the tenant at `endpoint`: Logto Cloud's
 /// `https://<tenant>.logto.app/api` for a `<tenant>.logto.app` endpoint, else the open-source

@@ -3,7 +3,9 @@
 //! operation. Regenerate it from a newer Logto's `GET /api/swagger.json` with that script.
 
 pub mod areas;
+pub mod operations;
 pub mod types;
 
 pub use areas::*;
+pub use operations::OPERATIONS;
 pub use types::*;

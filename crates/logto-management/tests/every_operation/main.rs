@@ -57,6 +57,11 @@ async fn every_operation_of_the_document_has_a_typed_method_that_reaches_it() {
     let (manifest, operations) = manifest();
     assert_eq!(operations.len(), 318, "Logto 1.37.1's document has 318 operations");
     assert_eq!(manifest["paths"], 211);
+    let listed: Vec<(&str, &str)> =
+        logto_management::generated::OPERATIONS.iter().map(|op| (op.id, op.method)).collect();
+    let documented: Vec<(&str, &str)> =
+        operations.iter().map(|op| (op.id.as_str(), op.method.as_str())).collect();
+    assert_eq!(listed, documented, "`OPERATIONS` lists the document's operations");
     let answers: BTreeMap<(String, Vec<String>), (u16, Value)> = operations
         .iter()
         .map(|op| ((op.method.clone(), op.segments.clone()), (op.status, op.response.clone())))
