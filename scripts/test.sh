@@ -37,9 +37,10 @@ if [ "${1:-}" = "--quick" ]; then
   step "Rust flows and refresh coordination against the in-process test server (logto-testing: no Node)"
   cargo test --workspace --locked --test sdk_flows --test axum_app --test with_mock_logto
   cargo test -p logto --locked --test concurrency --test coordination
+  cargo test -p logto-management --locked
   step "Python package (build, mypy + stubtest, unit tests, flows against logto.testing)"
   python/scripts/test.sh tests/test_models.py tests/test_web_pieces.py tests/test_oidc_core.py \
-    tests/test_testing_kit.py -k "not sessions_live_in_redis and not store_that_is_down"
+    tests/test_testing_kit.py tests/test_management.py -k "not sessions_live_in_redis and not store_that_is_down"
   echo
   echo "quick tests passed"
   echo "suites: ${steps} passed, 0 failed"

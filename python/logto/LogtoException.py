@@ -12,7 +12,10 @@ The classes are defined by the Rust core (`logto._core`), which raises them; cat
 - `oauth_error`: the OAuth error code the server sent, if any.
 
 `LogtoCallbackError` and `LogtoServerError` carry `error` and `error_description` (and `status`
-and `endpoint` for the latter); `LogtoOrganizationError` carries `organization_id` and `reason`.
+and `endpoint` for the latter); `LogtoOrganizationError` carries `organization_id` and `reason`;
+`LogtoApiError` (Logto's Management or Account API refused a request, kind `api`) carries
+`operation`, `status`, `code` (Logto's, e.g. `user.username_already_in_use`), `logto_message`
+and `data`.
 Every callback failure is a `LogtoCallbackRefused`; `LogtoSignInRequired` (the session ended at
 Logto) is a `LogtoNotAuthenticated`.
 """
@@ -44,6 +47,7 @@ from ._core import (
     LogtoSignInSessionMissing,
     LogtoStateMismatch,
     LogtoStorageError,
+    LogtoApiError,
     LogtoUserInfoSubjectMismatch,
 )
 
@@ -74,5 +78,6 @@ __all__ = [
     "LogtoSignInSessionMissing",
     "LogtoStateMismatch",
     "LogtoStorageError",
+    "LogtoApiError",
     "LogtoUserInfoSubjectMismatch",
 ]

@@ -14,6 +14,7 @@ __all__ = [
     "CoreSessions",
     "CoreWebSession",
     "CoreMockLogto",
+    "CoreApi",
     "same_origin",
     "is_local_path",
     "ORGANIZATION_URN_PREFIX",
@@ -41,6 +42,7 @@ __all__ = [
     "LogtoConfigError",
     "LogtoReservedParameter",
     "LogtoStorageError",
+    "LogtoApiError",
     "LogtoBearerError",
     "LogtoInvalidLogoutToken",
     "LogtoGrantNotAllowed",
@@ -234,6 +236,35 @@ class LogtoEndSessionUnsupported(LogtoException): ...
 class LogtoConfigError(LogtoException): ...
 class LogtoReservedParameter(LogtoConfigError): ...
 class LogtoStorageError(LogtoException): ...
+
+class LogtoApiError(LogtoException):
+    operation: str
+    status: int
+    code: Optional[str]
+    logto_message: str
+    data: Any
+
+@final
+class CoreApi:
+    @staticmethod
+    def management(
+        endpoint: str, app_id: str, app_secret: str, resource: Optional[str] = None, api_endpoint: Optional[str] = None
+    ) -> CoreApi: ...
+    @staticmethod
+    def anonymous(endpoint: str) -> CoreApi: ...
+    def request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        query: List[Tuple[str, str]],
+        body: Optional[bytes] = None,
+        content_type: Optional[str] = None,
+        access_token: Optional[str] = None,
+        verification_id: Optional[str] = None,
+        *,
+        blocking: bool = False,
+    ) -> Any: ...
 
 class LogtoBearerError(LogtoException):
     status: int

@@ -54,6 +54,7 @@ kinds! {
     LogtoConfigError(LogtoException): "The configuration (or an argument) is unusable.",
     LogtoReservedParameter(LogtoConfigError): "A sign-in extra parameter would override one the SDK controls.",
     LogtoStorageError(LogtoException): "The storage failed, or a stored value is unreadable.",
+    LogtoApiError(LogtoException): "Logto's Management API or Account API refused a request (HTTP 4xx or 5xx after the retries for 429 and 503); `status`, `code` (Logto's, e.g. `user.username_already_in_use`), `data` and `operation` say which and why.",
     LogtoBearerError(LogtoException): "An API request's bearer token was refused (`status` 400/401/403/503, `error`, `error_description`, `www_authenticate`, `scope`, `missing_scopes`).",
     LogtoInvalidLogoutToken(LogtoException): "A back-channel logout token was refused (forged, stale, replayed): answer 400.",
     LogtoGrantNotAllowed(LogtoConfigError): "The app may not use this grant (for example token exchange is not enabled for it).",

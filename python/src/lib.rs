@@ -8,6 +8,7 @@
 mod backends;
 mod client;
 mod errors;
+mod management;
 mod oidc;
 mod runtime;
 mod snapshot;
@@ -28,6 +29,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<web::CoreSessions>()?;
     module.add_class::<web::CoreWebSession>()?;
     module.add_class::<testing::CoreMockLogto>()?;
+    module.add_class::<management::CoreApi>()?;
     module.add("ORGANIZATION_URN_PREFIX", logto::ORGANIZATION_URN_PREFIX)?;
     module.add_function(wrap_pyfunction!(build_organization_urn, module)?)?;
     module.add_function(wrap_pyfunction!(same_origin, module)?)?;

@@ -158,7 +158,13 @@ impl Api {
         Self { inner: Arc::new(Inner { http, endpoint, credentials, retry, headers: HeaderMap::new() }) }
     }
 
-    pub(crate) fn with_header(&self, name: &'static str, value: &str) -> Result<Self, Error> {
+    /// The same API with every request carrying the verification record `id` (Logto's
+    /// `logto-verification-id` header), which the Account API asks for before a sensitive change.
+    pub fn with_verification(&self, id: &str) -> Result<Self, Error> {
+        self.with_header("logto-verification-id", id)
+    }
+
+    fn with_header(&self, name: &'static str, value: &str) -> Result<Self, Error> {
         let value = reqwest::header::HeaderValue::from_str(value)
             .map_err(|_| Error::InvalidConfig(format!("`{name}` cannot carry that value")))?;
         let mut headers = self.inner.headers.clone();

@@ -183,7 +183,7 @@ impl AccountClient {
     /// `logto-verification-id` header) that sensitive changes need: create one with
     /// `verifications().create_verification_by_password(..)` (or a code), then make the change.
     pub fn with_verification(&self, id: &str) -> Result<Self, Error> {
-        Ok(Self { api: self.api.with_header("logto-verification-id", id)? })
+        Ok(Self { api: self.api.with_verification(id)? })
     }
 }
 
