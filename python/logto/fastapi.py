@@ -45,7 +45,7 @@ before another one's refresh never brings the consumed token back.
 """
 
 import logging
-from typing import Any, Awaitable, Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -59,6 +59,9 @@ from .web import Answer, LogtoWeb, RequestSession, WebSettings, errorPage, isSig
 from .web.backchannel import MAX_BODY, logoutTokenOf
 from .web.bearer import bearerRefusal, verifierFor
 from .web.engine import cookieFrom
+
+if TYPE_CHECKING:
+    from .management import AccountClient
 
 logger = logging.getLogger("logto.fastapi")
 
@@ -174,6 +177,13 @@ class LogtoFastAPI:
         """Dependency: the async client bound to the request's session. (An `async def`:
         FastAPI runs plain dependencies in a thread pool, which costs more than the call.)"""
         return self.web.clientFor(_current(request))
+
+    async def account(self, request: Request) -> "AccountClient":
+        """Dependency: the signed-in user's own account (Logto's Account API) with the request's
+        session: `account: AccountClient = Depends(logto.account)`."""
+        from .management import AccountClient
+
+        return AccountClient.forClient(self.web.clientFor(_current(request)))
 
     def requireUser(
         self, redirect: bool = True, fetchUserInfo: bool = False

@@ -43,7 +43,7 @@ Settings come from keyword arguments, a `WebSettings`, or `app.config["LOGTO"]` 
 
 import inspect
 from functools import wraps
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from flask import Blueprint, Flask, Request, Response, g, jsonify, request, session
 from flask.sessions import SessionInterface, SessionMixin
@@ -56,6 +56,10 @@ from .web import Answer, AppSession, LogtoWeb, RequestSession, WebSettings, erro
 from .web.engine import cookieFrom
 from .web.backchannel import FORM_FIELD
 from .web.bearer import bearerRefusal, verifierFor
+
+if TYPE_CHECKING:
+    from .management import AccountClient
+    from .management.sync import AccountClient as SyncAccountClient
 
 __all__ = ["LogtoFlask", "ServerSessionInterface", "FlaskServerSession"]
 
@@ -189,6 +193,19 @@ class LogtoFlask:
         if client is None:
             client = g._logto_client = self._web().syncClientFor(_current())
         return client
+
+    def account(self) -> "SyncAccountClient":
+        """The signed-in user's own account (Logto's Account API) with this request's session,
+        with plain methods: `logto.account().my_account.get_profile()`."""
+        from .management.sync import AccountClient as SyncAccountClient
+
+        return SyncAccountClient.forClient(self.client)
+
+    def asyncAccount(self) -> "AccountClient":
+        """`account()` for async views: `await logto.asyncAccount().my_account.get_profile()`."""
+        from .management import AccountClient
+
+        return AccountClient.forClient(self.asyncClient)
 
     @property
     def asyncClient(self) -> LogtoClient:

@@ -1,5 +1,6 @@
 """The guide's sample on `logto.fastapi`: home, sign-in, sign-up, callback, sign-out, protected
-claims, user info, organizations and an API call with an access token.
+claims, user info, organizations, an API call with an access token and the user's own account
+(Logto's Account API).
 
     python/scripts/sample.sh fastapi          # starts the test identity server and this app
     python -m samples.fastapi_app             # or against LOGTO_ENDPOINT / LOGTO_APP_ID / ...
@@ -11,6 +12,7 @@ address with --forwarded-allow-ips).
 
 import os
 from typing import Any, List, Optional, Tuple
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -20,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from logto import AccessTokenClaims, IdTokenClaims, LogtoClient
 from logto.fastapi import LogtoFastAPI
+from logto.management import AccountClient
 from samples import pages, view
 
 
@@ -69,6 +72,21 @@ def create_app(**settings: Any) -> FastAPI:
         url = pages.apiUrl(logto.settings.baseUrl)
         claims = await client.getAccessTokenClaims(pages.API_RESOURCE)
         return site.apiCall(user, url, claims, await pages.callApiAsync(url, token))
+
+    @app.api_route("/protected/account", methods=["GET", "POST"], response_class=HTMLResponse)
+    async def protected_account(
+        request: Request,
+        user: IdTokenClaims = Depends(logto.requireUser()),
+        account: AccountClient = Depends(logto.account),
+    ) -> str:
+        # The user's own account, through Logto's Account API with the session's access token.
+        if request.method == "POST":
+            form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+            change = pages.accountChange(form)
+            answer = await pages.accountAnswerAsync(lambda: account.my_account.update_profile(change), saved=True)
+        else:
+            answer = await pages.accountAnswerAsync(account.my_account.get_profile)
+        return site.account(user, answer)
 
     @app.get("/api/data")
     async def api_data(claims: AccessTokenClaims = Depends(logto.requireAccessToken(pages.API_RESOURCE, [pages.API_SCOPE]))) -> Any:

@@ -1,5 +1,6 @@
 """The guide's sample on `logto.flask`: home, sign-in, sign-up, callback, sign-out, protected
-claims, user info, organizations and an API call with an access token.
+claims, user info, organizations, an API call with an access token and the user's own account
+(Logto's Account API).
 
     python/scripts/sample.sh flask            # starts the test identity server and this app
     python -m samples.flask_app               # or against LOGTO_ENDPOINT / LOGTO_APP_ID / ...
@@ -54,6 +55,17 @@ def create_app(**settings: Any) -> Flask:
         token = logto.client.getAccessToken(pages.API_RESOURCE)
         url = pages.apiUrl(logto.settings.baseUrl)
         return site.apiCall(g.user, url, logto.client.getAccessTokenClaims(pages.API_RESOURCE), pages.callApi(url, token))
+
+    @app.route("/protected/account", methods=["GET", "POST"])
+    @logto.authenticated(shouldRedirect=True)
+    def protected_account() -> str:
+        # The user's own account, through Logto's Account API with the session's access token.
+        account = logto.account()
+        if request.method == "POST":
+            answer = pages.accountAnswer(lambda: account.my_account.update_profile(pages.accountChange(request.form)), saved=True)
+        else:
+            answer = pages.accountAnswer(account.my_account.get_profile)
+        return site.account(g.user, answer)
 
     @app.route("/api/data")
     @logto.requireAccessToken(pages.API_RESOURCE, [pages.API_SCOPE])

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 from logto import LogtoException, UserInfoScope
+from logto.LogtoException import LogtoApiError
 from logto.web import errorPage, isSignedOut
 from samples import view
 from samples.view import (
@@ -158,6 +159,37 @@ def organizationCalls(client: Any, claims: Any, check: Optional[str]) -> Calls:
     if check and len(check) <= MAX_ORGANIZATION_ID and check not in (claims.organizations or []):
         calls["check"] = lambda: client.getOrganizationTokenClaims(check)
     return calls
+
+
+@dataclass
+class AccountAnswer:
+    """What Logto's Account API gave the "My account" page: the profile, or why not."""
+
+    profile: Optional[Dict[str, Any]] = None
+    error: Optional[str] = None
+    saved: bool = False
+
+
+def accountAnswer(call: Callable[[], Any], saved: bool = False) -> AccountAnswer:
+    """The profile a sync Account API call returns (Flask, Django), or its refusal."""
+    try:
+        return AccountAnswer(profile=call().model_dump(mode="json", by_alias=True, exclude_none=True), saved=saved)
+    except LogtoApiError as error:
+        return AccountAnswer(error=f"Logto's Account API answered HTTP {error.status} ({error.code or 'no code'}): {error.logto_message}")
+
+
+async def accountAnswerAsync(call: Callable[[], Awaitable[Any]], saved: bool = False) -> AccountAnswer:
+    """`accountAnswer` with an async client (FastAPI)."""
+    try:
+        return AccountAnswer(profile=(await call()).model_dump(mode="json", by_alias=True, exclude_none=True), saved=saved)
+    except LogtoApiError as error:
+        return AccountAnswer(error=f"Logto's Account API answered HTTP {error.status} ({error.code or 'no code'}): {error.logto_message}")
+
+
+def accountChange(form: Mapping[str, Any]) -> Dict[str, Any]:
+    """The change the page's form asks for: the display name (empty: none)."""
+    name = str(form.get("name") or "").strip()[:128]
+    return {"name": name or None}
 
 
 def checkedId(check: Optional[str]) -> Optional[str]:
@@ -409,6 +441,43 @@ class Site:
             else:
                 rows[claim] = extraClaimRow(claim, value)
         return rows
+
+    # -- my account --
+
+    def account(self, claims: Any, answer: AccountAnswer, hidden: Optional[Mapping[str, str]] = None) -> str:
+        """`/protected/account`: the user's own profile from Logto's Account API (not the ID
+        token), with a form that changes the display name through the same API; `hidden` are
+        the form's hidden fields (Django's CSRF token)."""
+        user = view.claimsOf(claims)
+        if answer.profile is None:
+            content = (
+                '<section class="card"><h2>Not available</h2>'
+                f'<p class="sub" id="account-error">{esc(answer.error or "No answer.")}</p>'
+                "<p>The Account API must be enabled in the tenant's account center (Console → "
+                "Sign-in &amp; account → Account center) for the fields users may read and change.</p></section>"
+            )
+        else:
+            profile = answer.profile
+            rows = (
+                row("User id", "id", code(profile.get("id")))
+                + row("Username", "username", esc(profile.get("username") or "—"))
+                + row("Name", "name", f'<span id="account-name">{esc(profile.get("name") or "—")}</span>')
+                + row("Email", "primaryEmail", esc(profile.get("primaryEmail") or "—"))
+                + row("Phone", "primaryPhone", esc(profile.get("primaryPhone") or "—"))
+                + row("Custom data", "customData", f'<span id="account-custom-data">{view.jsonValue(profile.get("customData") or {})}</span>')
+            )
+            saved = '<p class="granted" id="account-saved">Saved at Logto.</p>' if answer.saved else ""
+            content = (
+                '<section class="card"><h2>Profile</h2><p class="sub">From Logto\'s Account API, with the user\'s own access token.</p>'
+                f'<table class="kv" id="account">{rows}</table></section>'
+                '<section class="card"><h2>Change your name</h2><p class="sub">Sent to the Account API; the next sign-in\'s ID token has it too.</p>'
+                '<form class="inline" method="post" action="/protected/account">'
+                + "".join(f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">' for k, v in (hidden or {}).items())
+                + f'<input type="text" name="name" id="name" maxlength="128" value="{esc(profile.get("name") or "")}" placeholder="display name">'
+                f'<button class="btn primary" type="submit" id="save-name">Save</button></form>{saved}</section>'
+            )
+        body = heading("My account", "The signed-in user's own account at Logto, read and changed through Logto's Account API.") + content
+        return self.page("My account", "/protected/account", user, body)
 
     # -- organizations --
 

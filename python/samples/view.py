@@ -22,6 +22,7 @@ NAVIGATION = [
     ("/protected/userinfo", "User info", "nav-userinfo"),
     ("/protected/organizations", "Organizations", "nav-organizations"),
     ("/protected/api", "API call", "nav-api"),
+    ("/protected/account", "My account", "nav-account"),
 ]
 """The pages of the top bar (path, label, element id)."""
 

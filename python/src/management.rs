@@ -64,8 +64,9 @@ impl CoreApi {
         api_endpoint: Option<String>,
     ) -> PyResult<Self> {
         let http = logto::HttpOptions::default().build_client().map_err(to_py_err)?;
-        let mut builder = ManagementClient::builder(LogtoConfig::new(endpoint, app_id).with_app_secret(app_secret))
-            .http_client(http.clone());
+        let mut builder =
+            ManagementClient::builder(LogtoConfig::new(endpoint, app_id).with_app_secret(app_secret))
+                .http_client(http.clone());
         if let Some(resource) = resource {
             builder = builder.resource(resource);
         }

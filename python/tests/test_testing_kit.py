@@ -70,6 +70,22 @@ def test_the_fixtures_sign_a_user_in_through_the_apps_own_routes(framework, mock
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_my_account_reads_and_changes_the_profile_through_the_account_api(framework, mock_logto, logto_user, logto_sign_in):
+    # Each framework's `account()` gives the Account API with the session's access token; the
+    # kit serves the profile part of it.
+    logto_user("u_alice", username="alice", name="Alice Example", custom_data={"plan": "pro"})
+    _, client = app_and_client(framework, mock_logto)
+    logto_sign_in(client)
+
+    page = text(client.get("/protected/account"))
+    assert 'id="account-name">Alice Example<' in page and "alice" in page and "pro" in page
+    changed = client.post("/protected/account", data={"name": "Alice B."})
+    assert changed.status_code == 200
+    assert 'id="account-name">Alice B.<' in text(changed) and 'id="account-saved"' in text(changed)
+    assert 'id="account-name">Alice B.<' in text(client.get("/protected/account")), "stored at Logto"
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_a_minted_token_opens_the_protected_api_and_a_token_without_its_scope_does_not(framework, mock_logto):
     _, client = app_and_client(framework, mock_logto)
     token = mock_logto.mint_access_token(API_RESOURCE, [API_SCOPE], sub="u_reader")

@@ -159,3 +159,38 @@ async fn a_token_that_cannot_be_had_is_a_token_error() {
     assert!(matches!(error, Error::Token(_)), "{error:?}");
     assert!(server.seen().is_empty(), "no request without a token");
 }
+
+#[tokio::test]
+async fn the_account_api_reads_and_changes_the_signed_in_users_profile() {
+    use logto_management::AccountClient;
+    use logto_management::generated::UpdateProfileBody;
+    use logto_testing::{App, MockLogto, User};
+
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::traditional("web", "web-secret").redirect_uri("http://127.0.0.1:3000/callback"));
+    logto.add_user(User::new("u_alice").username("alice").email("alice@example.com"));
+    let config = logto::LogtoConfig::new(logto.endpoint(), "web").with_app_secret("web-secret");
+    let client = logto::LogtoClient::new(config, Arc::new(logto::MemoryStorage::new())).unwrap();
+    let url = client.sign_in("http://127.0.0.1:3000/callback").await.unwrap();
+    client.handle_sign_in_callback(&logto.callback_for(&url).await.unwrap()).await.unwrap();
+
+    let account = AccountClient::for_user(&client).unwrap();
+    let me = account.my_account().get_profile().await.unwrap();
+    assert_eq!((me.id.as_deref(), me.username.as_deref()), (Some("u_alice"), Some("alice")));
+    let mut custom_data = serde_json::Map::new();
+    custom_data.insert("plan".into(), json!("pro"));
+    let change = UpdateProfileBody {
+        name: Some("Alice A.".into()),
+        custom_data: Some(custom_data),
+        ..Default::default()
+    };
+    let changed = account.my_account().update_profile(&change).await.unwrap();
+    assert_eq!(changed.name.as_deref(), Some("Alice A."));
+    assert_eq!(account.my_account().get_profile().await.unwrap().custom_data.unwrap()["plan"], "pro");
+    assert_eq!(client.fetch_user_info().await.unwrap().name.as_deref(), Some("Alice A."), "the same user");
+
+    // Signed out: no token to send.
+    client.sign_out(None).await.unwrap();
+    let error = account.my_account().get_profile().await.unwrap_err();
+    assert!(matches!(error, Error::Token(logto::LogtoError::NotAuthenticated)), "{error:?}");
+}

@@ -31,6 +31,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod account;
 mod clock;
 mod crypto;
 mod directory;

@@ -1,5 +1,6 @@
-//! The HTTP face of the server: Logto's routes under `/oidc`, each parsing its request and
-//! answering with what [`State`](crate::state::State) decides.
+//! The HTTP face of the server: Logto's routes under `/oidc` (and the Account API's profile,
+//! [`account`](crate::account)), each parsing its request and answering with what
+//! [`State`](crate::state::State) decides.
 
 use crate::oauth_error::OAuthError;
 use crate::state::{AuthRequest, Exchange, ORGANIZATIONS_SCOPE, State, TOKEN_EXCHANGE, Target};
@@ -32,6 +33,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/oidc/me", get(user_info).post(user_info))
         .route("/oidc/token/revocation", post(revocation))
         .route("/oidc/session/end", get(end_session))
+        .route("/api/my-account", get(crate::account::my_account).patch(crate::account::my_account))
         .layer(axum::middleware::from_fn_with_state(state.clone(), unless_down))
         .with_state(state)
 }

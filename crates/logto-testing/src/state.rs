@@ -622,6 +622,13 @@ impl State {
     }
 
     /// The user-info claims for an opaque access token.
+    /// The user an opaque access token (what the Account API takes) was issued for.
+    pub(crate) fn account_holder(&self, access_token: &str) -> Option<String> {
+        let opaque = self.opaque_tokens.get(access_token)?;
+        let grant = self.grants.get(&opaque.grant)?;
+        (!grant.revoked && opaque.expires_at >= self.now()).then(|| grant.sub.clone())
+    }
+
     pub(crate) fn user_info(&self, access_token: &str) -> Result<Value, OAuthError> {
         let refused = || OAuthError::new(401, "invalid_token", "invalid token provided");
         let opaque = self.opaque_tokens.get(access_token).ok_or_else(refused)?;

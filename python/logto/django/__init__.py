@@ -48,13 +48,17 @@ never brings the consumed token back.
 import inspect
 import logging
 from functools import wraps
-from typing import Any, Callable, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union, overload
 
 from .. import sync as _sync
 from ..LogtoClient import LogtoClient
 from ..LogtoException import LogtoException
 from ..models.oidc import IdTokenClaims
 from ..web import Answer, RequestSession, errorPage, isSignedOut
+
+if TYPE_CHECKING:
+    from ..management import AccountClient
+    from ..management.sync import AccountClient as SyncAccountClient
 
 logger = logging.getLogger("logto.django")
 
@@ -81,6 +85,19 @@ class RequestLogto:
         if self._client is None:
             self._client = self._web.syncClientFor(self._session)
         return self._client
+
+    def account(self) -> "SyncAccountClient":
+        """The signed-in user's own account (Logto's Account API), plain methods (sync views):
+        `request.logto.account().my_account.get_profile()`."""
+        from ..management.sync import AccountClient as SyncAccountClient
+
+        return SyncAccountClient.forClient(self.client)
+
+    def async_account(self) -> "AccountClient":
+        """`account()` for async views: `await request.logto.async_account().my_account.get_profile()`."""
+        from ..management import AccountClient
+
+        return AccountClient.forClient(self.async_client)
 
     @property
     def async_client(self) -> LogtoClient:

@@ -49,6 +49,20 @@ def protected_api(request):
     return HttpResponse(site().apiCall(request.user_claims, url, claims, pages.callApi(url, token)))
 
 
+@logto_required
+def protected_account(request):
+    # The user's own account, through Logto's Account API with the session's access token.
+    from django.middleware.csrf import get_token
+
+    account = request.logto.account()
+    if request.method == "POST":
+        change = pages.accountChange(request.POST)
+        answer = pages.accountAnswer(lambda: account.my_account.update_profile(change), saved=True)
+    else:
+        answer = pages.accountAnswer(account.my_account.get_profile)
+    return HttpResponse(site().account(request.user_claims, answer, {"csrfmiddlewaretoken": get_token(request)}))
+
+
 @access_token_required(pages.API_RESOURCE, [pages.API_SCOPE])
 def api_data(request):
     # The API: a bearer access token for API_RESOURCE with `read:data`, verified by the core.
