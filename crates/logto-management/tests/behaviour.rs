@@ -194,3 +194,54 @@ async fn the_account_api_reads_and_changes_the_signed_in_users_profile() {
     let error = account.my_account().get_profile().await.unwrap_err();
     assert!(matches!(error, Error::Token(logto::LogtoError::NotAuthenticated)), "{error:?}");
 }
+
+#[tokio::test]
+async fn an_organizations_members_and_roles_against_the_kit() {
+    use logto_management::ManagementClient;
+    use logto_management::generated::{
+        AddOrganizationUsersBody, ListOrganizationUsersQuery, ReplaceOrganizationUserRolesBody,
+    };
+    use logto_testing::{App, MockLogto, User};
+
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::machine_to_machine("admin", "admin-secret").management_api_access());
+    logto.add_user(User::new("u_alice").username("alice").organization("org_acme", ["admin"], ["read:org"]));
+    logto.add_user(User::new("u_bob").username("bob"));
+    let admin = ManagementClient::new(logto.endpoint(), "admin", "admin-secret").unwrap();
+    let organizations = admin.organizations();
+
+    let members = organizations
+        .list_organization_users("org_acme", &ListOrganizationUsersQuery::default())
+        .await
+        .unwrap();
+    assert_eq!((members.total, members.items.len()), (Some(1), 1));
+    assert_eq!(members.items[0].username.as_deref(), Some("alice"));
+    let body = AddOrganizationUsersBody { user_ids: vec!["u_bob".into()] };
+    organizations.add_organization_users("org_acme", &body).await.unwrap();
+    let roles = ReplaceOrganizationUserRolesBody {
+        organization_role_names: Some(vec!["member".into()]),
+        ..Default::default()
+    };
+    organizations.replace_organization_user_roles("org_acme", "u_bob", &roles).await.unwrap();
+    let bob_roles =
+        organizations.list_organization_user_roles("org_acme", "u_bob", &Default::default()).await.unwrap();
+    assert_eq!(bob_roles.items.iter().map(|role| role.name.as_str()).collect::<Vec<_>>(), ["member"]);
+    let nobody = AddOrganizationUsersBody { user_ids: vec!["u_nobody".into()] };
+    let refused = organizations.add_organization_users("org_acme", &nobody).await.unwrap_err();
+    assert_eq!(refused.status(), Some(422));
+    organizations.delete_organization_user("org_acme", "u_bob").await.unwrap();
+    let all: Vec<_> = futures_util::TryStreamExt::try_collect(
+        organizations.list_organization_users_all("org_acme", &Default::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 1);
+
+    // An app without the Management API's `all` scope has no token for it.
+    logto.add_app(App::machine_to_machine("other", "other-secret"));
+    let other = ManagementClient::new(logto.endpoint(), "other", "other-secret").unwrap();
+    assert!(matches!(
+        other.organizations().list_organization_users("org_acme", &Default::default()).await,
+        Err(Error::Token(_))
+    ));
+}

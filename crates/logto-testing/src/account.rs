@@ -33,6 +33,8 @@ pub(crate) fn profile(user: &User) -> Value {
         "customData": user.custom_data,
         "identities": {},
         "profile": {},
+        "lastSignInAt": null,
+        "applicationId": null,
         "hasPassword": false,
         "isSuspended": false,
         "createdAt": claim("created_at"),

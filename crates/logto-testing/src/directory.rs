@@ -88,6 +88,13 @@ impl App {
         Self::new(id, Some(secret), AppKind::MachineToMachine)
     }
 
+    /// Gives a machine-to-machine app the Management API's `all` scope (Logto's "Logto
+    /// Management API access" role), for the part of the Management API the kit serves: an
+    /// organization's members and their organization roles.
+    pub fn management_api_access(self) -> Self {
+        self.api_scopes(crate::MANAGEMENT_API_RESOURCE, ["all"])
+    }
+
     /// Allows a redirect URI (exact match, as Logto compares them).
     pub fn redirect_uri(mut self, uri: &str) -> Self {
         self.redirect_uris.push(uri.to_owned());

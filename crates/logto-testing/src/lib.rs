@@ -35,12 +35,17 @@ mod account;
 mod clock;
 mod crypto;
 mod directory;
+mod management;
 mod oauth_error;
 mod routes;
 mod service;
 mod state;
 
 pub use directory::{App, AppKind, User};
+
+/// The Management API's resource indicator on an open-source Logto (what the kit serves a part
+/// of: an app with its `all` scope, [`App::management_api_access`], may call it).
+pub const MANAGEMENT_API_RESOURCE: &str = "https://default.logto.app/api";
 
 use routes::SharedState;
 use serde_json::{Map, json};

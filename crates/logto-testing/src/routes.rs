@@ -34,6 +34,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/oidc/token/revocation", post(revocation))
         .route("/oidc/session/end", get(end_session))
         .route("/api/my-account", get(crate::account::my_account).patch(crate::account::my_account))
+        .merge(crate::management::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), unless_down))
         .with_state(state)
 }

@@ -43,6 +43,8 @@ pub(crate) struct State {
     pub(crate) token_delay: std::time::Duration,
     /// Subject tokens for token exchange: token → (sub, expiry).
     subject_tokens: HashMap<String, (String, u64)>,
+    /// Access tokens for the Management API (scope `all`) → expiry.
+    management_tokens: HashMap<String, u64>,
     /// Serve a login page at `/oidc/auth` instead of signing the chosen user in at once.
     pub(crate) login_page: bool,
     /// Authorization requests waiting for the login page's answer, by interaction id.
@@ -129,6 +131,7 @@ impl State {
             codes: HashMap::new(),
             grants: HashMap::new(),
             refresh_tokens: HashMap::new(),
+            management_tokens: HashMap::new(),
             opaque_tokens: HashMap::new(),
             token_requests: Vec::new(),
             token_failures: VecDeque::new(),
@@ -491,8 +494,15 @@ impl State {
         claims.insert("client_id".into(), json!(app.id));
         let ttl = self.settings.access_token_ttl.as_secs();
         let scope = claims["scope"].clone();
+        let management = claims["aud"] == crate::MANAGEMENT_API_RESOURCE
+            && scope.as_str().is_some_and(|s| s.split(' ').any(|s| s == "all"));
+        let access_token = self.access_token_jwt(claims, ttl);
+        if management {
+            let expires_at = self.now() + ttl;
+            self.management_tokens.insert(access_token.clone(), expires_at);
+        }
         Ok(json!({
-            "access_token": self.access_token_jwt(claims, ttl),
+            "access_token": access_token,
             "expires_in": ttl,
             "scope": scope,
             "token_type": "Bearer",
@@ -622,6 +632,11 @@ impl State {
     }
 
     /// The user-info claims for an opaque access token.
+    /// Whether `access_token` is a live Management API token (client credentials, scope `all`).
+    pub(crate) fn is_management_token(&self, access_token: &str) -> bool {
+        self.management_tokens.get(access_token).is_some_and(|expires_at| *expires_at >= self.now())
+    }
+
     /// The user an opaque access token (what the Account API takes) was issued for.
     pub(crate) fn account_holder(&self, access_token: &str) -> Option<String> {
         let opaque = self.opaque_tokens.get(access_token)?;

@@ -7,12 +7,13 @@ use logto::IdTokenClaims;
 use logto_axum::escape_html;
 
 /// The pages of the top bar's navigation (path, label).
-const NAVIGATION: [(&str, &str); 5] = [
+const NAVIGATION: [(&str, &str); 6] = [
     ("/", "Home"),
     ("/protected", "ID token"),
     ("/protected/userinfo", "User info"),
     ("/protected/organizations", "Organizations"),
     ("/protected/api", "API call"),
+    ("/protected/account", "My account"),
 ];
 
 /// A full HTML page: `title` in the browser tab, `body` (HTML) as the content. The top bar

@@ -59,6 +59,10 @@ pub struct SampleConfig {
     pub redis_url: Option<String>,
     /// How refreshes are coordinated (`LOGTO_COORDINATION`).
     pub coordination: Coordination,
+    /// A machine-to-machine app with the Management API's `all` permission, for the
+    /// organization admin page (`LOGTO_M2M_APP_ID`, `LOGTO_M2M_APP_SECRET`); the page says it is
+    /// off without one.
+    pub management_app: Option<(String, String)>,
 }
 
 /// How the app's refreshes of a session are coordinated (`LOGTO_COORDINATION`).
@@ -95,6 +99,7 @@ impl SampleConfig {
             cookie_secure: base_url.starts_with("https://"),
             redis_url: None,
             coordination: Coordination::Shared,
+            management_app: None,
         }
     }
 
@@ -117,6 +122,7 @@ impl SampleConfig {
             config.cookie_secure = matches!(secure.as_str(), "1" | "true" | "yes");
         }
         config.redis_url = var("REDIS_URL");
+        config.management_app = var("LOGTO_M2M_APP_ID").zip(var("LOGTO_M2M_APP_SECRET"));
         config.coordination = match var("LOGTO_COORDINATION").as_deref() {
             None | Some("redis") => Coordination::Shared,
             Some("local") => Coordination::Local,
@@ -135,6 +141,8 @@ struct AppState {
     http: reqwest::Client,
     /// Where sessions are kept, in words.
     store: &'static str,
+    /// The Management API, when the sample has a machine-to-machine app for it.
+    management: Option<logto_management::ManagementClient>,
 }
 
 /// Builds the sample's router (discovers the Logto server once, for the bearer guard).
@@ -190,6 +198,12 @@ pub async fn app_with(
             .redirect(reqwest::redirect::Policy::none())
             .build()?,
         store: if config.redis_url.is_some() { "Redis, server-side" } else { "memory, server-side" },
+        management: match &config.management_app {
+            Some((id, secret)) => {
+                Some(logto_management::ManagementClient::new(&config.endpoint, id, secret)?)
+            }
+            None => None,
+        },
     };
 
     let api = Router::new()
@@ -201,6 +215,8 @@ pub async fn app_with(
         .route("/protected/userinfo", get(pages::user_info))
         .route("/protected/organizations", get(pages::organizations))
         .route("/protected/api", get(pages::api_call))
+        .route("/protected/account", get(pages::account).post(pages::change_account))
+        .route("/protected/organizations/{id}/members", get(pages::members).post(pages::change_members))
         .merge(auth.routes())
         .fallback(errors::not_found)
         .with_state(state)
