@@ -1,6 +1,7 @@
 """The guide's sample on `logto.flask`: home, sign-in, sign-up, callback, sign-out, protected
-claims, user info, organizations, an API call with an access token and the user's own account
-(Logto's Account API).
+claims, user info, organizations, an API call with an access token, the user's own account
+(Logto's Account API) and an organization admin page (Logto's Management API, with
+LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET).
 
     python/scripts/sample.sh flask            # starts the test identity server and this app
     python -m samples.flask_app               # or against LOGTO_ENDPOINT / LOGTO_APP_ID / ...
@@ -10,16 +11,18 @@ proxy set APP_BASE_URL to the public URL; ProxyFix honours X-Forwarded-Proto/-Ho
 """
 
 import os
-from typing import Any
+from typing import Any, Optional, Tuple
 
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from logto.flask import LogtoFlask
+from logto.LogtoException import LogtoApiError
+from logto.management.sync import ManagementClient
 from samples import pages
 
 
-def create_app(**settings: Any) -> Flask:
+def create_app(managementApp: Optional[Tuple[str, str]] = None, **settings: Any) -> Flask:
     app = Flask(__name__)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     values = pages.sampleSettings(**settings)
@@ -66,6 +69,36 @@ def create_app(**settings: Any) -> Flask:
         else:
             answer = pages.accountAnswer(account.my_account.get_profile)
         return site.account(g.user, answer)
+
+    management_app = managementApp or pages.managementApp()
+    management = ManagementClient(values["endpoint"], *management_app) if management_app else None
+
+    @app.route("/protected/organizations/<organization>/members", methods=["GET", "POST"])
+    @logto.authenticated(shouldRedirect=True)
+    def organization_members(organization: str) -> Any:
+        # An organization's admin page: Logto's Management API with the app's M2M credentials.
+        if not pages.isOrganizationAdmin(g.user, organization):
+            return site.members(g.user, organization, None, admin=False), 403
+        if management is None:
+            return site.members(g.user, organization, None, enabled=False)
+        note, error = None, None
+        if request.method == "POST":
+            userId = request.form.get("user_id", "").strip()
+            role = request.form.get("role", "").strip()
+            try:
+                if role:
+                    management.organizations.replace_organization_user_roles(organization, userId, {"organizationRoleNames": [role]})
+                    note = f"{userId} now has the role {role}."
+                else:
+                    management.organizations.add_organization_users(organization, {"userIds": [userId]})
+                    note = f"{userId} is now a member."
+            except LogtoApiError as refused:
+                error = pages.explainApiError(refused)
+        try:
+            members = list(management.organizations.list_organization_users_all(organization))
+        except LogtoApiError as refused:
+            return site.members(g.user, organization, None, pages.explainApiError(refused))
+        return site.members(g.user, organization, members, error, note)
 
     @app.route("/api/data")
     @logto.requireAccessToken(pages.API_RESOURCE, [pages.API_SCOPE])

@@ -192,6 +192,25 @@ def accountChange(form: Mapping[str, Any]) -> Dict[str, Any]:
     return {"name": name or None}
 
 
+ADMIN_ROLE = "admin"
+"""The organization role that may administer an organization in the samples."""
+
+
+def isOrganizationAdmin(claims: Any, organization: str) -> bool:
+    """Whether the ID token gives the user the admin role in `organization`."""
+    return f"{organization}:{ADMIN_ROLE}" in (view.claimsOf(claims).get("organization_roles") or [])
+
+
+def managementApp() -> Optional[Tuple[str, str]]:
+    """The sample's machine-to-machine app for the Management API, from the environment."""
+    appId, secret = os.environ.get("LOGTO_M2M_APP_ID"), os.environ.get("LOGTO_M2M_APP_SECRET")
+    return (appId, secret) if appId and secret else None
+
+
+def explainApiError(error: LogtoApiError) -> str:
+    return f"Logto answered HTTP {error.status} ({error.code or 'no code'}): {error.logto_message}"
+
+
 def checkedId(check: Optional[str]) -> Optional[str]:
     return (check or "").strip() or None
 
@@ -478,6 +497,55 @@ class Site:
             )
         body = heading("My account", "The signed-in user's own account at Logto, read and changed through Logto's Account API.") + content
         return self.page("My account", "/protected/account", user, body)
+
+    # -- an organization's admin page --
+
+    def members(
+        self, claims: Any, organization: str, members: Optional[List[Any]], error: Optional[str] = None, note: Optional[str] = None, *, admin: bool = True, enabled: bool = True
+    ) -> str:
+        """`/protected/organizations/<id>/members`: the members of `organization` and their roles,
+        with forms to add a member and change a member's role (Logto's Management API)."""
+        user = view.claimsOf(claims)
+        title = f"Members of {organization}"
+        top = heading(title, "An organization admin page: the members and their roles, read and changed through Logto's Management API with the app's machine-to-machine credentials.")
+        if not admin:
+            content = (
+                '<section class="card"><h2>Not an admin</h2>'
+                f'<p class="sub" id="members-refused">Only a user whose role in {code(organization)} is <code>{ADMIN_ROLE}</code> may administer it.</p></section>'
+            )
+            return self.page(title, "/protected/organizations", user, top + content)
+        if not enabled:
+            content = (
+                '<section class="card"><h2>Off</h2><p class="sub" id="members-off">Set <code>LOGTO_M2M_APP_ID</code> and '
+                "<code>LOGTO_M2M_APP_SECRET</code> (a machine-to-machine app with the Management API's <code>all</code> permission) "
+                "to manage members here.</p></section>"
+            )
+            return self.page(title, "/protected/organizations", user, top + content)
+        if members is None:
+            rows = f'<tr><td colspan="3" id="members-error">{esc(error or "No answer.")}</td></tr>'
+        else:
+            rows = "".join(
+                f'<tr data-member="{esc(m.id)}"><td>{code(m.id)}</td><td>{esc(m.username or m.name or "—")}</td>'
+                f'<td>{roleChips([r.name for r in m.organization_roles], "no roles")}</td></tr>'
+                for m in members
+            )
+        shown = ""
+        if note:
+            shown = f'<p class="granted" id="members-saved">{esc(note)}</p>'
+        if error and members is not None:
+            shown = f'<p class="refused" id="members-error">{esc(error)}</p>'
+        action = f"/protected/organizations/{esc(organization)}/members"
+        content = (
+            f'<section class="card"><h2>Members</h2><table class="kv" id="members"><tr><th>User id</th><th>User</th><th>Roles</th></tr>{rows}</table>{shown}</section>'
+            '<div class="grid"><section class="card"><h2>Add a member</h2>'
+            f'<form class="inline" method="post" action="{action}"><input type="text" name="user_id" id="add-user-id" placeholder="user id" required>'
+            '<button class="btn primary" type="submit" id="add-member">Add</button></form></section>'
+            '<section class="card"><h2>Change a role</h2>'
+            f'<form class="inline" method="post" action="{action}"><input type="text" name="user_id" id="role-user-id" placeholder="user id" required>'
+            '<input type="text" name="role" id="role-name" placeholder="role name" required>'
+            '<button class="btn secondary" type="submit" id="change-role">Change</button></form></section></div>'
+        )
+        return self.page(title, "/protected/organizations", user, top + content)
 
     # -- organizations --
 

@@ -85,6 +85,32 @@ def test_my_account_reads_and_changes_the_profile_through_the_account_api(framew
     assert 'id="account-name">Alice B.<' in text(client.get("/protected/account")), "stored at Logto"
 
 
+def test_the_flask_samples_organization_admin_page_manages_members(mock_logto, logto_user, logto_sign_in):
+    # The Management API part the kit serves: an organization's members and their roles.
+    from samples.flask_app import create_app
+
+    admin = mock_logto.add_m2m_app("sample-admin", "admin-secret", api_scopes={"https://default.logto.app/api": ["all"]})
+    mock_logto.add_user("u_bob", username="bob")
+    mock_logto.add_user("u_carol", username="carol", organizations={"org_acme": (["member"], ["read:org"])})
+    logto_user("u_alice", username="alice", organizations={"org_acme": (["admin"], ["read:org"])})
+    app = create_app(
+        managementApp=admin, endpoint=mock_logto.endpoint, appId=mock_logto.app_id, appSecret=mock_logto.app_secret,
+        baseUrl="http://localhost", redisUrl=None,
+    )
+    client = app.test_client()
+    logto_sign_in(client)
+    members = "/protected/organizations/org_acme/members"
+
+    page = text(client.get(members))
+    assert 'data-member="u_alice"' in page and 'data-member="u_carol"' in page and 'data-member="u_bob"' not in page
+    added = text(client.post(members, data={"user_id": "u_bob"}))
+    assert "members-saved" in added and 'data-member="u_bob"' in added
+    assert "u_carol now has the role admin" in text(client.post(members, data={"user_id": "u_carol", "role": "admin"}))
+    refused = text(client.post(members, data={"user_id": "u_nobody"}))
+    assert "members-error" in refused and "422" in refused, "Logto's refusal is shown"
+    assert client.get("/protected/organizations/org_other/members").status_code == 403, "admin of org_acme only"
+
+
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_a_minted_token_opens_the_protected_api_and_a_token_without_its_scope_does_not(framework, mock_logto):
     _, client = app_and_client(framework, mock_logto)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .._core import CoreMockLogto
 
-__all__ = ["MockLogto", "TokenRequest"]
+__all__ = ["MockLogto", "TokenRequest", "MANAGEMENT_API_RESOURCE"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ class TokenRequest:
     """The SHA-256 (hex) of the refresh token it presented."""
     rotated: bool
     """Whether it was answered a refresh token other than the one presented."""
+
+
+MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
+"""The Management API's resource on an open-source Logto: an M2M app with its `all` scope
+(`add_m2m_app(..., api_scopes={MANAGEMENT_API_RESOURCE: ["all"]})`) may call the part of the
+Management API the kit serves (an organization's members and their organization roles)."""
 
 
 class MockLogto:
