@@ -274,9 +274,12 @@ class Operation:
             if code in op.get("responses", {}):
                 self.response_code = int(code)
                 content = op["responses"][code].get("content", {})
-                if "application/json" in content:
-                    schema = content["application/json"].get("schema", {})
+                if content.get("application/json", {}).get("schema"):
+                    schema = content["application/json"]["schema"]
                     self.response_kind = types.kind(schema, self.id + "Response")
+                elif "application/json" in content:
+                    # JSON without a schema: Logto answers no document (`Created`, or nothing).
+                    pass
                 elif content:
                     self.text_response = True
                 break

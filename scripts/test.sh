@@ -18,7 +18,9 @@ if [ "${1:-}" = "--real-logto" ]; then
   export LOGTO_REAL_ENV
   step "real Logto: the core client, machine tokens, token exchange, axum (Rust)"
   cargo test -p logto-axum --test real_logto --locked -- --test-threads=1
-  step "real Logto: Flask, Django and FastAPI (Python)"
+  step "real Logto: the Management API and the Account API (Rust)"
+  cargo test -p logto-management --test real_logto --locked
+  step "real Logto: Flask, Django and FastAPI, the Management and Account API (Python)"
   python/scripts/test.sh tests/test_real_logto.py
   echo
   echo "suites: ${steps} passed, 0 failed"

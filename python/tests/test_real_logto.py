@@ -34,7 +34,10 @@ def real_env() -> Dict[str, str]:
     for line in Path(ENV_FILE).read_text().splitlines():
         if "=" in line and not line.lstrip().startswith("#"):
             key, value = line.split("=", 1)
-            values[key.strip()] = value.strip().strip('"')
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]  # quoted as the shell quotes it
+            values[key.strip()] = value
     return values
 
 
@@ -173,3 +176,92 @@ def test_backchannel_logout_from_logto_ends_the_session(framework: str, env: Dic
     else:
         raise AssertionError("Logto's back-channel logout did not end the other app session")
     assert first.get(BASE_URL + "/protected", allow_redirects=False, timeout=30).status_code == 302
+
+
+# -- the Management API and the Account API (logto.management) ----------------------------------
+
+
+def management(env: Dict[str, str]) -> Any:
+    from logto.management.sync import ManagementClient
+
+    return ManagementClient(env["LOGTO_ENDPOINT"], env["LOGTO_MANAGEMENT_APP_ID"], env["LOGTO_MANAGEMENT_APP_SECRET"])
+
+
+@pytest.fixture
+def account_center(env: Dict[str, str]) -> Iterator[None]:
+    """The Account API on for the test (names editable, usernames read-only), put back after."""
+    logto = management(env)
+    before = logto.account_center.get_account_center_settings()
+    logto.account_center.update_account_center_settings({"enabled": True, "fields": {"name": "Edit", "username": "ReadOnly"}})
+    try:
+        yield
+    finally:
+        logto.account_center.update_account_center_settings({"enabled": before.enabled, "fields": before.fields})
+
+
+def test_the_my_account_page_changes_the_name_through_logtos_account_api(
+    framework: str, env: Dict[str, str], redis_server: Any, account_center: None
+) -> None:
+    logto = management(env)
+    member = env["LOGTO_MEMBER_ID"]
+    original = logto.users.get_user(member).name
+    try:
+        browser = signed_in_browser(framework, env, redis_server)
+        page = browser.get("/protected/account")
+        assert page.status == 200 and env["LOGTO_MEMBER_USERNAME"] in page.text, page.text[:500]
+        name = f"Member {framework} {int(time.time())}"
+        changed = browser.post("/protected/account", form={"name": name})
+        assert changed.status == 200 and f'id="account-name">{name}<' in changed.text, changed.text[:500]
+        assert logto.users.get_user(member).name == name, "stored at Logto"
+    finally:
+        logto.users.update_user(member, {"name": original})
+
+
+def test_organizations_users_errors_and_the_flask_admin_page(env: Dict[str, str], redis_server: Any) -> None:
+    from logto.management import LogtoApiError
+
+    logto = management(env)
+    member, outsider = env["LOGTO_MEMBER_ID"], env["LOGTO_OUTSIDER_ID"]
+    # Every user, two a page, to Logto's total.
+    first = logto.users.list_users(page_size=2)
+    assert first.total is not None and first.total >= 2 and len(first.items) == 2
+    assert len(list(logto.users.list_users_all(page_size=2))) == first.total
+    # Logto's refusals, typed.
+    with pytest.raises(LogtoApiError) as missing:
+        logto.users.get_user("no-such-user")
+    assert (missing.value.status, missing.value.code) == (404, "entity.not_found")
+    with pytest.raises(LogtoApiError) as taken:
+        logto.users.create_user({"username": env["LOGTO_MEMBER_USERNAME"]})
+    assert (taken.value.status, taken.value.code) == (422, "user.username_already_in_use")
+
+    # An organization whose admin is the member (an organization role named `admin`, as the
+    # sample's admin page wants), administered through the Flask sample's page.
+    created_role = None
+    roles = [role for role in logto.organization_roles.list_organization_roles_all() if role.name == "admin"]
+    if not roles:
+        created_role = logto.organization_roles.create_organization_role({"name": "admin", "description": "SDK tests"})
+    organization = logto.organizations.create_organization({"name": f"SDK admin page {int(time.time())}"})
+    try:
+        logto.organizations.add_organization_users(organization.id, {"userIds": [member]})
+        logto.organizations.assign_organization_roles_to_user(organization.id, member, {"organizationRoleNames": ["admin"]})
+        browser = face(
+            "flask", env, redis_server, managementApp=(env["LOGTO_MANAGEMENT_APP_ID"], env["LOGTO_MANAGEMENT_APP_SECRET"])
+        )
+        start = browser.get("/sign-in")
+        callback = logto_sign_in(requests.Session(), str(start.location), env["LOGTO_MEMBER_USERNAME"], env["LOGTO_MEMBER_PASSWORD"])
+        assert browser.get(browser.local(callback)).status == 302
+        path = f"/protected/organizations/{organization.id}/members"
+        page = browser.get(path)
+        assert page.status == 200 and f'data-member="{member}"' in page.text, page.text[:500]
+        added = browser.post(path, form={"user_id": outsider})
+        assert "members-saved" in added.text and f'data-member="{outsider}"' in added.text, added.text[:500]
+        changed = browser.post(path, form={"user_id": outsider, "role": env["LOGTO_ORG_USER_ROLE"]})
+        assert f"now has the role {env['LOGTO_ORG_USER_ROLE']}" in changed.text, changed.text[:500]
+        roles_now = logto.organizations.list_organization_user_roles(organization.id, outsider)
+        assert [role.name for role in roles_now.items] == [env["LOGTO_ORG_USER_ROLE"]]
+        refused = browser.post(path, form={"user_id": "no-such-user"})
+        assert "members-error" in refused.text and "entity.relation_foreign_key_not_found" in refused.text
+    finally:
+        logto.organizations.delete_organization(organization.id)
+        if created_role is not None:
+            logto.organization_roles.delete_organization_role(created_role.id)

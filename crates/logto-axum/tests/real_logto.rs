@@ -15,86 +15,28 @@ use logto::{
     LogtoClient, LogtoConfig, MachineClient, MemoryStorage, SubjectTokenType, TokenExchange, TokenTarget,
 };
 use logto_axum::{AuthSettings, LogtoAuth, MemorySessionStore, SessionConfig, SignedInUser};
+use logto_test_idp::real_logto;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 const BASE_URL: &str = "http://127.0.0.1:5000";
 
-/// The provisioned Logto, or `None` (the test then passes, saying why).
 fn real_env(test: &str) -> Option<HashMap<String, String>> {
-    let Ok(path) = std::env::var("LOGTO_REAL_ENV") else {
-        eprintln!(
-            "{test}: LOGTO_REAL_ENV is not set: no real Logto to run against (testing/real-logto/README.md)"
-        );
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    Some(
-        text.lines()
-            .filter(|line| !line.trim_start().starts_with('#'))
-            .filter_map(|line| line.split_once('='))
-            .map(|(key, value)| (key.trim().to_owned(), value.trim().trim_matches('"').to_owned()))
-            .collect(),
-    )
+    real_logto::env(test)
 }
 
 fn cookie_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
+    real_logto::cookie_client()
 }
 
-/// Signs `user` in at Logto through its experience API, in `logto`'s cookie jar; returns the
-/// callback URL Logto sends the browser to.
 async fn logto_sign_in(
     logto: &reqwest::Client,
     env: &HashMap<String, String>,
     sign_in_url: &str,
     user: &str,
 ) -> String {
-    let endpoint = &env["LOGTO_ENDPOINT"];
-    let (username, password) =
-        (&env[&format!("LOGTO_{user}_USERNAME")], &env[&format!("LOGTO_{user}_PASSWORD")]);
-    let started = logto.get(sign_in_url).send().await.expect("authorization request");
-    assert!(started.status().is_redirection(), "{}", started.status());
-    let api = |method: reqwest::Method, path: &str, body: serde_json::Value| {
-        let request = logto.request(method, format!("{endpoint}/api/experience{path}")).json(&body);
-        async move {
-            let response = request.send().await.expect("experience API");
-            assert!(response.status().is_success(), "{}", response.status());
-            response.json::<serde_json::Value>().await.unwrap_or_default()
-        }
-    };
-    api(reqwest::Method::PUT, "", serde_json::json!({ "interactionEvent": "SignIn" })).await;
-    let verification = api(
-        reqwest::Method::POST,
-        "/verification/password",
-        serde_json::json!({ "identifier": { "type": "username", "value": username }, "password": password }),
-    )
-    .await;
-    api(
-        reqwest::Method::POST,
-        "/identification",
-        serde_json::json!({ "verificationId": verification["verificationId"] }),
-    )
-    .await;
-    let mut location = api(reqwest::Method::POST, "/submit", serde_json::json!({})).await["redirectTo"]
-        .as_str()
-        .expect("redirectTo")
-        .to_owned();
-    for _ in 0..10 {
-        if location.starts_with(BASE_URL) || location.starts_with("http://127.0.0.1:3000") {
-            return location;
-        }
-        let next = url::Url::parse(endpoint).unwrap().join(&location).unwrap();
-        let response = logto.get(next).send().await.expect("redirect");
-        location = response.headers()["location"].to_str().unwrap().to_owned();
-    }
-    panic!("Logto never sent the browser back to the app")
+    real_logto::sign_in(logto, env, sign_in_url, user, &[BASE_URL, "http://127.0.0.1:3000"]).await
 }
 
 fn web_config(env: &HashMap<String, String>) -> LogtoConfig {

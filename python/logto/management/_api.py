@@ -73,7 +73,18 @@ def _body(body: Any) -> Optional[bytes]:
         # Only the fields the caller set: an unset optional field is not sent (a field set to
         # None is sent as null, which some operations read as "clear it").
         return body.model_dump_json(by_alias=True, exclude_unset=True).encode()
-    return json.dumps(_adapter(Any).dump_python(body, mode="json")).encode()
+    return json.dumps(_plain(body), separators=(",", ":")).encode()
+
+
+def _plain(value: Any) -> Any:
+    """`value` with every model in it as the API's JSON (its set fields, by their API names)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _decode(model: Any, raw: bytes) -> Any:

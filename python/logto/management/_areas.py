@@ -69,13 +69,13 @@ class Applications:
         """`GET /api/applications/{applicationId}/roles` (ListApplicationRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListApplicationRoles", ["api", "applications", application_id, "roles"], {"page": page, "page_size": page_size, "search_params": search_params}, ['search_params'], Role)
 
-    async def assign_application_roles(self, application_id: str, body: AssignApplicationRolesBody | Dict[str, Any]) -> Any:
+    async def assign_application_roles(self, application_id: str, body: AssignApplicationRolesBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{applicationId}/roles` (AssignApplicationRoles)."""
-        return await self._api.call("AssignApplicationRoles", "POST", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", Any)
+        await self._api.call("AssignApplicationRoles", "POST", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", None)
 
-    async def replace_application_roles(self, application_id: str, body: ReplaceApplicationRolesBody | Dict[str, Any]) -> Any:
+    async def replace_application_roles(self, application_id: str, body: ReplaceApplicationRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/applications/{applicationId}/roles` (ReplaceApplicationRoles)."""
-        return await self._api.call("ReplaceApplicationRoles", "PUT", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", Any)
+        await self._api.call("ReplaceApplicationRoles", "PUT", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", None)
 
     async def delete_application_role(self, application_id: str, role_id: str) -> None:
         """`DELETE /api/applications/{applicationId}/roles/{roleId}` (DeleteApplicationRole)."""
@@ -85,9 +85,9 @@ class Applications:
         """`GET /api/applications/{id}/protected-app-metadata/custom-domains` (ListApplicationProtectedAppMetadataCustomDomains)."""
         return cast("List[ListApplicationProtectedAppMetadataCustomDomainsResponseItem]", await self._api.call("ListApplicationProtectedAppMetadataCustomDomains", "GET", ["api", "applications", id, "protected-app-metadata", "custom-domains"], {}, [], None, None, List[ListApplicationProtectedAppMetadataCustomDomainsResponseItem]))
 
-    async def create_application_protected_app_metadata_custom_domain(self, id: str, body: CreateApplicationProtectedAppMetadataCustomDomainBody | Dict[str, Any]) -> Any:
+    async def create_application_protected_app_metadata_custom_domain(self, id: str, body: CreateApplicationProtectedAppMetadataCustomDomainBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{id}/protected-app-metadata/custom-domains` (CreateApplicationProtectedAppMetadataCustomDomain)."""
-        return await self._api.call("CreateApplicationProtectedAppMetadataCustomDomain", "POST", ["api", "applications", id, "protected-app-metadata", "custom-domains"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateApplicationProtectedAppMetadataCustomDomain", "POST", ["api", "applications", id, "protected-app-metadata", "custom-domains"], {}, [], body, "application/json", None)
 
     async def delete_application_protected_app_metadata_custom_domain(self, id: str, domain: str) -> None:
         """`DELETE /api/applications/{id}/protected-app-metadata/custom-domains/{domain}` (DeleteApplicationProtectedAppMetadataCustomDomain)."""
@@ -125,9 +125,9 @@ class Applications:
         """`GET /api/applications/{applicationId}/user-consent-scopes` (ListApplicationUserConsentScopes)."""
         return cast("ListApplicationUserConsentScopesResponse", await self._api.call("ListApplicationUserConsentScopes", "GET", ["api", "applications", application_id, "user-consent-scopes"], {}, [], None, None, ListApplicationUserConsentScopesResponse))
 
-    async def create_application_user_consent_scope(self, application_id: str, body: CreateApplicationUserConsentScopeBody | Dict[str, Any]) -> Any:
+    async def create_application_user_consent_scope(self, application_id: str, body: CreateApplicationUserConsentScopeBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{applicationId}/user-consent-scopes` (CreateApplicationUserConsentScope)."""
-        return await self._api.call("CreateApplicationUserConsentScope", "POST", ["api", "applications", application_id, "user-consent-scopes"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateApplicationUserConsentScope", "POST", ["api", "applications", application_id, "user-consent-scopes"], {}, [], body, "application/json", None)
 
     async def delete_application_user_consent_scope(self, application_id: str, scope_type: str, scope_id: str) -> None:
         """`DELETE /api/applications/{applicationId}/user-consent-scopes/{scopeType}/{scopeId}` (DeleteApplicationUserConsentScope)."""
@@ -145,9 +145,9 @@ class Applications:
         """`GET /api/applications/{id}/users/{userId}/consent-organizations` (ListApplicationUserConsentOrganizations)."""
         return cast("ListApplicationUserConsentOrganizationsResponse", await self._api.call("ListApplicationUserConsentOrganizations", "GET", ["api", "applications", id, "users", user_id, "consent-organizations"], {"page": page, "page_size": page_size}, [], None, None, ListApplicationUserConsentOrganizationsResponse))
 
-    async def create_application_user_consent_organization(self, id: str, user_id: str, body: CreateApplicationUserConsentOrganizationBody | Dict[str, Any]) -> Any:
+    async def create_application_user_consent_organization(self, id: str, user_id: str, body: CreateApplicationUserConsentOrganizationBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{id}/users/{userId}/consent-organizations` (CreateApplicationUserConsentOrganization)."""
-        return await self._api.call("CreateApplicationUserConsentOrganization", "POST", ["api", "applications", id, "users", user_id, "consent-organizations"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateApplicationUserConsentOrganization", "POST", ["api", "applications", id, "users", user_id, "consent-organizations"], {}, [], body, "application/json", None)
 
     async def replace_application_user_consent_organizations(self, id: str, user_id: str, body: ReplaceApplicationUserConsentOrganizationsBody | Dict[str, Any]) -> None:
         """`PUT /api/applications/{id}/users/{userId}/consent-organizations` (ReplaceApplicationUserConsentOrganizations)."""
@@ -469,9 +469,9 @@ class Experience:
         """`PUT /api/experience/interaction-event` (UpdateInteractionEvent)."""
         await self._api.call("UpdateInteractionEvent", "PUT", ["api", "experience", "interaction-event"], {}, [], body, "application/json", None)
 
-    async def identify_user(self, body: IdentifyUserBody | Dict[str, Any]) -> Any:
+    async def identify_user(self, body: IdentifyUserBody | Dict[str, Any]) -> None:
         """`POST /api/experience/identification` (IdentifyUser)."""
-        return await self._api.call("IdentifyUser", "POST", ["api", "experience", "identification"], {}, [], body, "application/json", Any)
+        await self._api.call("IdentifyUser", "POST", ["api", "experience", "identification"], {}, [], body, "application/json", None)
 
     async def submit_interaction(self) -> SubmitInteractionResponse:
         """`POST /api/experience/submit` (SubmitInteraction)."""
@@ -719,21 +719,21 @@ class MyAccount:
         """`POST /api/my-account/mfa-verifications` (AddMfaVerification)."""
         await self._api.call("AddMfaVerification", "POST", ["api", "my-account", "mfa-verifications"], {}, [], body, "application/json", None)
 
-    async def generate_totp_secret(self) -> Any:
+    async def generate_totp_secret(self) -> None:
         """`POST /api/my-account/mfa-verifications/totp-secret/generate` (GenerateTotpSecret)."""
-        return await self._api.call("GenerateTotpSecret", "POST", ["api", "my-account", "mfa-verifications", "totp-secret", "generate"], {}, [], None, None, Any)
+        await self._api.call("GenerateTotpSecret", "POST", ["api", "my-account", "mfa-verifications", "totp-secret", "generate"], {}, [], None, None, None)
 
-    async def generate_my_account_backup_codes(self) -> Any:
+    async def generate_my_account_backup_codes(self) -> None:
         """`POST /api/my-account/mfa-verifications/backup-codes/generate` (GenerateMyAccountBackupCodes)."""
-        return await self._api.call("GenerateMyAccountBackupCodes", "POST", ["api", "my-account", "mfa-verifications", "backup-codes", "generate"], {}, [], None, None, Any)
+        await self._api.call("GenerateMyAccountBackupCodes", "POST", ["api", "my-account", "mfa-verifications", "backup-codes", "generate"], {}, [], None, None, None)
 
-    async def get_backup_codes(self) -> Any:
+    async def get_backup_codes(self) -> None:
         """`GET /api/my-account/mfa-verifications/backup-codes` (GetBackupCodes)."""
-        return await self._api.call("GetBackupCodes", "GET", ["api", "my-account", "mfa-verifications", "backup-codes"], {}, [], None, None, Any)
+        await self._api.call("GetBackupCodes", "GET", ["api", "my-account", "mfa-verifications", "backup-codes"], {}, [], None, None, None)
 
-    async def update_mfa_verification_name(self, verification_id: str, body: UpdateMfaVerificationNameBody | Dict[str, Any]) -> Any:
+    async def update_mfa_verification_name(self, verification_id: str, body: UpdateMfaVerificationNameBody | Dict[str, Any]) -> None:
         """`PATCH /api/my-account/mfa-verifications/{verificationId}/name` (UpdateMfaVerificationName)."""
-        return await self._api.call("UpdateMfaVerificationName", "PATCH", ["api", "my-account", "mfa-verifications", verification_id, "name"], {}, [], body, "application/json", Any)
+        await self._api.call("UpdateMfaVerificationName", "PATCH", ["api", "my-account", "mfa-verifications", verification_id, "name"], {}, [], body, "application/json", None)
 
     async def delete_mfa_verification(self, verification_id: str) -> None:
         """`DELETE /api/my-account/mfa-verifications/{verificationId}` (DeleteMfaVerification)."""
@@ -844,9 +844,9 @@ class OrganizationRoles:
         """`GET /api/organization-roles/{id}/scopes` (ListOrganizationRoleScopes): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationRoleScopes", ["api", "organization-roles", id, "scopes"], {"page": page, "page_size": page_size}, [], OrganizationScope)
 
-    async def create_organization_role_scope(self, id: str, body: CreateOrganizationRoleScopeBody | Dict[str, Any]) -> Any:
+    async def create_organization_role_scope(self, id: str, body: CreateOrganizationRoleScopeBody | Dict[str, Any]) -> None:
         """`POST /api/organization-roles/{id}/scopes` (CreateOrganizationRoleScope)."""
-        return await self._api.call("CreateOrganizationRoleScope", "POST", ["api", "organization-roles", id, "scopes"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateOrganizationRoleScope", "POST", ["api", "organization-roles", id, "scopes"], {}, [], body, "application/json", None)
 
     async def replace_organization_role_scopes(self, id: str, body: ReplaceOrganizationRoleScopesBody | Dict[str, Any]) -> None:
         """`PUT /api/organization-roles/{id}/scopes` (ReplaceOrganizationRoleScopes)."""
@@ -864,9 +864,9 @@ class OrganizationRoles:
         """`GET /api/organization-roles/{id}/resource-scopes` (ListOrganizationRoleResourceScopes): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationRoleResourceScopes", ["api", "organization-roles", id, "resource-scopes"], {"page": page, "page_size": page_size}, [], CreateResourceScopeResponse)
 
-    async def create_organization_role_resource_scope(self, id: str, body: CreateOrganizationRoleResourceScopeBody | Dict[str, Any]) -> Any:
+    async def create_organization_role_resource_scope(self, id: str, body: CreateOrganizationRoleResourceScopeBody | Dict[str, Any]) -> None:
         """`POST /api/organization-roles/{id}/resource-scopes` (CreateOrganizationRoleResourceScope)."""
-        return await self._api.call("CreateOrganizationRoleResourceScope", "POST", ["api", "organization-roles", id, "resource-scopes"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateOrganizationRoleResourceScope", "POST", ["api", "organization-roles", id, "resource-scopes"], {}, [], body, "application/json", None)
 
     async def replace_organization_role_resource_scopes(self, id: str, body: ReplaceOrganizationRoleResourceScopesBody | Dict[str, Any]) -> None:
         """`PUT /api/organization-roles/{id}/resource-scopes` (ReplaceOrganizationRoleResourceScopes)."""
@@ -946,9 +946,9 @@ class Organizations:
         """`GET /api/organizations/{id}/users` (ListOrganizationUsers): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationUsers", ["api", "organizations", id, "users"], {"q": q, "page": page, "page_size": page_size}, [], ListOrganizationUsersResponseItem)
 
-    async def add_organization_users(self, id: str, body: AddOrganizationUsersBody | Dict[str, Any]) -> Any:
+    async def add_organization_users(self, id: str, body: AddOrganizationUsersBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/users` (AddOrganizationUsers)."""
-        return await self._api.call("AddOrganizationUsers", "POST", ["api", "organizations", id, "users"], {}, [], body, "application/json", Any)
+        await self._api.call("AddOrganizationUsers", "POST", ["api", "organizations", id, "users"], {}, [], body, "application/json", None)
 
     async def replace_organization_users(self, id: str, body: ReplaceOrganizationUsersBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/users` (ReplaceOrganizationUsers)."""
@@ -958,9 +958,9 @@ class Organizations:
         """`DELETE /api/organizations/{id}/users/{userId}` (DeleteOrganizationUser)."""
         await self._api.call("DeleteOrganizationUser", "DELETE", ["api", "organizations", id, "users", user_id], {}, [], None, None, None)
 
-    async def assign_organization_roles_to_users(self, id: str, body: AssignOrganizationRolesToUsersBody | Dict[str, Any]) -> Any:
+    async def assign_organization_roles_to_users(self, id: str, body: AssignOrganizationRolesToUsersBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/users/roles` (AssignOrganizationRolesToUsers)."""
-        return await self._api.call("AssignOrganizationRolesToUsers", "POST", ["api", "organizations", id, "users", "roles"], {}, [], body, "application/json", Any)
+        await self._api.call("AssignOrganizationRolesToUsers", "POST", ["api", "organizations", id, "users", "roles"], {}, [], body, "application/json", None)
 
     async def list_organization_user_roles(self, id: str, user_id: str, *, page: Optional[int] = None, page_size: Optional[int] = None) -> Page[OrganizationRole]:
         """`GET /api/organizations/{id}/users/{userId}/roles` (ListOrganizationUserRoles): one page and Logto's total count."""
@@ -970,9 +970,9 @@ class Organizations:
         """`GET /api/organizations/{id}/users/{userId}/roles` (ListOrganizationUserRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationUserRoles", ["api", "organizations", id, "users", user_id, "roles"], {"page": page, "page_size": page_size}, [], OrganizationRole)
 
-    async def assign_organization_roles_to_user(self, id: str, user_id: str, body: AssignOrganizationRolesToUserBody | Dict[str, Any]) -> Any:
+    async def assign_organization_roles_to_user(self, id: str, user_id: str, body: AssignOrganizationRolesToUserBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/users/{userId}/roles` (AssignOrganizationRolesToUser)."""
-        return await self._api.call("AssignOrganizationRolesToUser", "POST", ["api", "organizations", id, "users", user_id, "roles"], {}, [], body, "application/json", Any)
+        await self._api.call("AssignOrganizationRolesToUser", "POST", ["api", "organizations", id, "users", user_id, "roles"], {}, [], body, "application/json", None)
 
     async def replace_organization_user_roles(self, id: str, user_id: str, body: ReplaceOrganizationUserRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/users/{userId}/roles` (ReplaceOrganizationUserRoles)."""
@@ -994,9 +994,9 @@ class Organizations:
         """`GET /api/organizations/{id}/applications` (ListOrganizationApplications): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationApplications", ["api", "organizations", id, "applications"], {"q": q, "page": page, "page_size": page_size}, [], ListOrganizationApplicationsResponseItem)
 
-    async def add_organization_applications(self, id: str, body: AddOrganizationApplicationsBody | Dict[str, Any]) -> Any:
+    async def add_organization_applications(self, id: str, body: AddOrganizationApplicationsBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/applications` (AddOrganizationApplications)."""
-        return await self._api.call("AddOrganizationApplications", "POST", ["api", "organizations", id, "applications"], {}, [], body, "application/json", Any)
+        await self._api.call("AddOrganizationApplications", "POST", ["api", "organizations", id, "applications"], {}, [], body, "application/json", None)
 
     async def replace_organization_applications(self, id: str, body: ReplaceOrganizationApplicationsBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/applications` (ReplaceOrganizationApplications)."""
@@ -1006,9 +1006,9 @@ class Organizations:
         """`DELETE /api/organizations/{id}/applications/{applicationId}` (DeleteOrganizationApplication)."""
         await self._api.call("DeleteOrganizationApplication", "DELETE", ["api", "organizations", id, "applications", application_id], {}, [], None, None, None)
 
-    async def assign_organization_roles_to_applications(self, id: str, body: AssignOrganizationRolesToApplicationsBody | Dict[str, Any]) -> Any:
+    async def assign_organization_roles_to_applications(self, id: str, body: AssignOrganizationRolesToApplicationsBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/applications/roles` (AssignOrganizationRolesToApplications)."""
-        return await self._api.call("AssignOrganizationRolesToApplications", "POST", ["api", "organizations", id, "applications", "roles"], {}, [], body, "application/json", Any)
+        await self._api.call("AssignOrganizationRolesToApplications", "POST", ["api", "organizations", id, "applications", "roles"], {}, [], body, "application/json", None)
 
     async def list_organization_application_roles(self, id: str, application_id: str, *, page: Optional[int] = None, page_size: Optional[int] = None) -> Page[OrganizationRole]:
         """`GET /api/organizations/{id}/applications/{applicationId}/roles` (ListOrganizationApplicationRoles): one page and Logto's total count."""
@@ -1018,9 +1018,9 @@ class Organizations:
         """`GET /api/organizations/{id}/applications/{applicationId}/roles` (ListOrganizationApplicationRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationApplicationRoles", ["api", "organizations", id, "applications", application_id, "roles"], {"page": page, "page_size": page_size}, [], OrganizationRole)
 
-    async def assign_organization_roles_to_application(self, id: str, application_id: str, body: AssignOrganizationRolesToApplicationBody | Dict[str, Any]) -> Any:
+    async def assign_organization_roles_to_application(self, id: str, application_id: str, body: AssignOrganizationRolesToApplicationBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/applications/{applicationId}/roles` (AssignOrganizationRolesToApplication)."""
-        return await self._api.call("AssignOrganizationRolesToApplication", "POST", ["api", "organizations", id, "applications", application_id, "roles"], {}, [], body, "application/json", Any)
+        await self._api.call("AssignOrganizationRolesToApplication", "POST", ["api", "organizations", id, "applications", application_id, "roles"], {}, [], body, "application/json", None)
 
     async def replace_organization_application_roles(self, id: str, application_id: str, body: ReplaceOrganizationApplicationRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/applications/{applicationId}/roles` (ReplaceOrganizationApplicationRoles)."""
@@ -1058,9 +1058,9 @@ class Organizations:
         """`GET /api/organizations/{id}/jit/roles` (ListOrganizationJitRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationJitRoles", ["api", "organizations", id, "jit", "roles"], {"page": page, "page_size": page_size}, [], OrganizationRole)
 
-    async def create_organization_jit_role(self, id: str, body: CreateOrganizationJitRoleBody | Dict[str, Any]) -> Any:
+    async def create_organization_jit_role(self, id: str, body: CreateOrganizationJitRoleBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/jit/roles` (CreateOrganizationJitRole)."""
-        return await self._api.call("CreateOrganizationJitRole", "POST", ["api", "organizations", id, "jit", "roles"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateOrganizationJitRole", "POST", ["api", "organizations", id, "jit", "roles"], {}, [], body, "application/json", None)
 
     async def replace_organization_jit_roles(self, id: str, body: ReplaceOrganizationJitRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/jit/roles` (ReplaceOrganizationJitRoles)."""
@@ -1078,9 +1078,9 @@ class Organizations:
         """`GET /api/organizations/{id}/jit/sso-connectors` (ListOrganizationJitSsoConnectors): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationJitSsoConnectors", ["api", "organizations", id, "jit", "sso-connectors"], {"page": page, "page_size": page_size}, [], CreateSsoConnectorResponse)
 
-    async def create_organization_jit_sso_connector(self, id: str, body: CreateOrganizationJitSsoConnectorBody | Dict[str, Any]) -> Any:
+    async def create_organization_jit_sso_connector(self, id: str, body: CreateOrganizationJitSsoConnectorBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/jit/sso-connectors` (CreateOrganizationJitSsoConnector)."""
-        return await self._api.call("CreateOrganizationJitSsoConnector", "POST", ["api", "organizations", id, "jit", "sso-connectors"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateOrganizationJitSsoConnector", "POST", ["api", "organizations", id, "jit", "sso-connectors"], {}, [], body, "application/json", None)
 
     async def replace_organization_jit_sso_connectors(self, id: str, body: ReplaceOrganizationJitSsoConnectorsBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/jit/sso-connectors` (ReplaceOrganizationJitSsoConnectors)."""
@@ -1184,9 +1184,9 @@ class Roles:
         """`GET /api/roles/{id}/users` (ListRoleUsers): every item, page after page (100 a request)."""
         return self._api.pages("ListRoleUsers", ["api", "roles", id, "users"], {"page": page, "page_size": page_size, "search_params": search_params}, ['search_params'], User)
 
-    async def create_role_user(self, id: str, body: CreateRoleUserBody | Dict[str, Any]) -> Any:
+    async def create_role_user(self, id: str, body: CreateRoleUserBody | Dict[str, Any]) -> None:
         """`POST /api/roles/{id}/users` (CreateRoleUser)."""
-        return await self._api.call("CreateRoleUser", "POST", ["api", "roles", id, "users"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateRoleUser", "POST", ["api", "roles", id, "users"], {}, [], body, "application/json", None)
 
     async def delete_role_user(self, id: str, user_id: str) -> None:
         """`DELETE /api/roles/{id}/users/{userId}` (DeleteRoleUser)."""
@@ -1200,9 +1200,9 @@ class Roles:
         """`GET /api/roles/{id}/applications` (ListRoleApplications): every item, page after page (100 a request)."""
         return self._api.pages("ListRoleApplications", ["api", "roles", id, "applications"], {"page": page, "page_size": page_size, "search_params": search_params}, ['search_params'], ListRoleApplicationsResponseItem)
 
-    async def create_role_application(self, id: str, body: CreateRoleApplicationBody | Dict[str, Any]) -> Any:
+    async def create_role_application(self, id: str, body: CreateRoleApplicationBody | Dict[str, Any]) -> None:
         """`POST /api/roles/{id}/applications` (CreateRoleApplication)."""
-        return await self._api.call("CreateRoleApplication", "POST", ["api", "roles", id, "applications"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateRoleApplication", "POST", ["api", "roles", id, "applications"], {}, [], body, "application/json", None)
 
     async def delete_role_application(self, id: str, application_id: str) -> None:
         """`DELETE /api/roles/{id}/applications/{applicationId}` (DeleteRoleApplication)."""
@@ -1267,9 +1267,9 @@ class SAMLApplications:
         """`GET /api/saml-applications/{id}/metadata` (ListSamlApplicationMetadata)."""
         return cast("str", await self._api.call("ListSamlApplicationMetadata", "GET", ["api", "saml-applications", id, "metadata"], {}, [], None, None, str))
 
-    async def get_saml_application_callback(self, id: str, *, code: Optional[str] = None, state: Optional[str] = None, redirect_uri: Optional[str] = None, error: Optional[str] = None, error_description: Optional[str] = None) -> Any:
+    async def get_saml_application_callback(self, id: str, *, code: Optional[str] = None, state: Optional[str] = None, redirect_uri: Optional[str] = None, error: Optional[str] = None, error_description: Optional[str] = None) -> None:
         """`GET /api/saml-applications/{id}/callback` (GetSamlApplicationCallback)."""
-        return await self._api.call("GetSamlApplicationCallback", "GET", ["api", "saml-applications", id, "callback"], {"code": code, "state": state, "redirectUri": redirect_uri, "error": error, "error_description": error_description}, [], None, None, Any)
+        await self._api.call("GetSamlApplicationCallback", "GET", ["api", "saml-applications", id, "callback"], {"code": code, "state": state, "redirectUri": redirect_uri, "error": error, "error_description": error_description}, [], None, None, None)
 
 
 class SAMLApplicationsAuthFlow:
@@ -1278,13 +1278,13 @@ class SAMLApplicationsAuthFlow:
     def __init__(self, api: Api) -> None:
         self._api = api
 
-    async def get_saml_authn(self, id: str, *, saml_request: Optional[str] = None, signature: Optional[str] = None, sig_alg: Optional[str] = None, relay_state: Optional[str] = None) -> Any:
+    async def get_saml_authn(self, id: str, *, saml_request: Optional[str] = None, signature: Optional[str] = None, sig_alg: Optional[str] = None, relay_state: Optional[str] = None) -> None:
         """`GET /api/saml/{id}/authn` (GetSamlAuthn)."""
-        return await self._api.call("GetSamlAuthn", "GET", ["api", "saml", id, "authn"], {"SAMLRequest": saml_request, "Signature": signature, "SigAlg": sig_alg, "RelayState": relay_state}, [], None, None, Any)
+        await self._api.call("GetSamlAuthn", "GET", ["api", "saml", id, "authn"], {"SAMLRequest": saml_request, "Signature": signature, "SigAlg": sig_alg, "RelayState": relay_state}, [], None, None, None)
 
-    async def create_saml_authn(self, id: str, body: CreateSamlAuthnBody | Dict[str, Any]) -> Any:
+    async def create_saml_authn(self, id: str, body: CreateSamlAuthnBody | Dict[str, Any]) -> None:
         """`POST /api/saml/{id}/authn` (CreateSamlAuthn)."""
-        return await self._api.call("CreateSamlAuthn", "POST", ["api", "saml", id, "authn"], {}, [], body, "application/json", Any)
+        await self._api.call("CreateSamlAuthn", "POST", ["api", "saml", id, "authn"], {}, [], body, "application/json", None)
 
 
 class SSOConnectorProviders:
@@ -1402,9 +1402,9 @@ class SwaggerJson:
     def __init__(self, api: Api) -> None:
         self._api = api
 
-    async def get_swagger_json(self) -> Any:
+    async def get_swagger_json(self) -> None:
         """`GET /api/swagger.json` (GetSwaggerJson)."""
-        return await self._api.call("GetSwaggerJson", "GET", ["api", "swagger.json"], {}, [], None, None, Any)
+        await self._api.call("GetSwaggerJson", "GET", ["api", "swagger.json"], {}, [], None, None, None)
 
 
 class Systems:
@@ -1656,17 +1656,17 @@ class WellKnown:
         """`GET /api/.well-known/account-center` (GetWellKnownAccountCenter)."""
         return cast("GetWellKnownAccountCenterResponse", await self._api.call("GetWellKnownAccountCenter", "GET", ["api", ".well-known", "account-center"], {}, [], None, None, GetWellKnownAccountCenterResponse))
 
-    async def get_well_known_management_openapi_json(self) -> Any:
+    async def get_well_known_management_openapi_json(self) -> None:
         """`GET /api/.well-known/management.openapi.json` (GetWellKnownManagementOpenapiJson)."""
-        return await self._api.call("GetWellKnownManagementOpenapiJson", "GET", ["api", ".well-known", "management.openapi.json"], {}, [], None, None, Any)
+        await self._api.call("GetWellKnownManagementOpenapiJson", "GET", ["api", ".well-known", "management.openapi.json"], {}, [], None, None, None)
 
-    async def get_well_known_experience_openapi_json(self) -> Any:
+    async def get_well_known_experience_openapi_json(self) -> None:
         """`GET /api/.well-known/experience.openapi.json` (GetWellKnownExperienceOpenapiJson)."""
-        return await self._api.call("GetWellKnownExperienceOpenapiJson", "GET", ["api", ".well-known", "experience.openapi.json"], {}, [], None, None, Any)
+        await self._api.call("GetWellKnownExperienceOpenapiJson", "GET", ["api", ".well-known", "experience.openapi.json"], {}, [], None, None, None)
 
-    async def get_well_known_user_openapi_json(self) -> Any:
+    async def get_well_known_user_openapi_json(self) -> None:
         """`GET /api/.well-known/user.openapi.json` (GetWellKnownUserOpenapiJson)."""
-        return await self._api.call("GetWellKnownUserOpenapiJson", "GET", ["api", ".well-known", "user.openapi.json"], {}, [], None, None, Any)
+        await self._api.call("GetWellKnownUserOpenapiJson", "GET", ["api", ".well-known", "user.openapi.json"], {}, [], None, None, None)
 
 
 class SyncAccountCenter:
@@ -1726,13 +1726,13 @@ class SyncApplications:
         """`GET /api/applications/{applicationId}/roles` (ListApplicationRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListApplicationRoles", ["api", "applications", application_id, "roles"], {"page": page, "page_size": page_size, "search_params": search_params}, ['search_params'], Role)
 
-    def assign_application_roles(self, application_id: str, body: AssignApplicationRolesBody | Dict[str, Any]) -> Any:
+    def assign_application_roles(self, application_id: str, body: AssignApplicationRolesBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{applicationId}/roles` (AssignApplicationRoles)."""
-        return self._api.call("AssignApplicationRoles", "POST", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", Any)
+        self._api.call("AssignApplicationRoles", "POST", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", None)
 
-    def replace_application_roles(self, application_id: str, body: ReplaceApplicationRolesBody | Dict[str, Any]) -> Any:
+    def replace_application_roles(self, application_id: str, body: ReplaceApplicationRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/applications/{applicationId}/roles` (ReplaceApplicationRoles)."""
-        return self._api.call("ReplaceApplicationRoles", "PUT", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", Any)
+        self._api.call("ReplaceApplicationRoles", "PUT", ["api", "applications", application_id, "roles"], {}, [], body, "application/json", None)
 
     def delete_application_role(self, application_id: str, role_id: str) -> None:
         """`DELETE /api/applications/{applicationId}/roles/{roleId}` (DeleteApplicationRole)."""
@@ -1742,9 +1742,9 @@ class SyncApplications:
         """`GET /api/applications/{id}/protected-app-metadata/custom-domains` (ListApplicationProtectedAppMetadataCustomDomains)."""
         return cast("List[ListApplicationProtectedAppMetadataCustomDomainsResponseItem]", self._api.call("ListApplicationProtectedAppMetadataCustomDomains", "GET", ["api", "applications", id, "protected-app-metadata", "custom-domains"], {}, [], None, None, List[ListApplicationProtectedAppMetadataCustomDomainsResponseItem]))
 
-    def create_application_protected_app_metadata_custom_domain(self, id: str, body: CreateApplicationProtectedAppMetadataCustomDomainBody | Dict[str, Any]) -> Any:
+    def create_application_protected_app_metadata_custom_domain(self, id: str, body: CreateApplicationProtectedAppMetadataCustomDomainBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{id}/protected-app-metadata/custom-domains` (CreateApplicationProtectedAppMetadataCustomDomain)."""
-        return self._api.call("CreateApplicationProtectedAppMetadataCustomDomain", "POST", ["api", "applications", id, "protected-app-metadata", "custom-domains"], {}, [], body, "application/json", Any)
+        self._api.call("CreateApplicationProtectedAppMetadataCustomDomain", "POST", ["api", "applications", id, "protected-app-metadata", "custom-domains"], {}, [], body, "application/json", None)
 
     def delete_application_protected_app_metadata_custom_domain(self, id: str, domain: str) -> None:
         """`DELETE /api/applications/{id}/protected-app-metadata/custom-domains/{domain}` (DeleteApplicationProtectedAppMetadataCustomDomain)."""
@@ -1782,9 +1782,9 @@ class SyncApplications:
         """`GET /api/applications/{applicationId}/user-consent-scopes` (ListApplicationUserConsentScopes)."""
         return cast("ListApplicationUserConsentScopesResponse", self._api.call("ListApplicationUserConsentScopes", "GET", ["api", "applications", application_id, "user-consent-scopes"], {}, [], None, None, ListApplicationUserConsentScopesResponse))
 
-    def create_application_user_consent_scope(self, application_id: str, body: CreateApplicationUserConsentScopeBody | Dict[str, Any]) -> Any:
+    def create_application_user_consent_scope(self, application_id: str, body: CreateApplicationUserConsentScopeBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{applicationId}/user-consent-scopes` (CreateApplicationUserConsentScope)."""
-        return self._api.call("CreateApplicationUserConsentScope", "POST", ["api", "applications", application_id, "user-consent-scopes"], {}, [], body, "application/json", Any)
+        self._api.call("CreateApplicationUserConsentScope", "POST", ["api", "applications", application_id, "user-consent-scopes"], {}, [], body, "application/json", None)
 
     def delete_application_user_consent_scope(self, application_id: str, scope_type: str, scope_id: str) -> None:
         """`DELETE /api/applications/{applicationId}/user-consent-scopes/{scopeType}/{scopeId}` (DeleteApplicationUserConsentScope)."""
@@ -1802,9 +1802,9 @@ class SyncApplications:
         """`GET /api/applications/{id}/users/{userId}/consent-organizations` (ListApplicationUserConsentOrganizations)."""
         return cast("ListApplicationUserConsentOrganizationsResponse", self._api.call("ListApplicationUserConsentOrganizations", "GET", ["api", "applications", id, "users", user_id, "consent-organizations"], {"page": page, "page_size": page_size}, [], None, None, ListApplicationUserConsentOrganizationsResponse))
 
-    def create_application_user_consent_organization(self, id: str, user_id: str, body: CreateApplicationUserConsentOrganizationBody | Dict[str, Any]) -> Any:
+    def create_application_user_consent_organization(self, id: str, user_id: str, body: CreateApplicationUserConsentOrganizationBody | Dict[str, Any]) -> None:
         """`POST /api/applications/{id}/users/{userId}/consent-organizations` (CreateApplicationUserConsentOrganization)."""
-        return self._api.call("CreateApplicationUserConsentOrganization", "POST", ["api", "applications", id, "users", user_id, "consent-organizations"], {}, [], body, "application/json", Any)
+        self._api.call("CreateApplicationUserConsentOrganization", "POST", ["api", "applications", id, "users", user_id, "consent-organizations"], {}, [], body, "application/json", None)
 
     def replace_application_user_consent_organizations(self, id: str, user_id: str, body: ReplaceApplicationUserConsentOrganizationsBody | Dict[str, Any]) -> None:
         """`PUT /api/applications/{id}/users/{userId}/consent-organizations` (ReplaceApplicationUserConsentOrganizations)."""
@@ -2126,9 +2126,9 @@ class SyncExperience:
         """`PUT /api/experience/interaction-event` (UpdateInteractionEvent)."""
         self._api.call("UpdateInteractionEvent", "PUT", ["api", "experience", "interaction-event"], {}, [], body, "application/json", None)
 
-    def identify_user(self, body: IdentifyUserBody | Dict[str, Any]) -> Any:
+    def identify_user(self, body: IdentifyUserBody | Dict[str, Any]) -> None:
         """`POST /api/experience/identification` (IdentifyUser)."""
-        return self._api.call("IdentifyUser", "POST", ["api", "experience", "identification"], {}, [], body, "application/json", Any)
+        self._api.call("IdentifyUser", "POST", ["api", "experience", "identification"], {}, [], body, "application/json", None)
 
     def submit_interaction(self) -> SubmitInteractionResponse:
         """`POST /api/experience/submit` (SubmitInteraction)."""
@@ -2376,21 +2376,21 @@ class SyncMyAccount:
         """`POST /api/my-account/mfa-verifications` (AddMfaVerification)."""
         self._api.call("AddMfaVerification", "POST", ["api", "my-account", "mfa-verifications"], {}, [], body, "application/json", None)
 
-    def generate_totp_secret(self) -> Any:
+    def generate_totp_secret(self) -> None:
         """`POST /api/my-account/mfa-verifications/totp-secret/generate` (GenerateTotpSecret)."""
-        return self._api.call("GenerateTotpSecret", "POST", ["api", "my-account", "mfa-verifications", "totp-secret", "generate"], {}, [], None, None, Any)
+        self._api.call("GenerateTotpSecret", "POST", ["api", "my-account", "mfa-verifications", "totp-secret", "generate"], {}, [], None, None, None)
 
-    def generate_my_account_backup_codes(self) -> Any:
+    def generate_my_account_backup_codes(self) -> None:
         """`POST /api/my-account/mfa-verifications/backup-codes/generate` (GenerateMyAccountBackupCodes)."""
-        return self._api.call("GenerateMyAccountBackupCodes", "POST", ["api", "my-account", "mfa-verifications", "backup-codes", "generate"], {}, [], None, None, Any)
+        self._api.call("GenerateMyAccountBackupCodes", "POST", ["api", "my-account", "mfa-verifications", "backup-codes", "generate"], {}, [], None, None, None)
 
-    def get_backup_codes(self) -> Any:
+    def get_backup_codes(self) -> None:
         """`GET /api/my-account/mfa-verifications/backup-codes` (GetBackupCodes)."""
-        return self._api.call("GetBackupCodes", "GET", ["api", "my-account", "mfa-verifications", "backup-codes"], {}, [], None, None, Any)
+        self._api.call("GetBackupCodes", "GET", ["api", "my-account", "mfa-verifications", "backup-codes"], {}, [], None, None, None)
 
-    def update_mfa_verification_name(self, verification_id: str, body: UpdateMfaVerificationNameBody | Dict[str, Any]) -> Any:
+    def update_mfa_verification_name(self, verification_id: str, body: UpdateMfaVerificationNameBody | Dict[str, Any]) -> None:
         """`PATCH /api/my-account/mfa-verifications/{verificationId}/name` (UpdateMfaVerificationName)."""
-        return self._api.call("UpdateMfaVerificationName", "PATCH", ["api", "my-account", "mfa-verifications", verification_id, "name"], {}, [], body, "application/json", Any)
+        self._api.call("UpdateMfaVerificationName", "PATCH", ["api", "my-account", "mfa-verifications", verification_id, "name"], {}, [], body, "application/json", None)
 
     def delete_mfa_verification(self, verification_id: str) -> None:
         """`DELETE /api/my-account/mfa-verifications/{verificationId}` (DeleteMfaVerification)."""
@@ -2501,9 +2501,9 @@ class SyncOrganizationRoles:
         """`GET /api/organization-roles/{id}/scopes` (ListOrganizationRoleScopes): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationRoleScopes", ["api", "organization-roles", id, "scopes"], {"page": page, "page_size": page_size}, [], OrganizationScope)
 
-    def create_organization_role_scope(self, id: str, body: CreateOrganizationRoleScopeBody | Dict[str, Any]) -> Any:
+    def create_organization_role_scope(self, id: str, body: CreateOrganizationRoleScopeBody | Dict[str, Any]) -> None:
         """`POST /api/organization-roles/{id}/scopes` (CreateOrganizationRoleScope)."""
-        return self._api.call("CreateOrganizationRoleScope", "POST", ["api", "organization-roles", id, "scopes"], {}, [], body, "application/json", Any)
+        self._api.call("CreateOrganizationRoleScope", "POST", ["api", "organization-roles", id, "scopes"], {}, [], body, "application/json", None)
 
     def replace_organization_role_scopes(self, id: str, body: ReplaceOrganizationRoleScopesBody | Dict[str, Any]) -> None:
         """`PUT /api/organization-roles/{id}/scopes` (ReplaceOrganizationRoleScopes)."""
@@ -2521,9 +2521,9 @@ class SyncOrganizationRoles:
         """`GET /api/organization-roles/{id}/resource-scopes` (ListOrganizationRoleResourceScopes): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationRoleResourceScopes", ["api", "organization-roles", id, "resource-scopes"], {"page": page, "page_size": page_size}, [], CreateResourceScopeResponse)
 
-    def create_organization_role_resource_scope(self, id: str, body: CreateOrganizationRoleResourceScopeBody | Dict[str, Any]) -> Any:
+    def create_organization_role_resource_scope(self, id: str, body: CreateOrganizationRoleResourceScopeBody | Dict[str, Any]) -> None:
         """`POST /api/organization-roles/{id}/resource-scopes` (CreateOrganizationRoleResourceScope)."""
-        return self._api.call("CreateOrganizationRoleResourceScope", "POST", ["api", "organization-roles", id, "resource-scopes"], {}, [], body, "application/json", Any)
+        self._api.call("CreateOrganizationRoleResourceScope", "POST", ["api", "organization-roles", id, "resource-scopes"], {}, [], body, "application/json", None)
 
     def replace_organization_role_resource_scopes(self, id: str, body: ReplaceOrganizationRoleResourceScopesBody | Dict[str, Any]) -> None:
         """`PUT /api/organization-roles/{id}/resource-scopes` (ReplaceOrganizationRoleResourceScopes)."""
@@ -2603,9 +2603,9 @@ class SyncOrganizations:
         """`GET /api/organizations/{id}/users` (ListOrganizationUsers): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationUsers", ["api", "organizations", id, "users"], {"q": q, "page": page, "page_size": page_size}, [], ListOrganizationUsersResponseItem)
 
-    def add_organization_users(self, id: str, body: AddOrganizationUsersBody | Dict[str, Any]) -> Any:
+    def add_organization_users(self, id: str, body: AddOrganizationUsersBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/users` (AddOrganizationUsers)."""
-        return self._api.call("AddOrganizationUsers", "POST", ["api", "organizations", id, "users"], {}, [], body, "application/json", Any)
+        self._api.call("AddOrganizationUsers", "POST", ["api", "organizations", id, "users"], {}, [], body, "application/json", None)
 
     def replace_organization_users(self, id: str, body: ReplaceOrganizationUsersBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/users` (ReplaceOrganizationUsers)."""
@@ -2615,9 +2615,9 @@ class SyncOrganizations:
         """`DELETE /api/organizations/{id}/users/{userId}` (DeleteOrganizationUser)."""
         self._api.call("DeleteOrganizationUser", "DELETE", ["api", "organizations", id, "users", user_id], {}, [], None, None, None)
 
-    def assign_organization_roles_to_users(self, id: str, body: AssignOrganizationRolesToUsersBody | Dict[str, Any]) -> Any:
+    def assign_organization_roles_to_users(self, id: str, body: AssignOrganizationRolesToUsersBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/users/roles` (AssignOrganizationRolesToUsers)."""
-        return self._api.call("AssignOrganizationRolesToUsers", "POST", ["api", "organizations", id, "users", "roles"], {}, [], body, "application/json", Any)
+        self._api.call("AssignOrganizationRolesToUsers", "POST", ["api", "organizations", id, "users", "roles"], {}, [], body, "application/json", None)
 
     def list_organization_user_roles(self, id: str, user_id: str, *, page: Optional[int] = None, page_size: Optional[int] = None) -> Page[OrganizationRole]:
         """`GET /api/organizations/{id}/users/{userId}/roles` (ListOrganizationUserRoles): one page and Logto's total count."""
@@ -2627,9 +2627,9 @@ class SyncOrganizations:
         """`GET /api/organizations/{id}/users/{userId}/roles` (ListOrganizationUserRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationUserRoles", ["api", "organizations", id, "users", user_id, "roles"], {"page": page, "page_size": page_size}, [], OrganizationRole)
 
-    def assign_organization_roles_to_user(self, id: str, user_id: str, body: AssignOrganizationRolesToUserBody | Dict[str, Any]) -> Any:
+    def assign_organization_roles_to_user(self, id: str, user_id: str, body: AssignOrganizationRolesToUserBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/users/{userId}/roles` (AssignOrganizationRolesToUser)."""
-        return self._api.call("AssignOrganizationRolesToUser", "POST", ["api", "organizations", id, "users", user_id, "roles"], {}, [], body, "application/json", Any)
+        self._api.call("AssignOrganizationRolesToUser", "POST", ["api", "organizations", id, "users", user_id, "roles"], {}, [], body, "application/json", None)
 
     def replace_organization_user_roles(self, id: str, user_id: str, body: ReplaceOrganizationUserRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/users/{userId}/roles` (ReplaceOrganizationUserRoles)."""
@@ -2651,9 +2651,9 @@ class SyncOrganizations:
         """`GET /api/organizations/{id}/applications` (ListOrganizationApplications): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationApplications", ["api", "organizations", id, "applications"], {"q": q, "page": page, "page_size": page_size}, [], ListOrganizationApplicationsResponseItem)
 
-    def add_organization_applications(self, id: str, body: AddOrganizationApplicationsBody | Dict[str, Any]) -> Any:
+    def add_organization_applications(self, id: str, body: AddOrganizationApplicationsBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/applications` (AddOrganizationApplications)."""
-        return self._api.call("AddOrganizationApplications", "POST", ["api", "organizations", id, "applications"], {}, [], body, "application/json", Any)
+        self._api.call("AddOrganizationApplications", "POST", ["api", "organizations", id, "applications"], {}, [], body, "application/json", None)
 
     def replace_organization_applications(self, id: str, body: ReplaceOrganizationApplicationsBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/applications` (ReplaceOrganizationApplications)."""
@@ -2663,9 +2663,9 @@ class SyncOrganizations:
         """`DELETE /api/organizations/{id}/applications/{applicationId}` (DeleteOrganizationApplication)."""
         self._api.call("DeleteOrganizationApplication", "DELETE", ["api", "organizations", id, "applications", application_id], {}, [], None, None, None)
 
-    def assign_organization_roles_to_applications(self, id: str, body: AssignOrganizationRolesToApplicationsBody | Dict[str, Any]) -> Any:
+    def assign_organization_roles_to_applications(self, id: str, body: AssignOrganizationRolesToApplicationsBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/applications/roles` (AssignOrganizationRolesToApplications)."""
-        return self._api.call("AssignOrganizationRolesToApplications", "POST", ["api", "organizations", id, "applications", "roles"], {}, [], body, "application/json", Any)
+        self._api.call("AssignOrganizationRolesToApplications", "POST", ["api", "organizations", id, "applications", "roles"], {}, [], body, "application/json", None)
 
     def list_organization_application_roles(self, id: str, application_id: str, *, page: Optional[int] = None, page_size: Optional[int] = None) -> Page[OrganizationRole]:
         """`GET /api/organizations/{id}/applications/{applicationId}/roles` (ListOrganizationApplicationRoles): one page and Logto's total count."""
@@ -2675,9 +2675,9 @@ class SyncOrganizations:
         """`GET /api/organizations/{id}/applications/{applicationId}/roles` (ListOrganizationApplicationRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationApplicationRoles", ["api", "organizations", id, "applications", application_id, "roles"], {"page": page, "page_size": page_size}, [], OrganizationRole)
 
-    def assign_organization_roles_to_application(self, id: str, application_id: str, body: AssignOrganizationRolesToApplicationBody | Dict[str, Any]) -> Any:
+    def assign_organization_roles_to_application(self, id: str, application_id: str, body: AssignOrganizationRolesToApplicationBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/applications/{applicationId}/roles` (AssignOrganizationRolesToApplication)."""
-        return self._api.call("AssignOrganizationRolesToApplication", "POST", ["api", "organizations", id, "applications", application_id, "roles"], {}, [], body, "application/json", Any)
+        self._api.call("AssignOrganizationRolesToApplication", "POST", ["api", "organizations", id, "applications", application_id, "roles"], {}, [], body, "application/json", None)
 
     def replace_organization_application_roles(self, id: str, application_id: str, body: ReplaceOrganizationApplicationRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/applications/{applicationId}/roles` (ReplaceOrganizationApplicationRoles)."""
@@ -2715,9 +2715,9 @@ class SyncOrganizations:
         """`GET /api/organizations/{id}/jit/roles` (ListOrganizationJitRoles): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationJitRoles", ["api", "organizations", id, "jit", "roles"], {"page": page, "page_size": page_size}, [], OrganizationRole)
 
-    def create_organization_jit_role(self, id: str, body: CreateOrganizationJitRoleBody | Dict[str, Any]) -> Any:
+    def create_organization_jit_role(self, id: str, body: CreateOrganizationJitRoleBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/jit/roles` (CreateOrganizationJitRole)."""
-        return self._api.call("CreateOrganizationJitRole", "POST", ["api", "organizations", id, "jit", "roles"], {}, [], body, "application/json", Any)
+        self._api.call("CreateOrganizationJitRole", "POST", ["api", "organizations", id, "jit", "roles"], {}, [], body, "application/json", None)
 
     def replace_organization_jit_roles(self, id: str, body: ReplaceOrganizationJitRolesBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/jit/roles` (ReplaceOrganizationJitRoles)."""
@@ -2735,9 +2735,9 @@ class SyncOrganizations:
         """`GET /api/organizations/{id}/jit/sso-connectors` (ListOrganizationJitSsoConnectors): every item, page after page (100 a request)."""
         return self._api.pages("ListOrganizationJitSsoConnectors", ["api", "organizations", id, "jit", "sso-connectors"], {"page": page, "page_size": page_size}, [], CreateSsoConnectorResponse)
 
-    def create_organization_jit_sso_connector(self, id: str, body: CreateOrganizationJitSsoConnectorBody | Dict[str, Any]) -> Any:
+    def create_organization_jit_sso_connector(self, id: str, body: CreateOrganizationJitSsoConnectorBody | Dict[str, Any]) -> None:
         """`POST /api/organizations/{id}/jit/sso-connectors` (CreateOrganizationJitSsoConnector)."""
-        return self._api.call("CreateOrganizationJitSsoConnector", "POST", ["api", "organizations", id, "jit", "sso-connectors"], {}, [], body, "application/json", Any)
+        self._api.call("CreateOrganizationJitSsoConnector", "POST", ["api", "organizations", id, "jit", "sso-connectors"], {}, [], body, "application/json", None)
 
     def replace_organization_jit_sso_connectors(self, id: str, body: ReplaceOrganizationJitSsoConnectorsBody | Dict[str, Any]) -> None:
         """`PUT /api/organizations/{id}/jit/sso-connectors` (ReplaceOrganizationJitSsoConnectors)."""
@@ -2841,9 +2841,9 @@ class SyncRoles:
         """`GET /api/roles/{id}/users` (ListRoleUsers): every item, page after page (100 a request)."""
         return self._api.pages("ListRoleUsers", ["api", "roles", id, "users"], {"page": page, "page_size": page_size, "search_params": search_params}, ['search_params'], User)
 
-    def create_role_user(self, id: str, body: CreateRoleUserBody | Dict[str, Any]) -> Any:
+    def create_role_user(self, id: str, body: CreateRoleUserBody | Dict[str, Any]) -> None:
         """`POST /api/roles/{id}/users` (CreateRoleUser)."""
-        return self._api.call("CreateRoleUser", "POST", ["api", "roles", id, "users"], {}, [], body, "application/json", Any)
+        self._api.call("CreateRoleUser", "POST", ["api", "roles", id, "users"], {}, [], body, "application/json", None)
 
     def delete_role_user(self, id: str, user_id: str) -> None:
         """`DELETE /api/roles/{id}/users/{userId}` (DeleteRoleUser)."""
@@ -2857,9 +2857,9 @@ class SyncRoles:
         """`GET /api/roles/{id}/applications` (ListRoleApplications): every item, page after page (100 a request)."""
         return self._api.pages("ListRoleApplications", ["api", "roles", id, "applications"], {"page": page, "page_size": page_size, "search_params": search_params}, ['search_params'], ListRoleApplicationsResponseItem)
 
-    def create_role_application(self, id: str, body: CreateRoleApplicationBody | Dict[str, Any]) -> Any:
+    def create_role_application(self, id: str, body: CreateRoleApplicationBody | Dict[str, Any]) -> None:
         """`POST /api/roles/{id}/applications` (CreateRoleApplication)."""
-        return self._api.call("CreateRoleApplication", "POST", ["api", "roles", id, "applications"], {}, [], body, "application/json", Any)
+        self._api.call("CreateRoleApplication", "POST", ["api", "roles", id, "applications"], {}, [], body, "application/json", None)
 
     def delete_role_application(self, id: str, application_id: str) -> None:
         """`DELETE /api/roles/{id}/applications/{applicationId}` (DeleteRoleApplication)."""
@@ -2924,9 +2924,9 @@ class SyncSAMLApplications:
         """`GET /api/saml-applications/{id}/metadata` (ListSamlApplicationMetadata)."""
         return cast("str", self._api.call("ListSamlApplicationMetadata", "GET", ["api", "saml-applications", id, "metadata"], {}, [], None, None, str))
 
-    def get_saml_application_callback(self, id: str, *, code: Optional[str] = None, state: Optional[str] = None, redirect_uri: Optional[str] = None, error: Optional[str] = None, error_description: Optional[str] = None) -> Any:
+    def get_saml_application_callback(self, id: str, *, code: Optional[str] = None, state: Optional[str] = None, redirect_uri: Optional[str] = None, error: Optional[str] = None, error_description: Optional[str] = None) -> None:
         """`GET /api/saml-applications/{id}/callback` (GetSamlApplicationCallback)."""
-        return self._api.call("GetSamlApplicationCallback", "GET", ["api", "saml-applications", id, "callback"], {"code": code, "state": state, "redirectUri": redirect_uri, "error": error, "error_description": error_description}, [], None, None, Any)
+        self._api.call("GetSamlApplicationCallback", "GET", ["api", "saml-applications", id, "callback"], {"code": code, "state": state, "redirectUri": redirect_uri, "error": error, "error_description": error_description}, [], None, None, None)
 
 
 class SyncSAMLApplicationsAuthFlow:
@@ -2935,13 +2935,13 @@ class SyncSAMLApplicationsAuthFlow:
     def __init__(self, api: SyncApi) -> None:
         self._api = api
 
-    def get_saml_authn(self, id: str, *, saml_request: Optional[str] = None, signature: Optional[str] = None, sig_alg: Optional[str] = None, relay_state: Optional[str] = None) -> Any:
+    def get_saml_authn(self, id: str, *, saml_request: Optional[str] = None, signature: Optional[str] = None, sig_alg: Optional[str] = None, relay_state: Optional[str] = None) -> None:
         """`GET /api/saml/{id}/authn` (GetSamlAuthn)."""
-        return self._api.call("GetSamlAuthn", "GET", ["api", "saml", id, "authn"], {"SAMLRequest": saml_request, "Signature": signature, "SigAlg": sig_alg, "RelayState": relay_state}, [], None, None, Any)
+        self._api.call("GetSamlAuthn", "GET", ["api", "saml", id, "authn"], {"SAMLRequest": saml_request, "Signature": signature, "SigAlg": sig_alg, "RelayState": relay_state}, [], None, None, None)
 
-    def create_saml_authn(self, id: str, body: CreateSamlAuthnBody | Dict[str, Any]) -> Any:
+    def create_saml_authn(self, id: str, body: CreateSamlAuthnBody | Dict[str, Any]) -> None:
         """`POST /api/saml/{id}/authn` (CreateSamlAuthn)."""
-        return self._api.call("CreateSamlAuthn", "POST", ["api", "saml", id, "authn"], {}, [], body, "application/json", Any)
+        self._api.call("CreateSamlAuthn", "POST", ["api", "saml", id, "authn"], {}, [], body, "application/json", None)
 
 
 class SyncSSOConnectorProviders:
@@ -3059,9 +3059,9 @@ class SyncSwaggerJson:
     def __init__(self, api: SyncApi) -> None:
         self._api = api
 
-    def get_swagger_json(self) -> Any:
+    def get_swagger_json(self) -> None:
         """`GET /api/swagger.json` (GetSwaggerJson)."""
-        return self._api.call("GetSwaggerJson", "GET", ["api", "swagger.json"], {}, [], None, None, Any)
+        self._api.call("GetSwaggerJson", "GET", ["api", "swagger.json"], {}, [], None, None, None)
 
 
 class SyncSystems:
@@ -3313,17 +3313,17 @@ class SyncWellKnown:
         """`GET /api/.well-known/account-center` (GetWellKnownAccountCenter)."""
         return cast("GetWellKnownAccountCenterResponse", self._api.call("GetWellKnownAccountCenter", "GET", ["api", ".well-known", "account-center"], {}, [], None, None, GetWellKnownAccountCenterResponse))
 
-    def get_well_known_management_openapi_json(self) -> Any:
+    def get_well_known_management_openapi_json(self) -> None:
         """`GET /api/.well-known/management.openapi.json` (GetWellKnownManagementOpenapiJson)."""
-        return self._api.call("GetWellKnownManagementOpenapiJson", "GET", ["api", ".well-known", "management.openapi.json"], {}, [], None, None, Any)
+        self._api.call("GetWellKnownManagementOpenapiJson", "GET", ["api", ".well-known", "management.openapi.json"], {}, [], None, None, None)
 
-    def get_well_known_experience_openapi_json(self) -> Any:
+    def get_well_known_experience_openapi_json(self) -> None:
         """`GET /api/.well-known/experience.openapi.json` (GetWellKnownExperienceOpenapiJson)."""
-        return self._api.call("GetWellKnownExperienceOpenapiJson", "GET", ["api", ".well-known", "experience.openapi.json"], {}, [], None, None, Any)
+        self._api.call("GetWellKnownExperienceOpenapiJson", "GET", ["api", ".well-known", "experience.openapi.json"], {}, [], None, None, None)
 
-    def get_well_known_user_openapi_json(self) -> Any:
+    def get_well_known_user_openapi_json(self) -> None:
         """`GET /api/.well-known/user.openapi.json` (GetWellKnownUserOpenapiJson)."""
-        return self._api.call("GetWellKnownUserOpenapiJson", "GET", ["api", ".well-known", "user.openapi.json"], {}, [], None, None, Any)
+        self._api.call("GetWellKnownUserOpenapiJson", "GET", ["api", ".well-known", "user.openapi.json"], {}, [], None, None, None)
 
 
 class Areas:

@@ -18,6 +18,7 @@
 pub mod forge;
 pub mod instances;
 pub mod mock;
+pub mod real_logto;
 pub mod redis;
 pub mod resp;
 

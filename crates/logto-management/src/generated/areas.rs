@@ -1573,10 +1573,16 @@ impl<'a> Applications<'a> {
         &self,
         application_id: &str,
         body: &AssignApplicationRolesBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "applications", application_id, "roles"]);
         self.api
-            .json("AssignApplicationRoles", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
+            .empty(
+                "AssignApplicationRoles",
+                reqwest::Method::POST,
+                &path,
+                Vec::new(),
+                Some(Body::json(body)?),
+            )
             .await
     }
 
@@ -1585,10 +1591,16 @@ impl<'a> Applications<'a> {
         &self,
         application_id: &str,
         body: &ReplaceApplicationRolesBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "applications", application_id, "roles"]);
         self.api
-            .json("ReplaceApplicationRoles", reqwest::Method::PUT, &path, Vec::new(), Some(Body::json(body)?))
+            .empty(
+                "ReplaceApplicationRoles",
+                reqwest::Method::PUT,
+                &path,
+                Vec::new(),
+                Some(Body::json(body)?),
+            )
             .await
     }
 
@@ -1621,11 +1633,11 @@ impl<'a> Applications<'a> {
         &self,
         id: &str,
         body: &CreateApplicationProtectedAppMetadataCustomDomainBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path =
             crate::client::path(&["api", "applications", id, "protected-app-metadata", "custom-domains"]);
         self.api
-            .json(
+            .empty(
                 "CreateApplicationProtectedAppMetadataCustomDomain",
                 reqwest::Method::POST,
                 &path,
@@ -1758,10 +1770,10 @@ impl<'a> Applications<'a> {
         &self,
         application_id: &str,
         body: &CreateApplicationUserConsentScopeBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "applications", application_id, "user-consent-scopes"]);
         self.api
-            .json(
+            .empty(
                 "CreateApplicationUserConsentScope",
                 reqwest::Method::POST,
                 &path,
@@ -1838,11 +1850,11 @@ impl<'a> Applications<'a> {
         id: &str,
         user_id: &str,
         body: &CreateApplicationUserConsentOrganizationBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path =
             crate::client::path(&["api", "applications", id, "users", user_id, "consent-organizations"]);
         self.api
-            .json(
+            .empty(
                 "CreateApplicationUserConsentOrganization",
                 reqwest::Method::POST,
                 &path,
@@ -2509,9 +2521,11 @@ impl<'a> Experience<'a> {
     }
 
     /// `POST /api/experience/identification` (IdentifyUser).
-    pub async fn identify_user(&self, body: &IdentifyUserBody) -> Result<Value, Error> {
+    pub async fn identify_user(&self, body: &IdentifyUserBody) -> Result<(), Error> {
         let path = crate::client::path(&["api", "experience", "identification"]);
-        self.api.json("IdentifyUser", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?)).await
+        self.api
+            .empty("IdentifyUser", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
+            .await
     }
 
     /// `POST /api/experience/submit` (SubmitInteraction).
@@ -3150,23 +3164,23 @@ impl<'a> MyAccount<'a> {
     }
 
     /// `POST /api/my-account/mfa-verifications/totp-secret/generate` (GenerateTotpSecret).
-    pub async fn generate_totp_secret(&self) -> Result<Value, Error> {
+    pub async fn generate_totp_secret(&self) -> Result<(), Error> {
         let path =
             crate::client::path(&["api", "my-account", "mfa-verifications", "totp-secret", "generate"]);
-        self.api.json("GenerateTotpSecret", reqwest::Method::POST, &path, Vec::new(), None).await
+        self.api.empty("GenerateTotpSecret", reqwest::Method::POST, &path, Vec::new(), None).await
     }
 
     /// `POST /api/my-account/mfa-verifications/backup-codes/generate` (GenerateMyAccountBackupCodes).
-    pub async fn generate_my_account_backup_codes(&self) -> Result<Value, Error> {
+    pub async fn generate_my_account_backup_codes(&self) -> Result<(), Error> {
         let path =
             crate::client::path(&["api", "my-account", "mfa-verifications", "backup-codes", "generate"]);
-        self.api.json("GenerateMyAccountBackupCodes", reqwest::Method::POST, &path, Vec::new(), None).await
+        self.api.empty("GenerateMyAccountBackupCodes", reqwest::Method::POST, &path, Vec::new(), None).await
     }
 
     /// `GET /api/my-account/mfa-verifications/backup-codes` (GetBackupCodes).
-    pub async fn get_backup_codes(&self) -> Result<Value, Error> {
+    pub async fn get_backup_codes(&self) -> Result<(), Error> {
         let path = crate::client::path(&["api", "my-account", "mfa-verifications", "backup-codes"]);
-        self.api.json("GetBackupCodes", reqwest::Method::GET, &path, Vec::new(), None).await
+        self.api.empty("GetBackupCodes", reqwest::Method::GET, &path, Vec::new(), None).await
     }
 
     /// `PATCH /api/my-account/mfa-verifications/{verificationId}/name` (UpdateMfaVerificationName).
@@ -3174,10 +3188,10 @@ impl<'a> MyAccount<'a> {
         &self,
         verification_id: &str,
         body: &UpdateMfaVerificationNameBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "my-account", "mfa-verifications", verification_id, "name"]);
         self.api
-            .json(
+            .empty(
                 "UpdateMfaVerificationName",
                 reqwest::Method::PATCH,
                 &path,
@@ -3457,10 +3471,10 @@ impl<'a> OrganizationRoles<'a> {
         &self,
         id: &str,
         body: &CreateOrganizationRoleScopeBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organization-roles", id, "scopes"]);
         self.api
-            .json(
+            .empty(
                 "CreateOrganizationRoleScope",
                 reqwest::Method::POST,
                 &path,
@@ -3526,10 +3540,10 @@ impl<'a> OrganizationRoles<'a> {
         &self,
         id: &str,
         body: &CreateOrganizationRoleResourceScopeBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organization-roles", id, "resource-scopes"]);
         self.api
-            .json(
+            .empty(
                 "CreateOrganizationRoleResourceScope",
                 reqwest::Method::POST,
                 &path,
@@ -3737,10 +3751,10 @@ impl<'a> Organizations<'a> {
         &self,
         id: &str,
         body: &AddOrganizationUsersBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organizations", id, "users"]);
         self.api
-            .json("AddOrganizationUsers", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
+            .empty("AddOrganizationUsers", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
             .await
     }
 
@@ -3773,10 +3787,10 @@ impl<'a> Organizations<'a> {
         &self,
         id: &str,
         body: &AssignOrganizationRolesToUsersBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organizations", id, "users", "roles"]);
         self.api
-            .json(
+            .empty(
                 "AssignOrganizationRolesToUsers",
                 reqwest::Method::POST,
                 &path,
@@ -3817,10 +3831,10 @@ impl<'a> Organizations<'a> {
         id: &str,
         user_id: &str,
         body: &AssignOrganizationRolesToUserBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organizations", id, "users", user_id, "roles"]);
         self.api
-            .json(
+            .empty(
                 "AssignOrganizationRolesToUser",
                 reqwest::Method::POST,
                 &path,
@@ -3906,10 +3920,10 @@ impl<'a> Organizations<'a> {
         &self,
         id: &str,
         body: &AddOrganizationApplicationsBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organizations", id, "applications"]);
         self.api
-            .json(
+            .empty(
                 "AddOrganizationApplications",
                 reqwest::Method::POST,
                 &path,
@@ -3950,10 +3964,10 @@ impl<'a> Organizations<'a> {
         &self,
         id: &str,
         body: &AssignOrganizationRolesToApplicationsBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organizations", id, "applications", "roles"]);
         self.api
-            .json(
+            .empty(
                 "AssignOrganizationRolesToApplications",
                 reqwest::Method::POST,
                 &path,
@@ -3996,11 +4010,11 @@ impl<'a> Organizations<'a> {
         id: &str,
         application_id: &str,
         body: &AssignOrganizationRolesToApplicationBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path =
             crate::client::path(&["api", "organizations", id, "applications", application_id, "roles"]);
         self.api
-            .json(
+            .empty(
                 "AssignOrganizationRolesToApplication",
                 reqwest::Method::POST,
                 &path,
@@ -4150,10 +4164,10 @@ impl<'a> Organizations<'a> {
         &self,
         id: &str,
         body: &CreateOrganizationJitRoleBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organizations", id, "jit", "roles"]);
         self.api
-            .json(
+            .empty(
                 "CreateOrganizationJitRole",
                 reqwest::Method::POST,
                 &path,
@@ -4219,10 +4233,10 @@ impl<'a> Organizations<'a> {
         &self,
         id: &str,
         body: &CreateOrganizationJitSsoConnectorBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "organizations", id, "jit", "sso-connectors"]);
         self.api
-            .json(
+            .empty(
                 "CreateOrganizationJitSsoConnector",
                 reqwest::Method::POST,
                 &path,
@@ -4466,10 +4480,10 @@ impl<'a> Roles<'a> {
     }
 
     /// `POST /api/roles/{id}/users` (CreateRoleUser).
-    pub async fn create_role_user(&self, id: &str, body: &CreateRoleUserBody) -> Result<Value, Error> {
+    pub async fn create_role_user(&self, id: &str, body: &CreateRoleUserBody) -> Result<(), Error> {
         let path = crate::client::path(&["api", "roles", id, "users"]);
         self.api
-            .json("CreateRoleUser", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
+            .empty("CreateRoleUser", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
             .await
     }
 
@@ -4507,10 +4521,10 @@ impl<'a> Roles<'a> {
         &self,
         id: &str,
         body: &CreateRoleApplicationBody,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "roles", id, "applications"]);
         self.api
-            .json("CreateRoleApplication", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
+            .empty("CreateRoleApplication", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
             .await
     }
 
@@ -4663,9 +4677,9 @@ impl<'a> SAMLApplications<'a> {
         &self,
         id: &str,
         query: &GetSamlApplicationCallbackQuery,
-    ) -> Result<Value, Error> {
+    ) -> Result<(), Error> {
         let path = crate::client::path(&["api", "saml-applications", id, "callback"]);
-        self.api.json("GetSamlApplicationCallback", reqwest::Method::GET, &path, query.pairs(), None).await
+        self.api.empty("GetSamlApplicationCallback", reqwest::Method::GET, &path, query.pairs(), None).await
     }
 }
 
@@ -4677,16 +4691,16 @@ pub struct SAMLApplicationsAuthFlow<'a> {
 
 impl<'a> SAMLApplicationsAuthFlow<'a> {
     /// `GET /api/saml/{id}/authn` (GetSamlAuthn).
-    pub async fn get_saml_authn(&self, id: &str, query: &GetSamlAuthnQuery) -> Result<Value, Error> {
+    pub async fn get_saml_authn(&self, id: &str, query: &GetSamlAuthnQuery) -> Result<(), Error> {
         let path = crate::client::path(&["api", "saml", id, "authn"]);
-        self.api.json("GetSamlAuthn", reqwest::Method::GET, &path, query.pairs(), None).await
+        self.api.empty("GetSamlAuthn", reqwest::Method::GET, &path, query.pairs(), None).await
     }
 
     /// `POST /api/saml/{id}/authn` (CreateSamlAuthn).
-    pub async fn create_saml_authn(&self, id: &str, body: &CreateSamlAuthnBody) -> Result<Value, Error> {
+    pub async fn create_saml_authn(&self, id: &str, body: &CreateSamlAuthnBody) -> Result<(), Error> {
         let path = crate::client::path(&["api", "saml", id, "authn"]);
         self.api
-            .json("CreateSamlAuthn", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
+            .empty("CreateSamlAuthn", reqwest::Method::POST, &path, Vec::new(), Some(Body::json(body)?))
             .await
     }
 }
@@ -4897,9 +4911,9 @@ pub struct SwaggerJson<'a> {
 
 impl<'a> SwaggerJson<'a> {
     /// `GET /api/swagger.json` (GetSwaggerJson).
-    pub async fn get_swagger_json(&self) -> Result<Value, Error> {
+    pub async fn get_swagger_json(&self) -> Result<(), Error> {
         let path = crate::client::path(&["api", "swagger.json"]);
-        self.api.json("GetSwaggerJson", reqwest::Method::GET, &path, Vec::new(), None).await
+        self.api.empty("GetSwaggerJson", reqwest::Method::GET, &path, Vec::new(), None).await
     }
 }
 
@@ -5539,25 +5553,25 @@ impl<'a> WellKnown<'a> {
     }
 
     /// `GET /api/.well-known/management.openapi.json` (GetWellKnownManagementOpenapiJson).
-    pub async fn get_well_known_management_openapi_json(&self) -> Result<Value, Error> {
+    pub async fn get_well_known_management_openapi_json(&self) -> Result<(), Error> {
         let path = crate::client::path(&["api", ".well-known", "management.openapi.json"]);
         self.api
-            .json("GetWellKnownManagementOpenapiJson", reqwest::Method::GET, &path, Vec::new(), None)
+            .empty("GetWellKnownManagementOpenapiJson", reqwest::Method::GET, &path, Vec::new(), None)
             .await
     }
 
     /// `GET /api/.well-known/experience.openapi.json` (GetWellKnownExperienceOpenapiJson).
-    pub async fn get_well_known_experience_openapi_json(&self) -> Result<Value, Error> {
+    pub async fn get_well_known_experience_openapi_json(&self) -> Result<(), Error> {
         let path = crate::client::path(&["api", ".well-known", "experience.openapi.json"]);
         self.api
-            .json("GetWellKnownExperienceOpenapiJson", reqwest::Method::GET, &path, Vec::new(), None)
+            .empty("GetWellKnownExperienceOpenapiJson", reqwest::Method::GET, &path, Vec::new(), None)
             .await
     }
 
     /// `GET /api/.well-known/user.openapi.json` (GetWellKnownUserOpenapiJson).
-    pub async fn get_well_known_user_openapi_json(&self) -> Result<Value, Error> {
+    pub async fn get_well_known_user_openapi_json(&self) -> Result<(), Error> {
         let path = crate::client::path(&["api", ".well-known", "user.openapi.json"]);
-        self.api.json("GetWellKnownUserOpenapiJson", reqwest::Method::GET, &path, Vec::new(), None).await
+        self.api.empty("GetWellKnownUserOpenapiJson", reqwest::Method::GET, &path, Vec::new(), None).await
     }
 }
 
