@@ -93,6 +93,7 @@ impl CoreMockLogto {
         let mut app = match kind {
             "traditional" => App::traditional(app_id, secret()?),
             "spa" => App::spa(app_id),
+            "native" => App::native(app_id),
             "machine_to_machine" => App::machine_to_machine(app_id, secret()?),
             other => {
                 return Err(invalid_argument(format!(

@@ -55,6 +55,10 @@ pub enum AppKind {
     Spa,
     /// A machine-to-machine app: confidential, `client_credentials` only.
     MachineToMachine,
+    /// A native app (a command-line tool): public, its refresh token rotates at each use, it may
+    /// use the device flow, and its loopback redirect URIs (`http://127.0.0.1/...`) match any
+    /// port (RFC 8252 §7.3).
+    Native,
 }
 
 impl App {
@@ -86,6 +90,12 @@ impl App {
     /// A machine-to-machine app.
     pub fn machine_to_machine(id: &str, secret: &str) -> Self {
         Self::new(id, Some(secret), AppKind::MachineToMachine)
+    }
+
+    /// A native app (public client) for a command-line tool: loopback sign-in on any port of
+    /// `http://127.0.0.1/callback`, and the device flow.
+    pub fn native(id: &str) -> Self {
+        Self::new(id, None, AppKind::Native).redirect_uri("http://127.0.0.1/callback")
     }
 
     /// Gives a machine-to-machine app the Management API's `all` scope (Logto's "Logto
@@ -124,7 +134,13 @@ impl App {
 
     /// Whether `uri` is one of its redirect URIs.
     pub(crate) fn allows_redirect(&self, uri: &str) -> bool {
-        self.any_redirect_uri || self.redirect_uris.iter().any(|known| known == uri)
+        self.any_redirect_uri
+            || self.redirect_uris.iter().any(|known| {
+                known == uri
+                    || (self.kind == AppKind::Native
+                        && without_loopback_port(known)
+                            .is_some_and(|known| Some(known) == without_loopback_port(uri)))
+            })
     }
 
     /// Whether `uri` is one of its post-sign-out redirect URIs.
@@ -283,4 +299,18 @@ impl User {
     pub fn sub(&self) -> &str {
         &self.sub
     }
+}
+
+/// A loopback URI without its port (`http://127.0.0.1:53682/callback` → `http://127.0.0.1/callback`),
+/// or `None` for any other URI.
+fn without_loopback_port(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    if url.scheme() != "http" || url.host_str() != Some("127.0.0.1") {
+        return None;
+    }
+    Some(format!(
+        "http://127.0.0.1{}{}",
+        url.path(),
+        url.query().map(|q| format!("?{q}")).unwrap_or_default()
+    ))
 }

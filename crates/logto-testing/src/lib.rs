@@ -297,6 +297,24 @@ impl MockLogto {
         self.lock().refresh_token_active(refresh_token)
     }
 
+    /// Approves the device sign-in showing `user_code` (any case, with or without its dash) for
+    /// `sub`, as the user would on Logto's device page; the client's next poll gets the tokens.
+    /// Whether a pending device sign-in had that code.
+    pub fn approve_device(&self, user_code: &str, sub: &str) -> bool {
+        self.lock().answer_device(user_code, Some(sub))
+    }
+
+    /// Denies the device sign-in showing `user_code` (the user cancelled): the next poll gets
+    /// `access_denied`.
+    pub fn deny_device(&self, user_code: &str) -> bool {
+        self.lock().answer_device(user_code, None)
+    }
+
+    /// The user codes of the device sign-ins waiting for the user.
+    pub fn pending_device_codes(&self) -> Vec<String> {
+        self.lock().pending_user_codes()
+    }
+
     /// Every token request so far.
     pub fn token_requests(&self) -> Vec<TokenRequestRecord> {
         self.lock().token_requests.clone()

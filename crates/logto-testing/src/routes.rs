@@ -31,6 +31,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/oidc/interaction/{id}", post(interaction))
         .route("/oidc/token", post(token))
         .route("/oidc/me", get(user_info).post(user_info))
+        .route("/oidc/device/auth", post(device_authorization))
         .route("/oidc/token/revocation", post(revocation))
         .route("/oidc/session/end", get(end_session))
         .route("/api/my-account", get(crate::account::my_account).patch(crate::account::my_account))
@@ -65,7 +66,8 @@ async fn discovery(Shared(state): Shared<SharedState>) -> Json<Value> {
         "revocation_endpoint": format!("{issuer}/token/revocation"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE, DEVICE_CODE],
+        "device_authorization_endpoint": format!("{issuer}/device/auth"),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES384"],
         "code_challenge_methods_supported": ["S256"],
@@ -294,6 +296,7 @@ fn answer_token(
         }
         "refresh_token" => state.refresh(&app, &field("refresh_token")?, &target),
         "client_credentials" => state.client_credentials(&app, &target),
+        DEVICE_CODE => state.exchange_device_code(&app.id, &field("device_code")?),
         TOKEN_EXCHANGE => {
             let actor = match (form.get("actor_token"), form.get("actor_token_type")) {
                 (Some(token), Some(kind)) => Some((token.clone(), kind.clone())),
@@ -309,6 +312,24 @@ fn answer_token(
         }
         "" => Err(OAuthError::invalid_request("missing required parameter 'grant_type'")),
         _ => Err(OAuthError::new(400, "unsupported_grant_type", "unsupported grant_type requested")),
+    }
+}
+
+/// The device-code grant type.
+const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// `POST /oidc/device/auth` (form: `client_id`, `scope`, `resource` repeated).
+async fn device_authorization(Shared(state): Shared<SharedState>, body: axum::body::Bytes) -> Response {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let resources = pairs.iter().filter(|(k, _)| k == "resource").map(|(_, v)| v.clone()).collect();
+    let Some(client_id) = value("client_id") else {
+        return OAuthError::invalid_request("missing required parameter 'client_id'").into_response();
+    };
+    let scope = value("scope").unwrap_or_default();
+    match lock(&state).device_authorization(&client_id, &scope, resources) {
+        Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
+        Err(error) => error.into_response(),
     }
 }
 

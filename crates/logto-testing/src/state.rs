@@ -2,6 +2,8 @@
 //! rotation with Logto's reuse detection, and the tokens issued (claims by scope, audiences).
 //! No HTTP here: [`routes`](crate::routes) parses requests and answers with what this decides.
 
+mod device;
+
 use crate::clock::now_millis;
 use crate::crypto::{SigningKey, fingerprint, random_token, s256};
 use crate::directory::{App, AppKind, User};
@@ -43,6 +45,8 @@ pub(crate) struct State {
     pub(crate) token_delay: std::time::Duration,
     /// Subject tokens for token exchange: token → (sub, expiry).
     subject_tokens: HashMap<String, (String, u64)>,
+    /// Device sign-ins by device code.
+    devices: HashMap<String, device::Device>,
     /// Access tokens for the Management API (scope `all`) → expiry.
     management_tokens: HashMap<String, u64>,
     /// Serve a login page at `/oidc/auth` instead of signing the chosen user in at once.
@@ -132,6 +136,7 @@ impl State {
             grants: HashMap::new(),
             refresh_tokens: HashMap::new(),
             management_tokens: HashMap::new(),
+            devices: HashMap::new(),
             opaque_tokens: HashMap::new(),
             token_requests: Vec::new(),
             token_failures: VecDeque::new(),
@@ -293,7 +298,7 @@ impl State {
         }
         let target_claims = self.target_claims(&grant_id, target)?;
         let mut response = self.issue(&grant_id, target_claims)?;
-        if app.kind == AppKind::Spa {
+        if matches!(app.kind, AppKind::Spa | AppKind::Native) {
             let now_ms = self.now_ms();
             if let Some(stored) = self.refresh_tokens.get_mut(token) {
                 stored.consumed_at_ms.get_or_insert(now_ms);

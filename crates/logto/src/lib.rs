@@ -69,6 +69,7 @@ mod http;
 mod machine;
 pub mod manual;
 pub mod models;
+pub mod native;
 pub mod oidc;
 mod secret;
 pub mod session;

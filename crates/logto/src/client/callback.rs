@@ -5,7 +5,8 @@ use super::LogtoClient;
 use super::stored::{AccessTokenMap, SignInSession, parse_stored, to_json};
 use crate::coordination::{LeaseToken, hashed_key};
 use crate::error::{CallbackError, LogtoError, Result};
-use crate::oidc::{Callback, constant_time_eq};
+use crate::models::TokenResponse;
+use crate::oidc::{Callback, OidcCore, constant_time_eq};
 use crate::secret::State;
 use crate::storage::PersistKey;
 use crate::target::TokenTarget;
@@ -86,8 +87,15 @@ impl LogtoClient {
                 &session.code_verifier,
             )
             .await?;
+        self.store_sign_in(&core, response).await
+    }
+
+    /// Verifies the ID token of a sign-in's token response (a code exchange, a device
+    /// authorization) and stores the sign-in, replacing any previous one.
+    pub(crate) async fn store_sign_in(&self, core: &OidcCore, response: TokenResponse) -> Result<()> {
+        let config = &self.shared.config;
         let id_token = response.id_token.clone().ok_or_else(|| LogtoError::InvalidResponse {
-            endpoint: metadata.token_endpoint.clone(),
+            endpoint: core.metadata().token_endpoint.clone(),
             reason: "the token response has no id_token (is `openid` granted?)".into(),
         })?;
         core.verify_fresh_id_token(id_token.secret(), &config.app_id).await?;

@@ -64,3 +64,20 @@ pub struct ProviderMetadata {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+impl ProviderMetadata {
+    /// The device authorization endpoint (RFC 8628), when the server serves the device flow
+    /// (Logto from 1.38).
+    ///
+    /// ```
+    /// let metadata: logto::ProviderMetadata = serde_json::from_value(serde_json::json!({
+    ///     "issuer": "https://t.logto.app/oidc", "authorization_endpoint": "a", "token_endpoint": "t",
+    ///     "userinfo_endpoint": "u", "jwks_uri": "j",
+    ///     "device_authorization_endpoint": "https://t.logto.app/oidc/device/auth"
+    /// })).unwrap();
+    /// assert_eq!(metadata.device_authorization_endpoint().as_deref(), Some("https://t.logto.app/oidc/device/auth"));
+    /// ```
+    pub fn device_authorization_endpoint(&self) -> Option<String> {
+        self.extra.get("device_authorization_endpoint").and_then(|v| v.as_str()).map(str::to_owned)
+    }
+}

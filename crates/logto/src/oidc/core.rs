@@ -358,7 +358,7 @@ impl OidcCore {
 
     /// OpenID Connect Core §3.1.3.3: the `token_type` "MUST be Bearer" (case-insensitive, RFC
     /// 6749 §5.1); RFC 6749 §7.1: a token of a type the client does not understand is not used.
-    fn bearer_only(&self, response: TokenResponse) -> Result<TokenResponse> {
+    pub(crate) fn bearer_only(&self, response: TokenResponse) -> Result<TokenResponse> {
         if response.token_type.eq_ignore_ascii_case("Bearer") {
             return Ok(response);
         }
