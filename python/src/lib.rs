@@ -9,6 +9,7 @@ mod backends;
 mod client;
 mod errors;
 mod management;
+mod native;
 mod oidc;
 mod runtime;
 mod snapshot;
@@ -30,6 +31,8 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<web::CoreWebSession>()?;
     module.add_class::<testing::CoreMockLogto>()?;
     module.add_class::<management::CoreApi>()?;
+    module.add_class::<native::CoreNative>()?;
+    module.add_class::<native::CoreDeviceAuthorization>()?;
     module.add("ORGANIZATION_URN_PREFIX", logto::ORGANIZATION_URN_PREFIX)?;
     module.add_function(wrap_pyfunction!(build_organization_urn, module)?)?;
     module.add_function(wrap_pyfunction!(same_origin, module)?)?;

@@ -97,7 +97,7 @@ impl CoreMockLogto {
             "machine_to_machine" => App::machine_to_machine(app_id, secret()?),
             other => {
                 return Err(invalid_argument(format!(
-                    "unknown app kind {other:?} (traditional, spa, machine_to_machine)"
+                    "unknown app kind {other:?} (traditional, spa, native, machine_to_machine)"
                 )));
             }
         };
@@ -210,6 +210,22 @@ impl CoreMockLogto {
 
     fn set_down(&self, down: bool) -> PyResult<()> {
         self.with(|server| server.set_down(down))
+    }
+
+    fn approve_device(&self, user_code: &str, sub: &str) -> PyResult<bool> {
+        self.with(|server| server.approve_device(user_code, sub))
+    }
+
+    fn deny_device(&self, user_code: &str) -> PyResult<bool> {
+        self.with(|server| server.deny_device(user_code))
+    }
+
+    fn pending_device_codes(&self) -> PyResult<Vec<String>> {
+        self.with(MockLogto::pending_device_codes)
+    }
+
+    fn is_refresh_token_active(&self, refresh_token: &str) -> PyResult<bool> {
+        self.with(|server| server.is_refresh_token_active(refresh_token))
     }
 
     fn revoke_grants(&self, sub: &str) -> PyResult<()> {

@@ -61,7 +61,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("page of 100 users, median of {ROUNDS}:");
-    println!("  logto-management (typed, Page with Total-Number): {:.3} ms", median(typed).as_secs_f64() * 1e3);
-    println!("  reqwest + serde_json::Value (untyped):            {:.3} ms", median(untyped).as_secs_f64() * 1e3);
+    println!(
+        "  logto-management (typed, Page with Total-Number): {:.3} ms",
+        median(typed).as_secs_f64() * 1e3
+    );
+    println!(
+        "  reqwest + serde_json::Value (untyped):            {:.3} ms",
+        median(untyped).as_secs_f64() * 1e3
+    );
     Ok(())
 }

@@ -299,7 +299,7 @@ impl MockLogto {
 
     /// Approves the device sign-in showing `user_code` (any case, with or without its dash) for
     /// `sub`, as the user would on Logto's device page; the client's next poll gets the tokens.
-    /// Whether a pending device sign-in had that code.
+    /// Whether a pending device sign-in had that code (and `sub` is a user of the server).
     pub fn approve_device(&self, user_code: &str, sub: &str) -> bool {
         self.lock().answer_device(user_code, Some(sub))
     }

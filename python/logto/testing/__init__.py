@@ -110,7 +110,8 @@ class MockLogto:
         token_exchange: bool = False,
     ) -> "MockLogto":
         """Registers an app. `kind`: `traditional` (confidential), `spa` (public: no secret,
-        rotating refresh tokens) or `machine_to_machine` (with the `api_scopes` and the
+        rotating refresh tokens), `native` (public, a command-line tool: the device flow, and
+        loopback redirect URIs on any port) or `machine_to_machine` (with the `api_scopes` and the
         `organizations` scopes its roles grant). Without `redirect_uris`, any redirect URI is
         accepted (a test client's origin varies); with them, they are compared exactly, as Logto
         does. `token_exchange`: the app may exchange subject tokens (`mint_subject_token`)."""
@@ -254,6 +255,23 @@ class MockLogto:
     def set_down(self, down: bool = True) -> None:
         """Every route answers 503 (or, with `False`, the server is back)."""
         self._core.set_down(down)
+
+    def approve_device(self, user_code: str, sub: Optional[str] = None) -> bool:
+        """Approves the device sign-in showing `user_code` for `sub` (default: the default user),
+        as the user would on Logto's device page; whether one was waiting with that code."""
+        return bool(self._core.approve_device(user_code, sub or self.user_sub))
+
+    def deny_device(self, user_code: str) -> bool:
+        """Denies the device sign-in showing `user_code` (its next poll: `access_denied`)."""
+        return bool(self._core.deny_device(user_code))
+
+    def pending_device_codes(self) -> List[str]:
+        """The user codes of the device sign-ins waiting for the user."""
+        return list(self._core.pending_device_codes())
+
+    def is_refresh_token_active(self, refresh_token: str) -> bool:
+        """Whether the server would still accept `refresh_token` (revoked by a sign-out, or not)."""
+        return bool(self._core.is_refresh_token_active(refresh_token))
 
     def revoke_grants(self, sub: Optional[str] = None) -> None:
         """Revokes the user's grants: their refresh tokens stop working."""

@@ -84,6 +84,9 @@ impl State {
     /// The test's answer to the user code: approved for `sub`, or denied (`None`). Whether a
     /// pending device sign-in had that code.
     pub(crate) fn answer_device(&mut self, user_code: &str, sub: Option<&str>) -> bool {
+        if sub.is_some_and(|sub| !self.users.contains_key(sub)) {
+            return false;
+        }
         let wanted = normalized(user_code);
         let now = self.now();
         match self.devices.values_mut().find(|d| normalized(&d.user_code) == wanted) {
