@@ -169,6 +169,10 @@ class Types:
                 return ("string",)
             return ("json",)
         kind = schema.get("type")
+        if schema.get("description") == "Validator function":
+            # Logto's document marks a value checked by a custom validator (a redirect URI is a
+            # string) as an object without properties: its real type is unknown.
+            return ("json",)
         if kind == "object" or (kind is None and "properties" in schema):
             props = schema.get("properties")
             if props:

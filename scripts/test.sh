@@ -20,6 +20,8 @@ if [ "${1:-}" = "--real-logto" ]; then
   cargo test -p logto-axum --test real_logto --locked -- --test-threads=1
   step "real Logto: the Management API and the Account API (Rust)"
   cargo test -p logto-management --test real_logto --locked
+  step "real Logto: the sample CLI's loopback sign-in (Rust; Logto 1.37 has no device flow)"
+  cargo test -p logto-cli --test real_logto --locked
   step "real Logto: Flask, Django and FastAPI, the Management and Account API (Python)"
   python/scripts/test.sh tests/test_real_logto.py
   echo

@@ -25,8 +25,8 @@ class Model(BaseModel):
 class ApplicationOidcClientMetadata(Model):
     """A `ApplicationOidcClientMetadata` of Logto's API."""
 
-    redirect_uris: List[Dict[str, Any]] = Field(alias="redirectUris")
-    post_logout_redirect_uris: List[Dict[str, Any]] = Field(alias="postLogoutRedirectUris")
+    redirect_uris: List[Any] = Field(alias="redirectUris")
+    post_logout_redirect_uris: List[Any] = Field(alias="postLogoutRedirectUris")
     backchannel_logout_uri: Optional[str] = Field(default=None, alias="backchannelLogoutUri")
     backchannel_logout_session_required: Optional[bool] = Field(default=None, alias="backchannelLogoutSessionRequired")
     logo_uri: Optional[str] = Field(default=None, alias="logoUri")
@@ -403,7 +403,7 @@ class CreateConnectorBodyMetadata(Model):
     """A `CreateConnectorBodyMetadata` of Logto's API."""
 
     target: Optional[str] = Field(default=None)
-    name: Optional[Dict[str, Any]] = Field(default=None)
+    name: Optional[Any] = Field(default=None)
     logo: Optional[str] = Field(default=None)
     logo_dark: Optional[str] = Field(default=None, alias="logoDark")
 
@@ -417,8 +417,8 @@ class Connector(Model):
     metadata: CreateConnectorBodyMetadata
     connector_id: str = Field(alias="connectorId")
     target: str
-    name: Dict[str, Any]
-    description: Dict[str, Any]
+    name: Optional[Any] = Field(default=None)
+    description: Optional[Any] = Field(default=None)
     logo: str
     logo_dark: Optional[str] = Field(default=None, alias="logoDark")
     readme: str
@@ -479,8 +479,8 @@ class ConnectorFactory(Model):
     is_demo: Optional[bool] = Field(default=None, alias="isDemo")
     id: str
     target: str
-    name: Dict[str, Any]
-    description: Dict[str, Any]
+    name: Optional[Any] = Field(default=None)
+    description: Optional[Any] = Field(default=None)
     logo: str
     logo_dark: Optional[str] = Field(default=None, alias="logoDark")
     readme: str
@@ -1708,7 +1708,7 @@ class CreateSamlApplicationBody(Model):
     attribute_mapping: Optional[CreateSamlApplicationBodyAttributeMapping] = Field(default=None, alias="attributeMapping")
     entity_id: Optional[str] = Field(default=None, alias="entityId")
     acs_url: Optional[str] = Field(default=None, alias="acsUrl")
-    encryption: Optional[Dict[str, Any]] = Field(default=None)
+    encryption: Optional[Any] = Field(default=None)
     name_id_format: str = Field(alias="nameIdFormat")
 
 class CreateSamlApplicationResponseAcsUrl(Model):
@@ -1731,7 +1731,7 @@ class SamlApplication(Model):
     attribute_mapping: CreateSamlApplicationBodyAttributeMapping = Field(alias="attributeMapping")
     entity_id: Optional[str] = Field(default=None, alias="entityId")
     acs_url: Optional[CreateSamlApplicationResponseAcsUrl] = Field(default=None, alias="acsUrl")
-    encryption: Optional[Dict[str, Any]] = Field(default=None)
+    encryption: Optional[Any] = Field(default=None)
     name_id_format: str = Field(alias="nameIdFormat")
 
 class UpdateSamlApplicationBody(Model):
@@ -1743,7 +1743,7 @@ class UpdateSamlApplicationBody(Model):
     attribute_mapping: Optional[CreateSamlApplicationBodyAttributeMapping] = Field(default=None, alias="attributeMapping")
     entity_id: Optional[str] = Field(default=None, alias="entityId")
     acs_url: Optional[str] = Field(default=None, alias="acsUrl")
-    encryption: Optional[Dict[str, Any]] = Field(default=None)
+    encryption: Optional[Any] = Field(default=None)
     name_id_format: Optional[str] = Field(default=None, alias="nameIdFormat")
 
 class ListSamlApplicationSecretsResponseItemFingerprintsSha256(Model):
@@ -1963,7 +1963,7 @@ class SignInExperienceConfigSocialConnectorsItem(Model):
 
     id: str
     target: str
-    name: Dict[str, Any]
+    name: Optional[Any] = Field(default=None)
     logo: str
     logo_dark: Optional[str] = Field(default=None, alias="logoDark")
     from_email: Optional[str] = Field(default=None, alias="fromEmail")

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 pub struct ApplicationOidcClientMetadata {
     /// `redirectUris`.
     #[serde(rename = "redirectUris")]
-    pub redirect_uris: Vec<Map<String, Value>>,
+    pub redirect_uris: Vec<Value>,
     /// `postLogoutRedirectUris`.
     #[serde(rename = "postLogoutRedirectUris")]
-    pub post_logout_redirect_uris: Vec<Map<String, Value>>,
+    pub post_logout_redirect_uris: Vec<Value>,
     /// `backchannelLogoutUri`.
     #[serde(rename = "backchannelLogoutUri")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -841,7 +841,7 @@ pub struct CreateConnectorBodyMetadata {
     pub target: Option<String>,
     /// `name`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<Map<String, Value>>,
+    pub name: Option<Value>,
     /// `logo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
@@ -872,9 +872,11 @@ pub struct Connector {
     /// `target`.
     pub target: String,
     /// `name`.
-    pub name: Map<String, Value>,
+    #[serde(default)]
+    pub name: Value,
     /// `description`.
-    pub description: Map<String, Value>,
+    #[serde(default)]
+    pub description: Value,
     /// `logo`.
     pub logo: String,
     /// `logoDark`.
@@ -1021,9 +1023,11 @@ pub struct ConnectorFactory {
     /// `target`.
     pub target: String,
     /// `name`.
-    pub name: Map<String, Value>,
+    #[serde(default)]
+    pub name: Value,
     /// `description`.
-    pub description: Map<String, Value>,
+    #[serde(default)]
+    pub description: Value,
     /// `logo`.
     pub logo: String,
     /// `logoDark`.
@@ -3754,7 +3758,7 @@ pub struct CreateSamlApplicationBody {
     pub acs_url: Option<String>,
     /// `encryption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<Map<String, Value>>,
+    pub encryption: Option<Value>,
     /// `nameIdFormat`: one of `urn:oasis:names:tc:SAML:2.0:nameid-format:persistent`, `urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress`, `urn:oasis:names:tc:SAML:2.0:nameid-format:transient`, `urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified`.
     #[serde(rename = "nameIdFormat")]
     pub name_id_format: String,
@@ -3806,7 +3810,7 @@ pub struct SamlApplication {
     pub acs_url: Option<CreateSamlApplicationResponseAcsUrl>,
     /// `encryption`.
     #[serde(default)]
-    pub encryption: Option<Map<String, Value>>,
+    pub encryption: Option<Value>,
     /// `nameIdFormat`: one of `urn:oasis:names:tc:SAML:2.0:nameid-format:persistent`, `urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress`, `urn:oasis:names:tc:SAML:2.0:nameid-format:transient`, `urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified`.
     #[serde(rename = "nameIdFormat")]
     pub name_id_format: String,
@@ -3839,7 +3843,7 @@ pub struct UpdateSamlApplicationBody {
     pub acs_url: Option<String>,
     /// `encryption`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encryption: Option<Map<String, Value>>,
+    pub encryption: Option<Value>,
     /// `nameIdFormat`: one of `urn:oasis:names:tc:SAML:2.0:nameid-format:persistent`, `urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress`, `urn:oasis:names:tc:SAML:2.0:nameid-format:transient`, `urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified`.
     #[serde(rename = "nameIdFormat")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4280,7 +4284,8 @@ pub struct SignInExperienceConfigSocialConnectorsItem {
     /// `target`.
     pub target: String,
     /// `name`.
-    pub name: Map<String, Value>,
+    #[serde(default)]
+    pub name: Value,
     /// `logo`.
     pub logo: String,
     /// `logoDark`.
