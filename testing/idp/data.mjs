@@ -5,6 +5,7 @@ export const GRANT_AUTHORIZATION_CODE = 'authorization_code';
 export const GRANT_REFRESH_TOKEN = 'refresh_token';
 export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
 export const GRANT_TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const GRANT_DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /**
  * Client table (documented in README.md). Like Logto, the application type decides the grant
@@ -21,6 +22,9 @@ const applications = [
   { client_id: 'public-app', type: 'spa' },
   { client_id: 'special:app id', client_secret: 'p:a%ss+ w0rd', type: 'traditional' },
   { client_id: 'm2m-app', client_secret: 'm2m-secret', type: 'm2m' },
+  // A Native app created with the device flow (Logto 1.38+): public, device code and refresh
+  // token grants, and the loopback redirect of a command-line tool.
+  { client_id: 'native-app', type: 'native' },
 ];
 
 function clientMetadata({ client_id, client_secret, type, allowTokenExchange }) {
@@ -31,6 +35,16 @@ function clientMetadata({ client_id, client_secret, type, allowTokenExchange }) 
     application_type: 'web',
     token_endpoint_auth_method: client_secret ? 'client_secret_basic' : 'none',
   };
+  if (type === 'native') {
+    return {
+      ...common,
+      application_type: 'native',
+      grant_types: [GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_DEVICE_CODE],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      post_logout_redirect_uris: [],
+    };
+  }
   if (type === 'm2m') {
     // Machine-to-machine: no front channel at all.
     return {

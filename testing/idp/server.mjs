@@ -139,6 +139,31 @@ function buildProvider(issuer) {
       // The handler is ours (grants/client-credentials.mjs); enabling the feature makes its tokens
       // introspectable and revocable.
       clientCredentials: { enabled: true },
+      // Logto's device flow (1.38+): user codes of 8 letters of its 20 consonants, `XXXX-XXXX`.
+      // The pages are plain (no outside fonts); the Logto shape of the answer (its
+      // `verification_uri`, no `interval`) is set below.
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        userCodeInputSource: (ctx, form, _out, err) => {
+          ctx.type = 'html';
+          ctx.body = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Device sign-in</title></head><body>
+<h1>Enter the code shown on your device</h1>${err ? '<p class="error">That code did not work.</p>' : ''}
+${form}<button type="submit" form="op.deviceInputForm">Continue</button></body></html>`;
+        },
+        userCodeConfirmSource: (ctx, form, _client, _deviceInfo, userCode) => {
+          ctx.type = 'html';
+          ctx.body = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Confirm the device</title></head><body>
+<h1>Sign in on the device showing <code>${escapeHtml(userCode)}</code>?</h1>
+${form}<button type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" name="abort" value="yes">Cancel</button></body></html>`;
+        },
+        successSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.body = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Signed in</title></head><body><h1>Your device is signed in</h1></body></html>';
+        },
+      },
       rpInitiatedLogout: {
         enabled: true,
         // Like Logto's logout.html: submits `logout=yes` automatically.
@@ -302,6 +327,24 @@ function buildApp(provider) {
         ...body,
       };
     }
+  });
+
+  // The device flow in Logto's shape: the user goes to `{endpoint}/device`, and the device
+  // authorization answer names it and carries no `interval` (poll every 5 s).
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/device' && ctx.method === 'GET') {
+      ctx.redirect(`/oidc/device${ctx.search}`);
+      return undefined;
+    }
+    await next();
+    if (ctx.path === '/oidc/device/auth' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      const endpoint = provider.issuer.replace(/\/oidc$/, '');
+      const { interval, ...body } = ctx.body;
+      body.verification_uri = `${endpoint}/device`;
+      body.verification_uri_complete = `${endpoint}/device?user_code=${encodeURIComponent(body.user_code)}`;
+      ctx.body = body;
+    }
+    return undefined;
   });
 
   // Test routes (test-routes.mjs), and the log of authorization requests.

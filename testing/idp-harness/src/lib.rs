@@ -45,6 +45,9 @@ pub mod clients {
     pub const SPECIAL_ID: &str = "special:app id";
     /// Secret of [`SPECIAL_ID`].
     pub const SPECIAL_SECRET: &str = "p:a%ss+ w0rd";
+    /// A Native app created with the device flow (public: device code, refresh token and the
+    /// loopback authorization code).
+    pub const NATIVE_ID: &str = "native-app";
     /// Machine-to-machine client (`client_credentials` only, `client_secret_basic`;
     /// `client_secret_post` is accepted too). What it may get is in [`crate::m2m`].
     pub const M2M_ID: &str = "m2m-app";
@@ -435,6 +438,17 @@ impl TestIdp {
         self.browser().authorize(sign_in_url).await
     }
 
+    /// Approves the device sign-in at `verification_uri_complete` as the demo user (see
+    /// [`IdpBrowser::answer_device`]); the final page's text.
+    pub async fn approve_device(&self, verification_uri_complete: &str) -> Result<String, String> {
+        self.browser().answer_device(verification_uri_complete, true).await
+    }
+
+    /// Cancels the device sign-in at `verification_uri_complete`.
+    pub async fn deny_device(&self, verification_uri_complete: &str) -> Result<String, String> {
+        self.browser().answer_device(verification_uri_complete, false).await
+    }
+
     /// A scripted browser with its own cookie jar that keeps the server's session across calls.
     pub fn browser(&self) -> IdpBrowser {
         IdpBrowser { endpoint: self.endpoint.clone(), http: browser_client() }
@@ -733,6 +747,76 @@ impl IdpBrowser {
             return true;
         }
         !location.starts_with(&format!("{}/", self.endpoint))
+    }
+
+    /// Answers a device sign-in as its user would at `verification_uri_complete` (Logto's
+    /// `{endpoint}/device?user_code=...`): confirms the code and signs the demo user in
+    /// (`approve`), or cancels. `Ok` with the final page's text.
+    pub async fn answer_device(
+        &self,
+        verification_uri_complete: &str,
+        approve: bool,
+    ) -> Result<String, String> {
+        let browser = &self.http;
+        let mut current = verification_uri_complete.to_owned();
+        let mut resp = send(browser.get(&current), &current).await?;
+        let mut confirmed = false;
+        let mut submitted = false;
+        for _ in 0..30 {
+            let status = resp.status();
+            if status.is_redirection() {
+                let next = location(&resp, &current)?;
+                resp = send(browser.get(&next), &next).await?;
+                current = next;
+                continue;
+            }
+            let body = resp.text().await.map_err(|e| format!("reading {current}: {e}"))?;
+            if !status.is_success() {
+                return Err(format!("HTTP {status} at {current}: {body}"));
+            }
+            // The code page (`/device?user_code=...` posts it at once, as a browser's script
+            // would; or shows it filled in), then the confirmation.
+            let auto_submit =
+                body.contains("document.forms[0].submit()").then(|| body.find("<form")).flatten();
+            let code_form =
+                auto_submit.or_else(|| body.find("id=\"op.deviceInputForm\"")).filter(|_| !confirmed);
+            if let Some(at) =
+                code_form.or_else(|| body.find("id=\"op.deviceConfirmForm\"").filter(|_| !confirmed))
+            {
+                let confirming = code_form.is_none();
+                let form = &body[body[..at].rfind("<form").unwrap_or(at)..];
+                let form = &form[..form.find("</form>").unwrap_or(form.len())];
+                let action = find_attr_after(form, "<form", "action").ok_or("no form action")?;
+                let mut fields: Vec<(String, String)> = form
+                    .match_indices("<input")
+                    .filter_map(|(i, _)| {
+                        let tag = &form[i..i + form[i..].find('>').unwrap_or(form.len() - i)];
+                        Some((attr_value(tag, "name")?, attr_value(tag, "value")?))
+                    })
+                    .collect();
+                if confirming && !approve {
+                    fields.push(("abort".into(), "yes".into()));
+                }
+                let target = join(&current, &action)?;
+                confirmed = confirming;
+                resp = send(browser.post(&target).form(&fields), &target).await?;
+                current = target;
+                continue;
+            }
+            if let Some(action) =
+                find_attr_after(&body, "<form", "action").filter(|a| a.starts_with("/interaction/"))
+                && !submitted
+            {
+                let target = join(&current, &action)?;
+                submitted = true;
+                let form = [("username", demo_user::USERNAME), ("password", demo_user::PASSWORD)];
+                resp = send(browser.post(&target).form(&form), &target).await?;
+                current = target;
+                continue;
+            }
+            return Ok(body);
+        }
+        Err("too many redirects".into())
     }
 
     /// Follows an end-session URL through the logout confirmation (ending this browser's session,

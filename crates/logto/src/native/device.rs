@@ -92,7 +92,8 @@ impl LogtoClient {
         let config = self.config();
         let scope = config.effective_scopes().join(" ");
         let resources = config.effective_resources();
-        let mut params = vec![("client_id", config.app_id.as_str()), ("scope", scope.as_str())];
+        // The client authentication puts `client_id` in the form (a public client) or the header.
+        let mut params = vec![("scope", scope.as_str())];
         params.extend(resources.iter().map(|r| ("resource", r.as_str())));
         let auth = ClientAuth::new(&config.app_id, config.app_secret.as_ref());
         let issued = Instant::now();
@@ -125,11 +126,7 @@ impl LogtoClient {
             if device.is_expired() {
                 return Err(expired(&token_endpoint));
             }
-            let params = [
-                ("grant_type", DEVICE_CODE_GRANT),
-                ("device_code", device.device_code.as_str()),
-                ("client_id", config.app_id.as_str()),
-            ];
+            let params = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device.device_code.as_str())];
             let auth = ClientAuth::new(&config.app_id, config.app_secret.as_ref());
             match core.http().post_form::<TokenResponse>(&token_endpoint, auth, &params).await {
                 Ok(response) => {
