@@ -15,9 +15,9 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// What the user needs to approve a device sign-in: show [`user_code`](Self::user_code) and
-/// [`verification_uri`](Self::verification_uri) (or [`verification_uri_complete`]
-/// (Self::verification_uri_complete), which carries the code, as a link or a QR code). The
-/// device code itself is kept secret (not in `Debug`).
+/// [`verification_uri`](Self::verification_uri), or
+/// [`verification_uri_complete`](Self::verification_uri_complete), which carries the code (as
+/// a link or a QR code). The device code itself is kept secret (not in `Debug`).
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct DeviceAuthorization {
