@@ -249,11 +249,25 @@ fn client_credentials(
 }
 
 /// `POST /oidc/token`.
-async fn token(
-    Shared(state): Shared<SharedState>,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
+/// A form's fields, or oidc-provider's refusal of a field sent twice (`resource` excepted where
+/// `repeatable`).
+fn single_fields(body: &[u8], repeatable: &[&str]) -> Result<HashMap<String, String>, OAuthError> {
+    let mut fields = HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(body).into_owned() {
+        if fields.insert(name.clone(), value).is_some() && !repeatable.contains(&name.as_str()) {
+            return Err(OAuthError::invalid_request(format!(
+                "'{name}' parameter must not be provided twice"
+            )));
+        }
+    }
+    Ok(fields)
+}
+
+async fn token(Shared(state): Shared<SharedState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let form = match single_fields(&body, &[]) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
+    };
     let delay = lock(&state).token_delay;
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -320,6 +334,9 @@ const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// `POST /oidc/device/auth` (form: `client_id`, `scope`, `resource` repeated).
 async fn device_authorization(Shared(state): Shared<SharedState>, body: axum::body::Bytes) -> Response {
+    if let Err(error) = single_fields(&body, &["resource"]) {
+        return error.into_response();
+    }
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let resources = pairs.iter().filter(|(k, _)| k == "resource").map(|(_, v)| v.clone()).collect();

@@ -350,3 +350,30 @@ fn an_apps_secret_never_appears_in_debug_output() {
     let shown = format!("{app:?}");
     assert!(shown.contains("web") && !shown.contains("super-secret-value"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_parameter_sent_twice_is_refused_as_oidc_provider_refuses_it() {
+    let logto = MockLogto::start().unwrap();
+    logto.add_app(App::native("cli"));
+    let http = reqwest::Client::new();
+    let twice = http
+        .post(format!("{}/oidc/token", logto.endpoint()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=refresh_token&refresh_token=x&client_id=cli&client_id=cli")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(twice.status(), 400);
+    let body: serde_json::Value = twice.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["error_description"], "'client_id' parameter must not be provided twice");
+    // Several `resource`s are one device authorization's right.
+    let device = http
+        .post(format!("{}/oidc/device/auth", logto.endpoint()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("client_id=cli&scope=openid&resource=https%3A%2F%2Fa.example&resource=https%3A%2F%2Fb.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(device.status(), 200);
+}

@@ -1,7 +1,7 @@
 //! `logto-cli`: a command-line tool signed in with Logto, as a user would write one.
 //!
 //! ```text
-//! logto-cli login [--device]              sign in through the browser (or with a code, on a machine without one)
+//! logto-cli login [--device]              sign in through the browser (or with a code, and its link as a QR code on a terminal)
 //! logto-cli whoami                        who is signed in
 //! logto-cli token [--resource R] [--organization O]   an access token (refreshed when needed)
 //! logto-cli call <url> [--resource R]     GET <url> with the access token as a bearer
@@ -56,6 +56,12 @@ async fn login(client: &LogtoClient, device: bool) -> Result<(), LogtoError> {
         println!("{}", authorization.user_code);
         if let Some(complete) = &authorization.verification_uri_complete {
             eprintln!("(or open {complete})");
+            // On a terminal, the link as a QR code too: a phone camera opens it, code included.
+            if std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && let Some(code) = qr_code(complete)
+            {
+                eprintln!("{code}");
+            }
         }
         client.finish_device_sign_in(&authorization).await?;
     } else {
@@ -75,6 +81,19 @@ async fn login(client: &LogtoClient, device: bool) -> Result<(), LogtoError> {
         claims.username.as_deref().or(claims.name.as_deref()).unwrap_or(&claims.sub)
     );
     Ok(())
+}
+
+/// `text` as a QR code in Unicode half blocks (light on dark, with its quiet zone).
+fn qr_code(text: &str) -> Option<String> {
+    use qrcode::render::unicode::Dense1x2;
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<Dense1x2>()
+            .dark_color(Dense1x2::Light)
+            .light_color(Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
 }
 
 async fn run(args: &[String]) -> Result<(), String> {
@@ -147,5 +166,18 @@ async fn main() -> ExitCode {
             eprintln!("logto-cli: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_link_renders_as_a_qr_code_of_half_blocks() {
+        let code = super::qr_code("https://tenant.logto.app/device?user_code=BCDF-GHJK").unwrap();
+        let lines: Vec<&str> = code.lines().collect();
+        assert!(
+            lines.len() > 10 && lines.iter().all(|line| line.chars().count() == lines[0].chars().count())
+        );
+        assert!(code.contains('\u{2588}') || code.contains('\u{2580}'));
     }
 }
