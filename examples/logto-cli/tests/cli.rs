@@ -3,71 +3,13 @@
 //! sign-in with the test as the browser, two `token` invocations at once after expiry making
 //! one refresh request, and logout revoking the refresh token.
 
+mod common;
+
+use common::{Cli, ok, read_until};
 use logto_testing::{App, MockLogto, Settings, User};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const API: &str = "https://api.example.com";
-
-struct Cli {
-    home: PathBuf,
-    endpoint: String,
-}
-
-impl Cli {
-    fn new(logto: &MockLogto, name: &str) -> Self {
-        let home = std::env::temp_dir().join(format!("logto-cli-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&home);
-        Self { home, endpoint: logto.endpoint().to_owned() }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_logto-cli"));
-        command
-            .args(args)
-            .env("LOGTO_ENDPOINT", &self.endpoint)
-            .env("LOGTO_APP_ID", "cli")
-            .env("LOGTO_RESOURCES", API)
-            .env("LOGTO_SCOPES", "read:data")
-            .env("XDG_CONFIG_HOME", &self.home)
-            .env("HOME", &self.home)
-            // A "browser" that opens nothing: the test plays the browser from the printed URL.
-            .env("BROWSER", "true")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the CLI runs")
-    }
-
-    fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).spawn().expect("the CLI starts")
-    }
-
-    fn tokens_file(&self) -> PathBuf {
-        self.home.join("logto-cli").join("logto-cli.json")
-    }
-}
-
-impl Drop for Cli {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.home);
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).trim().to_owned()
-}
-
-fn ok(output: &Output) -> String {
-    assert!(output.status.success(), "{}\n{}", text(&output.stdout), text(&output.stderr));
-    text(&output.stdout)
-}
 
 fn kit(settings: Settings) -> MockLogto {
     let logto = MockLogto::start_with(settings).unwrap();
@@ -76,24 +18,10 @@ fn kit(settings: Settings) -> MockLogto {
     logto
 }
 
-/// Reads lines of `from` until one satisfies `find`; the rest is drained in the background
-/// (a closed pipe would fail the CLI's next line).
-fn read_until(from: impl std::io::Read + Send + 'static, find: impl Fn(&str) -> Option<String>) -> String {
-    let mut lines = BufReader::new(from).lines();
-    for line in lines.by_ref() {
-        let line = line.expect("output");
-        if let Some(found) = find(&line) {
-            std::thread::spawn(move || lines.for_each(drop));
-            return found;
-        }
-    }
-    panic!("the CLI ended without printing what the test waits for")
-}
-
 #[test]
 fn device_sign_in_whoami_call_and_logout() {
     let logto = kit(Settings::default());
-    let cli = Cli::new(&logto, "device");
+    let cli = Cli::new(logto.endpoint(), "cli", API, "device");
     assert!(!cli.run(&["whoami"]).status.success(), "not signed in yet");
 
     let mut login = cli.spawn(&["login", "--device"]);
@@ -128,7 +56,7 @@ fn device_sign_in_whoami_call_and_logout() {
 #[test]
 fn loopback_sign_in_with_the_test_as_the_browser() {
     let logto = kit(Settings::default());
-    let cli = Cli::new(&logto, "loopback");
+    let cli = Cli::new(logto.endpoint(), "cli", API, "loopback");
     let mut login = cli.spawn(&["login"]);
     let url =
         read_until(login.stderr.take().unwrap(), |line| line.starts_with("http").then(|| line.to_owned()));
@@ -149,7 +77,7 @@ fn two_token_invocations_after_expiry_make_one_refresh_request() {
         refresh_token_reuse_interval: Duration::ZERO,
         ..Settings::default()
     });
-    let cli = Cli::new(&logto, "refresh");
+    let cli = Cli::new(logto.endpoint(), "cli", API, "refresh");
     let mut login = cli.spawn(&["login", "--device"]);
     let user_code = read_until(login.stdout.take().unwrap(), |line| Some(line.trim().to_owned()));
     logto.approve_device(&user_code, "u_alice");

@@ -3,11 +3,12 @@
 //! test says so and passes). Logto 1.37.1 has no device flow (1.38+), so only the loopback
 //! sign-in runs here. The test creates a Native app for itself and deletes it after.
 
+mod common;
+
+use common::{Cli, read_until};
 use logto_management::ManagementClient;
 use logto_management::generated::CreateApplicationBody;
 use logto_test_idp::real_logto;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
 #[test]
 fn the_cli_signs_in_through_the_browser_at_a_real_logto() {
@@ -26,30 +27,12 @@ fn the_cli_signs_in_through_the_browser_at_a_real_logto() {
     }))
     .unwrap();
     let app = runtime.block_on(logto.applications().create_application(&body)).expect("a Native app");
-    let home = std::env::temp_dir().join(format!("logto-cli-real-{}", std::process::id()));
-    let cli = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_logto-cli"));
-        command
-            .args(args)
-            .env("LOGTO_ENDPOINT", &endpoint)
-            .env("LOGTO_APP_ID", &app.id)
-            .env("XDG_CONFIG_HOME", &home)
-            .env("HOME", &home)
-            .env("BROWSER", "true")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command
-    };
+    let cli = Cli::new(&endpoint, &app.id, "", "real");
     let outcome = std::panic::catch_unwind(|| {
-        let mut login = cli(&["login"]).spawn().unwrap();
-        let mut lines = BufReader::new(login.stderr.take().unwrap()).lines();
-        let url = lines
-            .by_ref()
-            .map(Result::unwrap)
-            .find(|line| line.starts_with("http"))
-            .expect("the sign-in URL");
-        std::thread::spawn(move || lines.for_each(drop));
+        let mut login = cli.spawn(&["login"]);
+        let url = read_until(login.stderr.take().unwrap(), |line| {
+            line.starts_with("http").then(|| line.to_owned())
+        });
         let redirect_uri = url::Url::parse(&url)
             .unwrap()
             .query_pairs()
@@ -72,18 +55,18 @@ fn the_cli_signs_in_through_the_browser_at_a_real_logto() {
         let page = runtime.block_on(async { reqwest::get(&callback).await.unwrap().text().await.unwrap() });
         assert!(page.contains("You can close this tab"), "{page}");
         assert!(login.wait().unwrap().success());
-        let whoami = cli(&["whoami"]).output().unwrap();
+        let whoami = cli.run(&["whoami"]);
         assert_eq!(String::from_utf8_lossy(&whoami.stdout).trim(), env["LOGTO_MEMBER_ID"]);
-        let info = cli(&["call", &format!("{endpoint}/oidc/me")]).output().unwrap();
+        let info = cli.run(&["call", &format!("{endpoint}/oidc/me")]);
         assert!(
             String::from_utf8_lossy(&info.stdout).contains(&env["LOGTO_MEMBER_ID"]),
             "a bearer call to Logto's userinfo"
         );
-        assert!(cli(&["logout"]).output().unwrap().status.success());
-        assert!(!cli(&["whoami"]).output().unwrap().status.success(), "signed out");
+        assert!(cli.run(&["logout"]).status.success());
+        assert!(!cli.run(&["whoami"]).status.success(), "signed out");
     });
     runtime.block_on(logto.applications().delete_application(&app.id)).expect("the app deleted");
-    let _ = std::fs::remove_dir_all(&home);
+    drop(cli);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }

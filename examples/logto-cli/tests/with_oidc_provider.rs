@@ -3,73 +3,11 @@
 //! no `interval`): loopback and device sign-in, a protected call, a refused device sign-in, and
 //! two `token` invocations after expiry making one refresh request.
 
+mod common;
+
+use common::{Cli, ok, read_until};
 use logto_test_idp::{IdpOptions, TestIdp, clients, demo_user, grant_types, resources};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
-
-struct Cli {
-    home: PathBuf,
-    endpoint: String,
-}
-
-impl Cli {
-    fn new(idp: &TestIdp, name: &str) -> Self {
-        let home = std::env::temp_dir().join(format!("logto-cli-idp-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&home);
-        Self { home, endpoint: idp.endpoint().to_owned() }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_logto-cli"));
-        command
-            .args(args)
-            .env("LOGTO_ENDPOINT", &self.endpoint)
-            .env("LOGTO_APP_ID", clients::NATIVE_ID)
-            .env("LOGTO_RESOURCES", resources::API)
-            .env("LOGTO_SCOPES", "read:data")
-            .env("XDG_CONFIG_HOME", &self.home)
-            .env("HOME", &self.home)
-            .env("BROWSER", "true")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the CLI runs")
-    }
-
-    fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).spawn().expect("the CLI starts")
-    }
-}
-
-impl Drop for Cli {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.home);
-    }
-}
-
-fn ok(output: &Output) -> String {
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).trim().to_owned();
-    assert!(output.status.success(), "{}\n{}", text(&output.stdout), text(&output.stderr));
-    text(&output.stdout)
-}
-
-/// The first line of `from` that `find` accepts; the rest is drained in the background.
-fn read_until(from: impl std::io::Read + Send + 'static, find: impl Fn(&str) -> Option<String>) -> String {
-    let mut lines = BufReader::new(from).lines();
-    for line in lines.by_ref() {
-        if let Some(found) = find(&line.expect("output")) {
-            std::thread::spawn(move || lines.for_each(drop));
-            return found;
-        }
-    }
-    panic!("the CLI ended without printing what the test waits for")
-}
 
 async fn loopback_login(idp: &TestIdp, cli: &Cli) {
     let mut login = cli.spawn(&["login"]);
@@ -88,7 +26,7 @@ async fn loopback_login(idp: &TestIdp, cli: &Cli) {
 #[tokio::test]
 async fn loopback_and_device_sign_in_and_a_protected_call() {
     let idp = TestIdp::start().await;
-    let cli = Cli::new(&idp, "flows");
+    let cli = Cli::new(idp.endpoint(), clients::NATIVE_ID, resources::API, "flows");
     loopback_login(&idp, &cli).await;
     assert_eq!(ok(&cli.run(&["whoami"])), demo_user::SUB);
     let info = ok(&cli.run(&["call", &format!("{}/oidc/me", idp.endpoint())]));
@@ -113,7 +51,7 @@ async fn loopback_and_device_sign_in_and_a_protected_call() {
 #[tokio::test]
 async fn a_cancelled_device_sign_in_fails_with_access_denied() {
     let idp = TestIdp::start().await;
-    let cli = Cli::new(&idp, "denied");
+    let cli = Cli::new(idp.endpoint(), clients::NATIVE_ID, resources::API, "denied");
     let mut login = cli.spawn(&["login", "--device"]);
     let stdout = login.stdout.take().unwrap();
     let code =
@@ -134,7 +72,7 @@ async fn two_token_invocations_after_expiry_make_one_refresh_request() {
         ..Default::default()
     })
     .await;
-    let cli = Cli::new(&idp, "refresh");
+    let cli = Cli::new(idp.endpoint(), clients::NATIVE_ID, resources::API, "refresh");
     loopback_login(&idp, &cli).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
     idp.reset_token_requests().await;

@@ -1,6 +1,6 @@
 //! [`FileCoordinator`]: refresh coordination between the processes of one user on one machine.
 
-use super::files::{Exclusive, config_dir, private_dir, write_atomically};
+use super::files::{Exclusive, config_dir, private_dir, safe_name, write_atomically};
 use crate::coordination::{Coordinator, LeaseToken};
 use crate::error::CoordinationError;
 use async_trait::async_trait;
@@ -47,10 +47,7 @@ impl FileCoordinator {
     pub fn for_app(tool: &str, app_id: &str) -> Result<Self, CoordinationError> {
         let dir =
             config_dir().ok_or_else(|| CoordinationError::new("no configuration directory (set HOME)"))?;
-        let safe = |v: &str| -> String {
-            v.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
-        };
-        Self::in_dir(dir.join(safe(tool)).join(format!("logto-coordination-{}", safe(app_id))))
+        Self::in_dir(dir.join(safe_name(tool)).join(format!("logto-coordination-{}", safe_name(app_id))))
     }
 
     /// The directory.

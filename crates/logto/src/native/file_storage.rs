@@ -1,6 +1,6 @@
 //! [`FileStorage`]: the tokens of a command-line tool's user in a private file.
 
-use super::files::{Exclusive, config_dir, open_private, private_dir, write_atomically};
+use super::files::{Exclusive, config_dir, open_private, private_dir, safe_name as safe, write_atomically};
 use crate::error::StorageError;
 use crate::storage::{PersistKey, Storage};
 use async_trait::async_trait;
@@ -75,11 +75,6 @@ impl FileStorage {
     fn error(&self, error: std::io::Error) -> StorageError {
         StorageError::new(format!("{}: {error}", self.path.display()))
     }
-}
-
-/// A file name made of `value`: letters, digits, `-`, `_` and `.` kept, others as `_`.
-fn safe(value: &str) -> String {
-    value.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
 }
 
 #[async_trait]

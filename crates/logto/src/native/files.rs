@@ -19,6 +19,11 @@ pub(crate) fn config_dir() -> Option<PathBuf> {
     env("XDG_CONFIG_HOME").or_else(|| env("HOME").map(|home| home.join(".config")))
 }
 
+/// A file name made of `value`: letters, digits, `-`, `_` and `.` kept, others as `_`.
+pub(crate) fn safe_name(value: &str) -> String {
+    value.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+}
+
 /// Creates `dir` (and its parents) readable by the user only.
 pub(crate) fn private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
