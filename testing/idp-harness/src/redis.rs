@@ -35,9 +35,11 @@ impl RedisServer {
         server
     }
 
-    /// Like [`start`](Self::start), with every write appended and synced to a file before it is
-    /// answered (`appendfsync always`), so a [`stop`](Self::stop) and
-    /// [`restart`](Self::restart) keep the data, as a production Redis with persistence would.
+    /// Like [`start`](Self::start), with every write appended to a file before it is answered
+    /// (`appendonly yes`), so a [`stop`](Self::stop) and [`restart`](Self::restart) keep the
+    /// data, as a production Redis with persistence would. The file is written but never
+    /// synced (`appendfsync no`): a killed process loses nothing the kernel already has, and a
+    /// slow disk's `fsync` would otherwise stall the whole server for seconds.
     pub async fn start_persistent() -> Self {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("logto-test-redis-{}-{port}", std::process::id()));
@@ -110,7 +112,7 @@ impl RedisServer {
         let mut args = vec!["--port", &port, "--bind", "127.0.0.1", "--save", ""];
         let dir = self.data_dir.as_ref().map(|dir| dir.to_string_lossy().into_owned());
         match &dir {
-            Some(dir) => args.extend(["--appendonly", "yes", "--appendfsync", "always", "--dir", dir]),
+            Some(dir) => args.extend(["--appendonly", "yes", "--appendfsync", "no", "--dir", dir]),
             None => args.extend(["--appendonly", "no"]),
         }
         let child = Command::new("redis-server")
