@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages (Chromium for the browser test, Redis for
-# the session-store test) when it is missing. Needs root (as on CI machines) or sudo.
+# the session-store test, a D-Bus session bus and GNOME Keyring for the keyring test) when it is
+# missing. Needs root (as on CI machines) or sudo.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus-daemon)
+command -v dbus-send >/dev/null 2>&1 || missing+=(dbus-bin)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo_cmd=()

@@ -1,19 +1,24 @@
 //! `CoreNative`: sign-in from a terminal for `logto.native`: the core's loopback and device
-//! sign-ins, its file storage and cross-process refresh coordination, as one client.
+//! sign-ins, its token storage (the OS keyring or a private file) and cross-process refresh
+//! coordination, as one client.
 
 use crate::errors::to_py_err;
 use crate::runtime::drive;
-use logto::native::{DeviceAuthorization, FileCoordinator, FileStorage, LoopbackOptions, native_client};
+use logto::native::{
+    DeviceAuthorization, FileCoordinator, FileStorage, LoopbackOptions, NativeStorage, TokenStore,
+    native_client_in,
+};
 use logto::{LogtoClient, LogtoConfig, TokenTarget};
 use pyo3::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A native app's client whose tokens live in a private file.
+/// A native app's client whose tokens live in the OS keyring or a private file.
 #[pyclass(module = "logto._core", frozen)]
 #[derive(Debug)]
 pub(crate) struct CoreNative {
     client: LogtoClient,
+    kept_in: String,
 }
 
 /// A device sign-in in progress (the device code stays inside).
@@ -55,10 +60,12 @@ impl CoreDeviceAuthorization {
 
 #[pymethods]
 impl CoreNative {
-    /// `tool` names the directory under the user's configuration directory; `token_file` and
-    /// `coordination_dir` override where the tokens and the locks live.
+    /// `tool` names the directory under the user's configuration directory; `token_store` is
+    /// `auto`, `keyring` or `file`; `token_file` and `coordination_dir` override where the
+    /// tokens (then all in that file) and the locks live.
     #[new]
-    #[pyo3(signature = (tool, endpoint, app_id, scopes, resources, token_file=None, coordination_dir=None))]
+    #[pyo3(signature = (tool, endpoint, app_id, scopes, resources, token_file=None, coordination_dir=None, token_store="auto"))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         tool: &str,
         endpoint: String,
@@ -67,29 +74,34 @@ impl CoreNative {
         resources: Vec<String>,
         token_file: Option<String>,
         coordination_dir: Option<String>,
+        token_store: &str,
     ) -> PyResult<Self> {
         let config = LogtoConfig::new(endpoint, app_id).with_scopes(scopes).with_resources(resources);
-        let client = match (token_file, coordination_dir) {
-            (None, None) => native_client(tool, config).map_err(to_py_err)?,
-            (file, dir) => {
-                let storage = match file {
-                    Some(path) => FileStorage::at(path),
-                    None => FileStorage::for_app(tool, &config.app_id),
-                }
-                .map_err(|e| to_py_err(e.into()))?;
-                let coordinator = match dir {
-                    Some(path) => FileCoordinator::in_dir(path),
-                    None => FileCoordinator::for_app(tool, &config.app_id),
-                }
-                .map_err(|e| to_py_err(e.into()))?;
+        let store: TokenStore = token_store.parse().map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let storage = match token_file {
+            Some(path) => FileStorage::at(path).map(NativeStorage::from),
+            None => NativeStorage::open(tool, &config.app_id, store),
+        }
+        .map_err(|e| to_py_err(e.into()))?;
+        let kept_in = storage.to_string();
+        let client = match coordination_dir {
+            None => native_client_in(tool, config, storage),
+            Some(dir) => {
+                let coordinator = FileCoordinator::in_dir(dir).map_err(|e| to_py_err(e.into()))?;
                 LogtoClient::builder(config)
                     .storage(Arc::new(storage))
                     .coordinator(Arc::new(coordinator))
                     .build()
-                    .map_err(to_py_err)?
             }
-        };
-        Ok(Self { client })
+        }
+        .map_err(to_py_err)?;
+        Ok(Self { client, kept_in })
+    }
+
+    /// Where the tokens are kept (`the file <path>`, or the keyring and the file).
+    #[getter]
+    fn kept_in(&self) -> String {
+        self.kept_in.clone()
     }
 
     /// Loopback sign-in: `on_url(url)` is called with the sign-in URL (open a browser there).

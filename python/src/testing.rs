@@ -228,6 +228,10 @@ impl CoreMockLogto {
         self.with(|server| server.is_refresh_token_active(refresh_token))
     }
 
+    fn active_refresh_tokens(&self, sub: &str) -> PyResult<usize> {
+        self.with(|server| server.active_refresh_tokens(sub))
+    }
+
     fn revoke_grants(&self, sub: &str) -> PyResult<()> {
         self.with(|server| server.revoke_grants(sub))
     }

@@ -262,3 +262,59 @@ def redis_server():
         yield server
     finally:
         server.stop()
+
+
+class SecretService:
+    """A private D-Bus session bus with GNOME Keyring's Secret Service on it, unlocked, as a
+    Linux desktop session has it; nothing on the bus is started on demand."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        (directory / "home").mkdir(parents=True, exist_ok=True)
+        self.address = f"unix:path={directory / 'bus'}"
+        config = directory / "bus.conf"
+        config.write_text(
+            '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" '
+            '"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+            f"<busconfig><type>session</type><listen>{self.address}</listen><auth>EXTERNAL</auth>"
+            '<policy context="default"><allow send_destination="*" eavesdrop="true"/>'
+            '<allow eavesdrop="true"/><allow own="*"/></policy></busconfig>\n'
+        )
+        try:
+            self.bus = subprocess.Popen(
+                ["dbus-daemon", f"--config-file={config}", "--nofork"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": self.address, "HOME": str(directory / "home"), "XDG_RUNTIME_DIR": str(directory)}
+            self.keyring = subprocess.Popen(
+                ["gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            )
+        except FileNotFoundError as missing:
+            raise RuntimeError(f"{missing.filename} is missing: apt-get install -y dbus-daemon dbus-bin gnome-keyring") from missing
+        assert self.keyring.stdin is not None
+        self.keyring.stdin.write(b"test-password")
+        self.keyring.stdin.close()
+        deadline = time.monotonic() + 10
+        while not self._has_secrets():
+            assert time.monotonic() < deadline, "the Secret Service did not come up"
+            time.sleep(0.05)
+
+    def _has_secrets(self) -> bool:
+        reply = subprocess.run(
+            ["dbus-send", f"--bus={self.address}", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+             "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"],
+            capture_output=True, text=True,
+        )
+        return "boolean true" in reply.stdout
+
+    def stop(self) -> None:
+        for process in (self.keyring, self.bus):
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def secret_service(tmp_path_factory):
+    service = SecretService(tmp_path_factory.mktemp("secret-service"))
+    yield service
+    service.stop()

@@ -114,3 +114,40 @@ def test_two_processes_refreshing_at_once_make_one_request(logto: MockLogto, tmp
     assert all(run.returncode == 0 for run in runs), outputs
     assert outputs[0][0] == outputs[1][0], "both print the one refreshed token"
     assert logto.count_token_requests("refresh_token") == 1
+
+
+def test_the_refresh_token_lives_in_the_secret_service_keyring(
+    logto: MockLogto, tmp_path: Path, secret_service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service.address)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    client = native_sync.NativeClient("test-cli", logto.endpoint, "cli", scopes=["read:data"], resources=[API])
+    assert client.keptIn.startswith("the Secret Service keyring (the refresh token) and the file "), client.keptIn
+    device_sign_in(logto, client)
+    tokens = (tmp_path / "config" / "test-cli" / "logto-cli.json").read_text()
+    assert '"refreshToken"' not in tokens and '"idToken"' in tokens, "only the refresh token is in the keyring"
+    time.sleep(1.1)  # the access tokens expire: the refresh token comes from the keyring
+    logto.reset_token_requests()
+    client.getAccessToken(API)
+    assert logto.count_token_requests("refresh_token", "ok") == 1
+    # Another client of the same tool (another invocation) finds the rotated token there.
+    other = native_sync.NativeClient("test-cli", logto.endpoint, "cli", scopes=["read:data"], resources=[API])
+    assert other.isAuthenticated() and other.getAccessToken(API).count(".") == 2
+    assert logto.active_refresh_tokens("u_alice") == 1
+    other.signOut()
+    assert logto.active_refresh_tokens("u_alice") == 0 and not client.isAuthenticated()
+
+
+def test_without_a_keyring_the_tokens_go_to_the_file_unless_the_keyring_is_asked_for(
+    logto: MockLogto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    client = native_sync.NativeClient("test-cli", logto.endpoint, "cli")
+    assert client.keptIn == f"the file {tmp_path / 'config' / 'test-cli' / 'logto-cli.json'}"
+    device_sign_in(logto, client)
+    assert '"refreshToken"' in (tmp_path / "config" / "test-cli" / "logto-cli.json").read_text()
+    with pytest.raises(Exception, match="no OS keyring"):
+        native_sync.NativeClient("test-cli", logto.endpoint, "cli", tokenStore="keyring")
+    with pytest.raises(ValueError, match="unknown token store"):
+        native_sync.NativeClient("test-cli", logto.endpoint, "cli", tokenStore="vault")

@@ -297,6 +297,19 @@ impl MockLogto {
         self.lock().refresh_token_active(refresh_token)
     }
 
+    /// How many refresh tokens of the user `sub` the server would still accept: none after
+    /// the user's only sign-in was signed out (its refresh token revoked), when the test cannot
+    /// see the token itself (a command-line tool keeps it in the OS keyring).
+    ///
+    /// ```
+    /// let logto = logto_testing::MockLogto::start()?;
+    /// assert_eq!(logto.active_refresh_tokens("u_nobody"), 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn active_refresh_tokens(&self, sub: &str) -> usize {
+        self.lock().active_refresh_tokens(sub)
+    }
+
     /// Approves the device sign-in showing `user_code` (any case, with or without its dash) for
     /// `sub`, as the user would on Logto's device page; the client's next poll gets the tokens.
     /// Whether a pending device sign-in had that code (and `sub` is a user of the server).

@@ -315,6 +315,17 @@ impl State {
 
     /// Whether `token` would still be accepted: issued, unexpired, its grant alive, and not
     /// consumed longer ago than the reuse grace.
+    /// How many of `sub`'s refresh tokens would still be accepted.
+    pub(crate) fn active_refresh_tokens(&self, sub: &str) -> usize {
+        self.refresh_tokens
+            .iter()
+            .filter(|(token, stored)| {
+                self.grants.get(&stored.grant).is_some_and(|grant| grant.sub == sub)
+                    && self.refresh_token_active(token)
+            })
+            .count()
+    }
+
     pub(crate) fn refresh_token_active(&self, token: &str) -> bool {
         let Some(stored) = self.refresh_tokens.get(token) else { return false };
         let grace = self.settings.refresh_token_reuse_interval.as_millis() as u64;

@@ -9,20 +9,31 @@
 //! ```
 //!
 //! Settings: `LOGTO_ENDPOINT`, `LOGTO_APP_ID` (a Native app; for `--device`, one created with
-//! the device flow), `LOGTO_RESOURCES` and `LOGTO_SCOPES` (comma-separated). The tokens live in
-//! `<config dir>/logto-cli/` (`~/.config` on Linux, `XDG_CONFIG_HOME` when set), readable by the
-//! user only; several invocations at once refresh the token once.
+//! the device flow), `LOGTO_RESOURCES` and `LOGTO_SCOPES` (comma-separated), and
+//! `LOGTO_TOKEN_STORE`: `auto` (the default: the refresh token in the OS keyring when one
+//! answers, else everything in the file), `keyring` or `file`. The file lives in `<config dir>/logto-cli/` (`~/.config` on Linux,
+//! `XDG_CONFIG_HOME` when set), readable by the user only; `whoami` says where the tokens are.
+//! Several invocations at once refresh the token once.
 
 #![forbid(unsafe_code)]
 
-use logto::native::{LoopbackOptions, native_client, open_browser};
+use logto::native::{LoopbackOptions, NativeStorage, TokenStore, native_client_in, open_browser};
 use logto::{LogtoClient, LogtoConfig, LogtoError, TokenTarget};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: logto-cli login [--device] | whoami | token [--resource R] [--organization O] | call <url> [--resource R] | logout";
 
+const TOOL: &str = "logto-cli";
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn token_store() -> Result<TokenStore, String> {
+    var("LOGTO_TOKEN_STORE").map_or(Ok(TokenStore::Auto), |name| name.parse())
+}
+
 fn config() -> Result<LogtoConfig, String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let list = |name: &str| -> Vec<String> {
         var(name)
             .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
@@ -97,7 +108,10 @@ fn qr_code(text: &str) -> Option<String> {
 }
 
 async fn run(args: &[String]) -> Result<(), String> {
-    let client = native_client("logto-cli", config()?).map_err(|e| e.to_string())?;
+    let config = config()?;
+    let storage = NativeStorage::open(TOOL, &config.app_id, token_store()?).map_err(|e| e.to_string())?;
+    let kept_in = storage.to_string();
+    let client = native_client_in(TOOL, config, storage).map_err(|e| e.to_string())?;
     let signed_in = || async {
         match client.is_authenticated().await {
             Ok(true) => Ok(()),
@@ -125,6 +139,7 @@ async fn run(args: &[String]) -> Result<(), String> {
                     eprintln!("{label}: {value}");
                 }
             }
+            eprintln!("tokens kept in {kept_in}");
             Ok(())
         }
         Some("token") => {

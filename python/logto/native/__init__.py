@@ -1,9 +1,12 @@
 """
 Sign-in from a terminal, for command-line tools: through the system browser with a loopback
 redirect (RFC 8252), or with a code on a machine without a browser (the device flow, RFC 8628,
-Logto 1.38+). The user's tokens live in a file only they can read, in the platform's
-configuration directory (`~/.config/<tool>/` on Linux), and several invocations at once refresh
-the access token once (file locks, across processes). The work is the Rust core's.
+Logto 1.38+). The refresh token lives in the OS keyring when one answers (the Secret Service on
+Linux, the Keychain on macOS, the Credential Manager on Windows), the other tokens in a file only
+the user can read, in the platform's configuration directory (`~/.config/<tool>/` on Linux);
+without a keyring (a server, a CI machine), all in that file (`tokenStore="auto"`, the default;
+`"keyring"` or `"file"` to choose). Several invocations at once refresh the access token once
+(file locks, across processes). The work is the Rust core's.
 
 ```python
 from logto.native import NativeClient
@@ -73,11 +76,20 @@ class _NativeBase:
         resources: Sequence[str] = (),
         tokenFile: Optional[str] = None,
         coordinationDir: Optional[str] = None,
+        tokenStore: str = "auto",
     ) -> None:
         self.tool = tool
         self.endpoint = endpoint
         self.appId = appId
-        self._core = _core.CoreNative(tool, endpoint, appId, list(scopes), list(resources), tokenFile, coordinationDir)
+        self._core = _core.CoreNative(
+            tool, endpoint, appId, list(scopes), list(resources), tokenFile, coordinationDir, tokenStore
+        )
+
+    @property
+    def keptIn(self) -> str:
+        """Where the tokens are kept: `the file <path>`, or `<keyring> (the refresh token) and
+        the file <path>`."""
+        return str(self._core.kept_in)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(tool={self.tool!r}, endpoint={self.endpoint!r}, appId={self.appId!r})"

@@ -273,6 +273,11 @@ class MockLogto:
         """Whether the server would still accept `refresh_token` (revoked by a sign-out, or not)."""
         return bool(self._core.is_refresh_token_active(refresh_token))
 
+    def active_refresh_tokens(self, sub: str) -> int:
+        """How many refresh tokens of the user `sub` the server would still accept (none once
+        the user's only sign-in was signed out, even when the test cannot see the token)."""
+        return int(self._core.active_refresh_tokens(sub))
+
     def revoke_grants(self, sub: Optional[str] = None) -> None:
         """Revokes the user's grants: their refresh tokens stop working."""
         self._core.revoke_grants(sub or self.user_sub)

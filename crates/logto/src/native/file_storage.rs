@@ -72,6 +72,25 @@ impl FileStorage {
         write_atomically(&self.path, &text).map_err(|e| self.error(e))
     }
 
+    /// A value under a name of this crate's own (not a [`PersistKey`]).
+    #[cfg(feature = "keyring")]
+    pub(crate) fn get_raw(&self, name: &str) -> Result<Option<String>, StorageError> {
+        Ok(self.read()?.remove(name))
+    }
+
+    /// Sets (`Some`) or removes (`None`) a value under a name of this crate's own.
+    #[cfg(feature = "keyring")]
+    pub(crate) fn set_raw(&self, name: &str, value: Option<String>) -> Result<(), StorageError> {
+        self.change(|values| match value {
+            Some(value) => {
+                values.insert(name.to_owned(), value);
+            }
+            None => {
+                values.remove(name);
+            }
+        })
+    }
+
     fn error(&self, error: std::io::Error) -> StorageError {
         StorageError::new(format!("{}: {error}", self.path.display()))
     }

@@ -4,7 +4,9 @@
 //!   (RFC 8252: `http://127.0.0.1:<free port>/callback`, PKCE, one callback);
 //! - [`LogtoClient::start_device_sign_in`] / [`LogtoClient::finish_device_sign_in`]: on a machine
 //!   without a browser (RFC 8628: "open this URL and enter ABCD-EFGH"; Logto 1.38+);
-//! - [`FileStorage`]: the user's tokens in a private file, read fresh by every invocation;
+//! - [`NativeStorage`]: the user's tokens where [`TokenStore`] says: by default the OS keyring
+//!   (`KeyringStorage`, with the crate's `keyring` feature) when one answers, else a private
+//!   file ([`FileStorage`]), read fresh by every invocation;
 //! - [`FileCoordinator`]: the SDK's refresh coordination across processes, so two invocations
 //!   that find the access token expired make one refresh request.
 //!
@@ -33,22 +35,65 @@ mod device;
 mod file_coordinator;
 mod file_storage;
 mod files;
+#[cfg(feature = "keyring")]
+mod keyring_storage;
 mod loopback;
+mod token_store;
 
 pub use browser::open_browser;
 pub use device::{DEVICE_CODE_GRANT, DeviceAuthorization};
 pub use file_coordinator::FileCoordinator;
 pub use file_storage::FileStorage;
+#[cfg(feature = "keyring")]
+pub use keyring_storage::KeyringStorage;
 pub use loopback::LoopbackOptions;
+pub use token_store::{NativeStorage, TokenStore};
+
+/// The keyring library [`KeyringStorage::in_store`] takes stores of (the crate's `keyring`
+/// feature), re-exported so a tool names the same version.
+#[cfg(feature = "keyring")]
+pub use keyring_core;
 
 use crate::{LogtoClient, LogtoConfig, Result};
 use std::sync::Arc;
 
 /// A client for the command-line tool `tool` (a directory name) with its user's tokens in
-/// [`FileStorage::for_app`] and refreshes coordinated by [`FileCoordinator::for_app`], both in
-/// the platform's per-user configuration directory.
+/// [`TokenStore::Auto`] (the OS keyring when one answers, else a private file) and refreshes
+/// coordinated by [`FileCoordinator::for_app`], in the platform's per-user configuration
+/// directory.
 pub fn native_client(tool: &str, config: LogtoConfig) -> Result<LogtoClient> {
-    let storage = FileStorage::for_app(tool, &config.app_id)?;
+    native_client_with(tool, config, TokenStore::Auto)
+}
+
+/// [`native_client`] with the tokens in `store`.
+///
+/// ```no_run
+/// use logto::LogtoConfig;
+/// use logto::native::{TokenStore, native_client_with};
+///
+/// let client = native_client_with("my-cli", LogtoConfig::new("https://tenant.logto.app", "app-id"), TokenStore::File)?;
+/// # let _ = client;
+/// # Ok::<(), logto::LogtoError>(())
+/// ```
+pub fn native_client_with(tool: &str, config: LogtoConfig, store: TokenStore) -> Result<LogtoClient> {
+    let storage = NativeStorage::open(tool, &config.app_id, store)?;
+    native_client_in(tool, config, storage)
+}
+
+/// [`native_client`] with the tokens in `storage`, opened by the tool (to show where the
+/// tokens are).
+///
+/// ```no_run
+/// use logto::LogtoConfig;
+/// use logto::native::{NativeStorage, TokenStore, native_client_in};
+///
+/// let storage = NativeStorage::open("my-cli", "app-id", TokenStore::Auto)?;
+/// eprintln!("tokens kept in {storage}");
+/// let client = native_client_in("my-cli", LogtoConfig::new("https://tenant.logto.app", "app-id"), storage)?;
+/// # let _ = client;
+/// # Ok::<(), logto::LogtoError>(())
+/// ```
+pub fn native_client_in(tool: &str, config: LogtoConfig, storage: NativeStorage) -> Result<LogtoClient> {
     let coordinator = FileCoordinator::for_app(tool, &config.app_id)?;
     LogtoClient::builder(config).storage(Arc::new(storage)).coordinator(Arc::new(coordinator)).build()
 }

@@ -1,6 +1,6 @@
 //! Running the sample CLI as a user runs it, one process per command, with its own private
-//! configuration directory and a "browser" that opens nothing (the test plays the browser from
-//! the printed URL).
+//! configuration directory, its tokens in the file unless a test chooses another store, and a
+//! "browser" that opens nothing (the test plays the browser from the printed URL).
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -13,13 +13,31 @@ pub struct Cli {
     endpoint: String,
     app_id: String,
     resource: String,
+    env: Vec<(String, String)>,
 }
 
 impl Cli {
     pub fn new(endpoint: &str, app_id: &str, resource: &str, name: &str) -> Self {
         let home = std::env::temp_dir().join(format!("logto-cli-test-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&home);
-        Self { home, endpoint: endpoint.to_owned(), app_id: app_id.to_owned(), resource: resource.to_owned() }
+        Self {
+            home,
+            endpoint: endpoint.to_owned(),
+            app_id: app_id.to_owned(),
+            resource: resource.to_owned(),
+            env: vec![("LOGTO_TOKEN_STORE".to_owned(), "file".to_owned())],
+        }
+    }
+
+    /// Runs every command with `name` set to `value` (after the defaults, so it wins).
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The private home directory the CLI runs with.
+    pub fn home(&self) -> &std::path::Path {
+        &self.home
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -33,6 +51,7 @@ impl Cli {
             .env("XDG_CONFIG_HOME", &self.home)
             .env("HOME", &self.home)
             .env("BROWSER", "true")
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
