@@ -1,5 +1,5 @@
 //! Sign-in from a terminal against the kit's in-process Logto (`logto-testing`): the device
-//! flow (approved mid-poll, `slow_down`, denial, expiry), the loopback sign-in (a browser played
+//! flow (approved mid-poll, `slow_down`, denial, expiry, polls failing on the way), the loopback sign-in (a browser played
 //! by the test), and the file storage with cross-process refresh coordination.
 
 use logto::native::{FileCoordinator, FileStorage, LoopbackOptions};
@@ -106,6 +106,36 @@ async fn slow_down_adds_five_seconds_and_denial_and_expiry_are_typed() {
         "u_alice",
         "the earlier sign-in is untouched"
     );
+}
+
+#[tokio::test]
+async fn polls_that_fail_on_the_way_back_off_and_the_sign_in_goes_on() {
+    let logto = kit(Settings::default());
+    let client = LogtoClient::new(config(&logto), Arc::new(logto::MemoryStorage::new())).unwrap();
+    let mut device = client.start_device_sign_in().await.unwrap();
+    device.interval = Duration::from_millis(10);
+    // Logto restarting while the user approves on their phone: three polls get 503.
+    logto.fail_next_token_requests(3, 503, "temporarily_unavailable");
+    let started = Instant::now();
+    let polling = tokio::spawn({
+        let (client, device) = (client.clone(), device.clone());
+        async move { client.finish_device_sign_in(&device).await }
+    });
+    until("three failed polls", || {
+        logto.count_token_requests(DEVICE_GRANT, Some("temporarily_unavailable")) == 3
+    })
+    .await;
+    logto.approve_device(&device.user_code, "u_alice");
+    polling.await.unwrap().expect("signed in after the failures");
+    // 20 + 40 + 80 ms of backoff after the three failures, then at least one more poll.
+    assert!(started.elapsed() >= Duration::from_millis(140), "{:?}", started.elapsed());
+    assert_eq!(client.get_id_token_claims().await.unwrap().sub, "u_alice");
+    // A refusal of the request itself (not a 5xx) still ends the sign-in at once.
+    let mut device = client.start_device_sign_in().await.unwrap();
+    device.interval = Duration::from_millis(10);
+    logto.fail_next_token_requests(1, 400, "invalid_grant");
+    let refused = client.finish_device_sign_in(&device).await.unwrap_err();
+    assert_eq!(refused.oauth_error(), Some("invalid_grant"), "{refused:?}");
 }
 
 #[tokio::test]

@@ -14,6 +14,9 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 /// How long to wait between polls when the server names no interval (Logto sends none).
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 
+/// The longest wait between polls after failures (the backoff doubles up to it).
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
 /// What the user needs to approve a device sign-in: show [`user_code`](Self::user_code) and
 /// [`verification_uri`](Self::verification_uri), or
 /// [`verification_uri_complete`](Self::verification_uri_complete), which carries the code (as
@@ -116,19 +119,30 @@ impl LogtoClient {
     /// refusal is [`CallbackError::Denied`] (`access_denied`); codes that expired are a
     /// [`LogtoError::Server`] with `expired_token`. The device code is sent until the first
     /// answer with tokens and never again (Logto revokes what a second use would get).
-    /// Dropping the future cancels the sign-in.
+    ///
+    /// A poll that fails on the way (the network, a timeout, a 5xx while Logto restarts) does
+    /// not end the sign-in, which the user may be finishing on their phone: the next poll waits
+    /// twice as long each time (RFC 8628 §3.5, up to 60 s) until one is answered or the codes
+    /// expire. Dropping the future cancels the sign-in.
     pub async fn finish_device_sign_in(&self, device: &DeviceAuthorization) -> Result<()> {
         let core = self.oidc_core().await?;
         let config = self.config();
         let token_endpoint = core.metadata().token_endpoint.clone();
         let mut interval = device.interval;
+        let mut failures: u32 = 0;
         loop {
             if device.is_expired() {
                 return Err(expired(&token_endpoint));
             }
             let params = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device.device_code.as_str())];
             let auth = ClientAuth::new(&config.app_id, config.app_secret.as_ref());
+            let mut wait = interval;
             match core.http().post_form::<TokenResponse>(&token_endpoint, auth, &params).await {
+                Err(error) if is_transient(&error) => {
+                    failures = failures.saturating_add(1);
+                    wait = backoff(interval, failures);
+                    tracing::warn!(%error, retry_in = ?wait, "a device sign-in poll failed; polling on");
+                }
                 Ok(response) => {
                     let response = core.bearer_only(response)?;
                     self.store_sign_in(&core, response).await?;
@@ -136,8 +150,12 @@ impl LogtoClient {
                     return Ok(());
                 }
                 Err(LogtoError::Server(server)) => match server.error.as_deref() {
-                    Some("authorization_pending") => {}
-                    Some("slow_down") => interval += Duration::from_secs(5),
+                    Some("authorization_pending") => failures = 0,
+                    Some("slow_down") => {
+                        failures = 0;
+                        interval += Duration::from_secs(5);
+                        wait = interval;
+                    }
                     Some("access_denied") => {
                         return Err(CallbackError::Denied {
                             error: "access_denied".into(),
@@ -150,9 +168,21 @@ impl LogtoClient {
                 Err(error) => return Err(error),
             }
             let left = device.expires_in.saturating_sub(device.issued.elapsed());
-            tokio::time::sleep(interval.min(left)).await;
+            tokio::time::sleep(wait.min(left)).await;
         }
     }
+}
+
+/// A failure the next poll may not meet: no answer, or a server error (5xx) rather than an
+/// answer about the device code.
+fn is_transient(error: &LogtoError) -> bool {
+    error.is_network() || matches!(error, LogtoError::Server(server) if server.status >= 500)
+}
+
+/// The wait after `failures` failed polls in a row: the interval doubled that many times, at
+/// most [`MAX_BACKOFF`] (and never less than the interval).
+fn backoff(interval: Duration, failures: u32) -> Duration {
+    interval.saturating_mul(1 << failures.min(16)).min(MAX_BACKOFF.max(interval))
 }
 
 fn expired(endpoint: &str) -> LogtoError {
@@ -176,5 +206,16 @@ mod tests {
         assert_eq!(seconds(Some(f64::NAN), DEFAULT_INTERVAL), Duration::from_secs(5));
         assert_eq!(seconds(Some(2.0), DEFAULT_INTERVAL), Duration::from_secs(2));
         assert_eq!(seconds(Some(1e12), DEFAULT_INTERVAL), Duration::from_secs(86_400));
+    }
+
+    #[test]
+    fn failed_polls_back_off_exponentially_up_to_a_minute() {
+        let five = Duration::from_secs(5);
+        assert_eq!(backoff(five, 1), Duration::from_secs(10));
+        assert_eq!(backoff(five, 3), Duration::from_secs(40));
+        assert_eq!(backoff(five, 4), Duration::from_secs(60));
+        assert_eq!(backoff(five, u32::MAX), Duration::from_secs(60));
+        assert_eq!(backoff(Duration::from_secs(90), 2), Duration::from_secs(90), "never below the interval");
+        assert_eq!(backoff(Duration::from_millis(10), 2), Duration::from_millis(40));
     }
 }
