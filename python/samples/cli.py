@@ -95,6 +95,9 @@ def _run(args: argparse.Namespace) -> int:
             print(refused.read().decode("utf-8", "replace"))
             print(f"logto-cli: GET {args.url}: HTTP {refused.code}", file=sys.stderr)
             return 1
+        except urllib.error.URLError as unreachable:
+            print(f"logto-cli: GET {args.url}: {unreachable.reason}", file=sys.stderr)
+            return 1
     elif args.command == "logout":
         client.signOut()
         print("Signed out", file=sys.stderr)
@@ -123,7 +126,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return _run(args)
     except (LogtoNotAuthenticated, LogtoSignInRequired) as signed_out:
         print(f"logto-cli: {signed_out}: run `python -m samples.cli login`", file=sys.stderr)
-    except LogtoException as failed:
+    except (LogtoException, ValueError) as failed:  # ValueError: an unknown LOGTO_TOKEN_STORE
         print(f"logto-cli: {failed}", file=sys.stderr)
     except KeyboardInterrupt:
         print("logto-cli: cancelled", file=sys.stderr)

@@ -6,9 +6,10 @@ use crate::errors::to_py_err;
 use crate::runtime::drive;
 use logto::native::{
     DeviceAuthorization, FileCoordinator, FileStorage, LoopbackOptions, NativeStorage, TokenStore,
-    native_client_in,
+    UnknownTokenStore, native_client_in,
 };
 use logto::{LogtoClient, LogtoConfig, TokenTarget};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,11 +63,13 @@ impl CoreDeviceAuthorization {
 impl CoreNative {
     /// `tool` names the directory under the user's configuration directory; `token_store` is
     /// `auto`, `keyring` or `file`; `token_file` and `coordination_dir` override where the
-    /// tokens (then all in that file) and the locks live.
+    /// tokens (then all in that file: `token_store` must be `auto` or `file`) and the locks
+    /// live. Opening the keyring may block (D-Bus, a prompt): without the GIL.
     #[new]
     #[pyo3(signature = (tool, endpoint, app_id, scopes, resources, token_file=None, coordination_dir=None, token_store="auto"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         tool: &str,
         endpoint: String,
         app_id: String,
@@ -77,12 +80,19 @@ impl CoreNative {
         token_store: &str,
     ) -> PyResult<Self> {
         let config = LogtoConfig::new(endpoint, app_id).with_scopes(scopes).with_resources(resources);
-        let store: TokenStore = token_store.parse().map_err(pyo3::exceptions::PyValueError::new_err)?;
-        let storage = match token_file {
-            Some(path) => FileStorage::at(path).map(NativeStorage::from),
-            None => NativeStorage::open(tool, &config.app_id, store),
+        let store: TokenStore =
+            token_store.parse().map_err(|e: UnknownTokenStore| PyValueError::new_err(e.to_string()))?;
+        if token_file.is_some() && store == TokenStore::Keyring {
+            return Err(PyValueError::new_err(
+                "tokenFile keeps every token in that file: tokenStore=\"keyring\" cannot apply",
+            ));
         }
-        .map_err(|e| to_py_err(e.into()))?;
+        let storage = py
+            .detach(|| match token_file {
+                Some(path) => FileStorage::at(path).map(NativeStorage::from),
+                None => NativeStorage::open(tool, &config.app_id, store),
+            })
+            .map_err(|e| to_py_err(e.into()))?;
         let kept_in = storage.to_string();
         let client = match coordination_dir {
             None => native_client_in(tool, config, storage),

@@ -313,8 +313,6 @@ impl State {
         Ok(response)
     }
 
-    /// Whether `token` would still be accepted: issued, unexpired, its grant alive, and not
-    /// consumed longer ago than the reuse grace.
     /// How many of `sub`'s refresh tokens would still be accepted.
     pub(crate) fn active_refresh_tokens(&self, sub: &str) -> usize {
         self.refresh_tokens
@@ -326,6 +324,8 @@ impl State {
             .count()
     }
 
+    /// Whether `token` would still be accepted: issued, unexpired, its grant alive, and not
+    /// consumed longer ago than the reuse grace.
     pub(crate) fn refresh_token_active(&self, token: &str) -> bool {
         let Some(stored) = self.refresh_tokens.get(token) else { return false };
         let grace = self.settings.refresh_token_reuse_interval.as_millis() as u64;

@@ -30,7 +30,9 @@ fn var(name: &str) -> Option<String> {
 }
 
 fn token_store() -> Result<TokenStore, String> {
-    var("LOGTO_TOKEN_STORE").map_or(Ok(TokenStore::Auto), |name| name.parse())
+    var("LOGTO_TOKEN_STORE").map_or(Ok(TokenStore::Auto), |name| {
+        name.parse().map_err(|e: logto::native::UnknownTokenStore| e.to_string())
+    })
 }
 
 fn config() -> Result<LogtoConfig, String> {

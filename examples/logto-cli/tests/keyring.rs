@@ -18,7 +18,9 @@ const API: &str = "https://api.example.com";
 
 fn kit(app_id: &str) -> MockLogto {
     let logto = MockLogto::start_with(Settings {
-        access_token_ttl: Duration::from_secs(1),
+        // Long enough that the second of two invocations started together (each connects to
+        // D-Bus first) still finds the first one's refreshed token fresh on a loaded machine.
+        access_token_ttl: Duration::from_secs(5),
         refresh_token_reuse_interval: Duration::ZERO,
         ..Settings::default()
     })
@@ -84,6 +86,7 @@ impl SecretService {
             .arg(format!("--config-file={}", config.display()))
             .arg("--nofork")
             .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start `dbus-daemon` ({e}): apt-get install -y dbus-daemon"));
         let mut service = Self { dir, bus, keyring: None, address };
@@ -161,7 +164,7 @@ fn the_secret_service_keeps_the_refresh_token_and_two_invocations_refresh_once()
     assert!(kept_in(&cli).contains("the Secret Service keyring (the refresh token)"), "{}", kept_in(&cli));
     assert!(!file_has_refresh_token(&cli), "the refresh token is in the keyring, not the file");
 
-    std::thread::sleep(Duration::from_millis(1100)); // the access tokens expire
+    std::thread::sleep(Duration::from_millis(5100)); // the access tokens expire
     logto.reset_token_requests();
     let (first, second) =
         (cli.spawn(&["token", "--resource", API]), cli.spawn(&["token", "--resource", API]));
@@ -172,7 +175,7 @@ fn the_secret_service_keeps_the_refresh_token_and_two_invocations_refresh_once()
 
     // The keyring stops answering: an error that says so, not a signed-out user.
     secrets.stop_keyring();
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(5100));
     let output = cli.run(&["token", "--resource", API]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("Secret Service"), "{stderr}");
@@ -189,6 +192,35 @@ fn the_secret_service_keeps_the_refresh_token_and_two_invocations_refresh_once()
     // Nothing left behind: a new sign-in starts from an empty keyring entry.
     device_login(&logto, &cli);
     assert_eq!(logto.active_refresh_tokens("u_alice"), 1);
+}
+
+#[test]
+fn neither_the_file_store_nor_a_keyring_gone_for_good_strands_the_user() {
+    let logto = kit("cli");
+    let mut secrets = SecretService::start("stranded");
+    let cli = secrets.cli(&logto, "cli", "stranded");
+    device_login(&logto, &cli);
+    // The same tool switched to the file: the refresh token is not there, and it says where.
+    std::thread::sleep(Duration::from_millis(5100)); // the cached tokens expire
+    let output = cli.run_with(&["token", "--resource", API], &[("LOGTO_TOKEN_STORE", "file")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("the refresh token is in the Secret Service keyring"),
+        "{stderr}"
+    );
+    // The keyring gone for good: a sign-out still works, and the session is over for good too.
+    secrets.stop_keyring();
+    ok(&cli.run(&["logout"]));
+    assert!(!cli.run(&["whoami"]).status.success());
+    secrets.start_keyring();
+    assert!(!cli.run(&["whoami"]).status.success(), "the entry left in the keyring is not read again");
+    let output = cli.run(&["token", "--resource", API]);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("logto-cli login"),
+        "signed out, told to sign in"
+    );
+    device_login(&logto, &cli);
+    assert_eq!(ok(&cli.run(&["whoami"])), "u_alice");
 }
 
 #[test]

@@ -21,7 +21,13 @@ impl LogtoClient {
     pub async fn sign_out(&self, post_logout_redirect_uri: Option<&str>) -> Result<String> {
         let core = self.oidc_core().await;
         let config = &self.shared.config;
-        if let (Ok(core), Some(refresh_token)) = (&core, self.storage.get(PersistKey::RefreshToken).await?)
+        // A refresh token that cannot be read (a keyring that does not answer) is not revoked,
+        // but does not stop the sign-out: the point is to forget it.
+        let refresh_token = self.storage.get(PersistKey::RefreshToken).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, "the refresh token cannot be read, so it is not revoked; signing out locally");
+            None
+        });
+        if let (Ok(core), Some(refresh_token)) = (&core, refresh_token)
             && let Err(error) = core
                 .revoke_token(&config.app_id, config.app_secret.as_ref(), &RefreshToken::new(refresh_token))
                 .await

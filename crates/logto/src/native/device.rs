@@ -138,7 +138,9 @@ impl LogtoClient {
             let auth = ClientAuth::new(&config.app_id, config.app_secret.as_ref());
             let mut wait = interval;
             match core.http().post_form::<TokenResponse>(&token_endpoint, auth, &params).await {
-                Err(error) if is_transient(&error) => {
+                // No answer about the device code (the network, a 5xx, an unreadable page): the
+                // core's one rule for failures that may pass.
+                Err(error) if error.is_upstream_failure() => {
                     failures = failures.saturating_add(1);
                     wait = backoff(interval, failures);
                     tracing::warn!(%error, retry_in = ?wait, "a device sign-in poll failed; polling on");
@@ -171,12 +173,6 @@ impl LogtoClient {
             tokio::time::sleep(wait.min(left)).await;
         }
     }
-}
-
-/// A failure the next poll may not meet: no answer, or a server error (5xx) rather than an
-/// answer about the device code.
-fn is_transient(error: &LogtoError) -> bool {
-    error.is_network() || matches!(error, LogtoError::Server(server) if server.status >= 500)
 }
 
 /// The wait after `failures` failed polls in a row: the interval doubled that many times, at

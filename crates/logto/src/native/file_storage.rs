@@ -8,6 +8,11 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// The file's note naming the keyring that holds the refresh token (written by
+/// [`KeyringStorage`](super::KeyringStorage)), so a tool that finds the token missing from the
+/// file knows where it is.
+pub(crate) const REFRESH_TOKEN_IN: &str = "refreshTokenIn";
+
 /// The SDK's stored values for one user of a command-line tool, in one JSON file only the user
 /// may read (`0600` in a `0700` directory). Every read goes to the file, so several invocations
 /// of the tool see each other's tokens; every change is a locked read-modify-write replaced
@@ -72,23 +77,27 @@ impl FileStorage {
         write_atomically(&self.path, &text).map_err(|e| self.error(e))
     }
 
-    /// A value under a name of this crate's own (not a [`PersistKey`]).
-    #[cfg(feature = "keyring")]
-    pub(crate) fn get_raw(&self, name: &str) -> Result<Option<String>, StorageError> {
-        Ok(self.read()?.remove(name))
+    /// Every value in the file, by name (the [`PersistKey`]s' and the crate's own notes).
+    pub(crate) fn values(&self) -> Result<BTreeMap<String, String>, StorageError> {
+        self.read()
     }
 
-    /// Sets (`Some`) or removes (`None`) a value under a name of this crate's own.
-    #[cfg(feature = "keyring")]
-    pub(crate) fn set_raw(&self, name: &str, value: Option<String>) -> Result<(), StorageError> {
-        self.change(|values| match value {
-            Some(value) => {
-                values.insert(name.to_owned(), value);
-            }
-            None => {
-                values.remove(name);
-            }
-        })
+    /// A read-modify-write under the file's lock, written (atomically) only when `edit` changed
+    /// something and succeeded; `edit` may do other work that must not interleave with another
+    /// process's (a keyring write).
+    pub(crate) fn update<T>(
+        &self,
+        edit: impl FnOnce(&mut BTreeMap<String, String>) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let _locked = Exclusive::wait(&self.lock_path()).map_err(|e| self.error(e))?;
+        let before = self.read()?;
+        let mut values = before.clone();
+        let outcome = edit(&mut values)?;
+        if values != before {
+            let text = serde_json::to_vec_pretty(&values).map_err(|e| StorageError::new(e.to_string()))?;
+            write_atomically(&self.path, &text).map_err(|e| self.error(e))?;
+        }
+        Ok(outcome)
     }
 
     fn error(&self, error: std::io::Error) -> StorageError {

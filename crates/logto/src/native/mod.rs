@@ -4,9 +4,10 @@
 //!   (RFC 8252: `http://127.0.0.1:<free port>/callback`, PKCE, one callback);
 //! - [`LogtoClient::start_device_sign_in`] / [`LogtoClient::finish_device_sign_in`]: on a machine
 //!   without a browser (RFC 8628: "open this URL and enter ABCD-EFGH"; Logto 1.38+);
-//! - [`NativeStorage`]: the user's tokens where [`TokenStore`] says: by default the OS keyring
-//!   (`KeyringStorage`, with the crate's `keyring` feature) when one answers, else a private
-//!   file ([`FileStorage`]), read fresh by every invocation;
+//! - [`NativeStorage`]: the user's tokens where [`TokenStore`] says: by default the refresh
+//!   token in the OS keyring (`KeyringStorage`, with the crate's `keyring` feature) when one
+//!   answers and the rest in a private file ([`FileStorage`]), else all in the file; read
+//!   fresh by every invocation;
 //! - [`FileCoordinator`]: the SDK's refresh coordination across processes, so two invocations
 //!   that find the access token expired make one refresh request.
 //!
@@ -38,6 +39,7 @@ mod files;
 #[cfg(feature = "keyring")]
 mod keyring_storage;
 mod loopback;
+mod noted_file;
 mod token_store;
 
 pub use browser::open_browser;
@@ -47,7 +49,7 @@ pub use file_storage::FileStorage;
 #[cfg(feature = "keyring")]
 pub use keyring_storage::KeyringStorage;
 pub use loopback::LoopbackOptions;
-pub use token_store::{NativeStorage, TokenStore};
+pub use token_store::{NativeStorage, TokenStore, UnknownTokenStore};
 
 /// The keyring library [`KeyringStorage::in_store`] takes stores of (the crate's `keyring`
 /// feature), re-exported so a tool names the same version.

@@ -4,6 +4,7 @@
 use super::FileStorage;
 #[cfg(feature = "keyring")]
 use super::KeyringStorage;
+use super::noted_file::NotedFile;
 use crate::error::StorageError;
 use crate::storage::{PersistKey, Storage};
 use async_trait::async_trait;
@@ -50,14 +51,27 @@ impl fmt::Display for TokenStore {
 }
 
 impl FromStr for TokenStore {
-    type Err = String;
+    type Err = UnknownTokenStore;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         [Self::Auto, Self::Keyring, Self::File]
             .into_iter()
             .find(|store| store.as_str() == name)
-            .ok_or_else(|| format!("unknown token store `{name}` (auto, keyring, file)"))
+            .ok_or_else(|| UnknownTokenStore { name: name.to_owned() })
     }
+}
+
+/// A name that is not a [`TokenStore`]'s.
+///
+/// ```
+/// let error = "vault".parse::<logto::native::TokenStore>().unwrap_err();
+/// assert_eq!(error.to_string(), "unknown token store `vault` (auto, keyring, file)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown token store `{name}` (auto, keyring, file)")]
+pub struct UnknownTokenStore {
+    /// The name given.
+    pub name: String,
 }
 
 /// The storage a [`TokenStore`] chose for one tool and app: a `KeyringStorage` or a
@@ -78,41 +92,44 @@ pub struct NativeStorage {
 
 #[derive(Debug, Clone)]
 enum Inner {
-    File(FileStorage),
+    File(NotedFile),
     #[cfg(feature = "keyring")]
     Keyring(KeyringStorage),
 }
 
+/// How long [`TokenStore::Auto`] waits for the keyring to answer before it uses the file (a
+/// keyring that hangs, or shows a prompt nobody answers, would otherwise hang the tool).
+#[cfg(feature = "keyring")]
+const KEYRING_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl NativeStorage {
-    /// Opens the storage of `tool`'s user of `app_id` in `store`. With
-    /// [`TokenStore::Auto`], a keyring that does not answer, or does not take a write (tried
-    /// on a probe entry while nobody is signed in), falls back to the file, and says so at
-    /// `debug` level.
+    /// Opens the storage of `tool`'s user of `app_id` in `store`.
+    ///
+    /// With [`TokenStore::Auto`], a keyring that does not answer (within 3 s) means the file,
+    /// said at `info` level, and a keyring that answers but refuses a write keeps the refresh
+    /// token in the file. Whatever the store, a refresh token the file says is in a keyring
+    /// that cannot be used is an error naming it, never a signed-out user; signing in or out
+    /// then replaces the note.
     pub fn open(tool: &str, app_id: &str, store: TokenStore) -> Result<Self, StorageError> {
+        let file = |keyring_unreachable| -> Result<Inner, StorageError> {
+            Ok(Inner::File(NotedFile { file: FileStorage::for_app(tool, app_id)?, keyring_unreachable }))
+        };
         let inner = match store {
-            TokenStore::File => Inner::File(FileStorage::for_app(tool, app_id)?),
+            TokenStore::File => file(None)?,
             #[cfg(feature = "keyring")]
             TokenStore::Keyring => Inner::Keyring(KeyringStorage::for_app(tool, app_id)?),
             #[cfg(feature = "keyring")]
-            TokenStore::Auto => match KeyringStorage::for_app(tool, app_id)
-                .and_then(|storage| storage.check_writable(tool, app_id).map(|()| storage))
-            {
-                Ok(storage) => Inner::Keyring(storage),
+            TokenStore::Auto => match keyring_within(tool, app_id, KEYRING_WAIT) {
+                Ok(keyring) => Inner::Keyring(keyring.with_file_fallback()),
                 Err(error) => {
-                    let file = FileStorage::for_app(tool, app_id)?;
-                    // A refresh token in a keyring that stopped answering is an error, not a
-                    // signed-out user: the session is still there once the keyring is back.
-                    if let Some(keyring) = file.get_raw(super::keyring_storage::REFRESH_TOKEN_IN)? {
-                        return Err(StorageError::new(format!(
-                            "the refresh token is in {keyring}, which does not answer: {error}"
-                        )));
-                    }
-                    tracing::debug!(%error, "no OS keyring; the tokens go to a private file");
-                    Inner::File(file)
+                    tracing::info!(%error, "no OS keyring; the tokens go to a private file");
+                    file(Some(error.to_string()))?
                 }
             },
             #[cfg(not(feature = "keyring"))]
-            TokenStore::Auto => Inner::File(FileStorage::for_app(tool, app_id)?),
+            TokenStore::Auto => {
+                file(Some("this build has no keyring (the `logto` crate's `keyring` feature)".into()))?
+            }
             #[cfg(not(feature = "keyring"))]
             TokenStore::Keyring => {
                 return Err(StorageError::new(
@@ -123,7 +140,7 @@ impl NativeStorage {
         Ok(Self { inner })
     }
 
-    /// Whether the refresh token is in a keyring.
+    /// Whether the refresh token goes to a keyring.
     pub fn uses_keyring(&self) -> bool {
         !matches!(self.inner, Inner::File(_))
     }
@@ -137,10 +154,30 @@ impl NativeStorage {
     }
 }
 
+/// The platform's keyring, or an error when it does not answer within `wait` (the attempt goes
+/// on in the background, and is dropped).
+#[cfg(feature = "keyring")]
+fn keyring_within(
+    tool: &str,
+    app_id: &str,
+    wait: std::time::Duration,
+) -> Result<KeyringStorage, StorageError> {
+    let (sent, received) = std::sync::mpsc::channel();
+    let (tool, app_id) = (tool.to_owned(), app_id.to_owned());
+    std::thread::Builder::new()
+        .name("logto-keyring".into())
+        .spawn(move || drop(sent.send(KeyringStorage::for_app(&tool, &app_id))))
+        .map_err(|e| StorageError::new(format!("no OS keyring: {e}")))?;
+    received.recv_timeout(wait).map_err(|_| {
+        StorageError::new(format!("no OS keyring: it did not answer within {} s", wait.as_secs()))
+    })?
+}
+
 impl From<FileStorage> for NativeStorage {
-    /// The tokens in `file` (one the tool chose, e.g. for a test).
+    /// The tokens in `file` (one the tool chose, e.g. for a test), as [`TokenStore::File`]
+    /// keeps them.
     fn from(file: FileStorage) -> Self {
-        Self { inner: Inner::File(file) }
+        Self { inner: Inner::File(NotedFile { file, keyring_unreachable: None }) }
     }
 }
 
@@ -156,7 +193,7 @@ impl fmt::Display for NativeStorage {
     /// `the file <path>`, or `<keyring> (the refresh token) and the file <path>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
-            Inner::File(file) => write!(f, "the file {}", file.path().display()),
+            Inner::File(noted) => write!(f, "the file {}", noted.file.path().display()),
             #[cfg(feature = "keyring")]
             Inner::Keyring(keyring) => {
                 write!(

@@ -62,6 +62,11 @@ impl Cli {
         self.command(args).output().expect("the CLI runs")
     }
 
+    /// [`run`](Self::run) with some settings changed for this run only.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        self.command(args).envs(env.iter().copied()).output().expect("the CLI runs")
+    }
+
     pub fn spawn(&self, args: &[&str]) -> Child {
         self.command(args).spawn().expect("the CLI starts")
     }
