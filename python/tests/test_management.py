@@ -285,3 +285,13 @@ def test_the_management_resource_follows_the_endpoint() -> None:
     assert management_resource("http://localhost:3001/") == "https://default.logto.app/api"
     client = ManagementClient("https://abc123.logto.app", "m2m", "secret-value")
     assert "secret-value" not in repr(client)
+
+
+def test_an_answer_without_a_field_the_document_requires_still_decodes() -> None:
+    # Logto 1.42 answers a Native app without `secret`, which the 1.37.1 document requires.
+    from logto.management import Application
+
+    app = Application.model_validate({"id": "app1", "name": "CLI", "type": "Native", "customClientMetadata": {"isDeviceFlow": True}})
+    assert (app.id, app.secret, app.oidc_client_metadata.redirect_uris) == ("app1", "", [])
+    with pytest.raises(Exception):
+        Application.model_validate({"id": {"not": "a string"}})

@@ -216,7 +216,7 @@ async fn an_organizations_members_and_roles_against_the_kit() {
         .unwrap();
     assert_eq!((members.total, members.items.len()), (Some(1), 1));
     assert_eq!(members.items[0].username.as_deref(), Some("alice"));
-    let body = AddOrganizationUsersBody { user_ids: vec!["u_bob".into()] };
+    let body = AddOrganizationUsersBody { user_ids: vec!["u_bob".into()], ..Default::default() };
     organizations.add_organization_users("org_acme", &body).await.unwrap();
     let roles = ReplaceOrganizationUserRolesBody {
         organization_role_names: Some(vec!["member".into()]),
@@ -226,7 +226,7 @@ async fn an_organizations_members_and_roles_against_the_kit() {
     let bob_roles =
         organizations.list_organization_user_roles("org_acme", "u_bob", &Default::default()).await.unwrap();
     assert_eq!(bob_roles.items.iter().map(|role| role.name.as_str()).collect::<Vec<_>>(), ["member"]);
-    let nobody = AddOrganizationUsersBody { user_ids: vec!["u_nobody".into()] };
+    let nobody = AddOrganizationUsersBody { user_ids: vec!["u_nobody".into()], ..Default::default() };
     let refused = organizations.add_organization_users("org_acme", &nobody).await.unwrap_err();
     assert_eq!(refused.status(), Some(422));
     organizations.delete_organization_user("org_acme", "u_bob").await.unwrap();
@@ -244,4 +244,31 @@ async fn an_organizations_members_and_roles_against_the_kit() {
         other.organizations().list_organization_users("org_acme", &Default::default()).await,
         Err(Error::Token(_))
     ));
+}
+
+/// Logto 1.42 answers a Native app without `secret`, which the 1.37.1 document requires, and
+/// with `customClientMetadata.isDeviceFlow`, which it does not name: a field a newer Logto
+/// leaves out decodes as its type's empty value, not as a failed call, and one it adds is kept.
+#[test]
+fn an_answer_without_a_field_the_document_requires_still_decodes() {
+    let app: logto_management::generated::Application = serde_json::from_value(serde_json::json!({
+        "tenantId": "default", "id": "app1", "name": "CLI", "type": "Native",
+        "oidcClientMetadata": { "redirectUris": [], "postLogoutRedirectUris": [] },
+        "customClientMetadata": { "isDeviceFlow": true }, "customData": {},
+        "isThirdParty": false, "createdAt": 1, "isAdmin": false
+    }))
+    .expect("decodes");
+    assert_eq!((app.id.as_str(), app.secret.as_str()), ("app1", ""));
+    // A field the document does not name is kept, and sent back as it came.
+    assert_eq!(app.custom_client_metadata.extra["isDeviceFlow"], true);
+    let body: logto_management::generated::CreateApplicationBody =
+        serde_json::from_value(serde_json::json!({
+            "name": "CLI", "type": "Native", "customClientMetadata": { "isDeviceFlow": true }
+        }))
+        .unwrap();
+    let sent = serde_json::to_value(&body).unwrap();
+    assert_eq!(sent["customClientMetadata"]["isDeviceFlow"], true, "{sent}");
+    let wrong: Result<logto_management::generated::Application, _> =
+        serde_json::from_value(serde_json::json!({ "id": 5 }));
+    assert!(wrong.is_err(), "a field of the wrong type is still an error");
 }

@@ -35,7 +35,7 @@ async fn organizations_users_errors_and_the_account_api_against_a_real_logto() {
     // An organization with the outsider in it, with an organization role.
     let body = CreateOrganizationBody { name: format!("SDK management test {unique}"), ..Default::default() };
     let organization = logto.organizations().create_organization(&body).await.expect("organization created");
-    let members = AddOrganizationUsersBody { user_ids: vec![outsider.clone()] };
+    let members = AddOrganizationUsersBody { user_ids: vec![outsider.clone()], ..Default::default() };
     logto.organizations().add_organization_users(&organization.id, &members).await.expect("member added");
     let roles = AssignOrganizationRolesToUserBody {
         organization_role_names: Some(vec![env["LOGTO_ORG_USER_ROLE"].clone()]),
@@ -73,7 +73,7 @@ async fn organizations_users_errors_and_the_account_api_against_a_real_logto() {
     let missing = logto.users().get_user("no-such-user", &Default::default()).await.unwrap_err();
     assert!(missing.is_not_found(), "{missing}");
     assert_eq!(missing.code(), Some("entity.not_found"), "{missing}");
-    let nobody = AddOrganizationUsersBody { user_ids: vec!["no-such-user".into()] };
+    let nobody = AddOrganizationUsersBody { user_ids: vec!["no-such-user".into()], ..Default::default() };
     let refused = logto.organizations().add_organization_users(&organization.id, &nobody).await.unwrap_err();
     assert_eq!(
         (refused.status(), refused.code()),

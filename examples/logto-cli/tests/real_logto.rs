@@ -1,11 +1,12 @@
-//! The sample CLI's loopback sign-in against a real Logto (provisioned by
-//! `testing/real-logto/provision.py`, its env file named by `LOGTO_REAL_ENV`; without it the
-//! test says so and passes). Logto 1.37.1 has no device flow (1.38+), so only the loopback
-//! sign-in runs here. The test creates a Native app for itself and deletes it after.
+//! The sample CLI against a real Logto (provisioned by `testing/real-logto/provision.py`, its
+//! env file named by `LOGTO_REAL_ENV`; without it the tests say so and pass): the loopback
+//! sign-in, and the device flow (Logto 1.38+; an older Logto says it has none, and that test
+//! says so and passes), approved and refused by the user on Logto's device page. Each test
+//! creates a Native app for itself and deletes it after.
 
 mod common;
 
-use common::{Cli, read_until};
+use common::{Cli, ok, read_until};
 use logto_management::ManagementClient;
 use logto_management::generated::CreateApplicationBody;
 use logto_test_idp::real_logto;
@@ -64,6 +65,88 @@ fn the_cli_signs_in_through_the_browser_at_a_real_logto() {
         );
         assert!(cli.run(&["logout"]).status.success());
         assert!(!cli.run(&["whoami"]).status.success(), "signed out");
+    });
+    runtime.block_on(logto.applications().delete_application(&app.id)).expect("the app deleted");
+    drop(cli);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[test]
+fn the_cli_signs_in_with_the_device_flow_at_a_real_logto() {
+    let test = "the_cli_signs_in_with_the_device_flow_at_a_real_logto";
+    let Some(env) = real_logto::env(test) else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let endpoint = env["LOGTO_ENDPOINT"].clone();
+    let discovery: serde_json::Value = runtime.block_on(async {
+        reqwest::get(format!("{endpoint}/oidc/.well-known/openid-configuration"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    if discovery.get("device_authorization_endpoint").is_none() {
+        eprintln!("{test}: this Logto serves no device flow (1.38+ does)");
+        return;
+    }
+    let logto = ManagementClient::new(
+        &endpoint,
+        &env["LOGTO_MANAGEMENT_APP_ID"],
+        &env["LOGTO_MANAGEMENT_APP_SECRET"],
+    )
+    .unwrap();
+    // A Native app created for the device flow: Logto gives it the device-code and refresh
+    // grants, and nothing else.
+    let body: CreateApplicationBody = serde_json::from_value(serde_json::json!({
+        "name": "SDK CLI device test", "type": "Native",
+        "oidcClientMetadata": { "redirectUris": [], "postLogoutRedirectUris": [] },
+        "customClientMetadata": { "isDeviceFlow": true }
+    }))
+    .unwrap();
+    let app = runtime.block_on(logto.applications().create_application(&body)).expect("a device-flow app");
+    let cli = Cli::new(&endpoint, &app.id, "", "real-device");
+    let outcome = std::panic::catch_unwind(|| {
+        // The user approves on Logto's device page (the link with the code), signing in there.
+        let mut login = cli.spawn(&["login", "--device"]);
+        let user_code = read_until(login.stdout.take().unwrap(), |line| Some(line.trim().to_owned()));
+        let link = read_until(login.stderr.take().unwrap(), |line| {
+            line.strip_prefix("(or open ").and_then(|rest| rest.strip_suffix(')')).map(str::to_owned)
+        });
+        assert!(link.contains(&user_code), "{link}");
+        let page = runtime.block_on(real_logto::answer_device(
+            &real_logto::cookie_client(),
+            &env,
+            &link,
+            "MEMBER",
+            true,
+        ));
+        assert!(page.ends_with("/device/success"), "{page}");
+        assert!(login.wait().unwrap().success());
+        assert_eq!(ok(&cli.run(&["whoami"])), env["LOGTO_MEMBER_ID"]);
+        let info = ok(&cli.run(&["call", &format!("{endpoint}/oidc/me")]));
+        assert!(info.contains(&env["LOGTO_MEMBER_ID"]), "a bearer call to Logto's userinfo: {info}");
+        ok(&cli.run(&["logout"]));
+        assert!(!cli.run(&["whoami"]).status.success(), "signed out");
+
+        // The user refuses: the CLI says so and stays signed out.
+        let mut login = cli.spawn(&["login", "--device"]);
+        read_until(login.stdout.take().unwrap(), |line| Some(line.trim().to_owned()));
+        let link = read_until(login.stderr.take().unwrap(), |line| {
+            line.strip_prefix("(or open ").and_then(|rest| rest.strip_suffix(')')).map(str::to_owned)
+        });
+        let page = runtime.block_on(real_logto::answer_device(
+            &real_logto::cookie_client(),
+            &env,
+            &link,
+            "MEMBER",
+            false,
+        ));
+        assert!(page.contains("error="), "{page}");
+        let refused = login.wait_with_output().unwrap();
+        assert!(!refused.status.success(), "a refused sign-in fails");
+        assert!(!cli.run(&["whoami"]).status.success());
     });
     runtime.block_on(logto.applications().delete_application(&app.id)).expect("the app deleted");
     drop(cli);

@@ -2,7 +2,8 @@
 """The request and response models of Logto's Management API and Account API, one per
 schema of the document (structurally equal schemas share one model). Fields the document
 does not require default to `None`; enumerations are strings (a newer Logto may add values);
-unknown fields are kept."""
+unknown fields are kept; a field the document requires but an answer leaves out (a newer
+Logto no longer sends it) is its type's empty value (`""`, `0`, `False`, empty)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ class Model(BaseModel):
 class ApplicationOidcClientMetadata(Model):
     """A `ApplicationOidcClientMetadata` of Logto's API."""
 
-    redirect_uris: List[Any] = Field(alias="redirectUris")
-    post_logout_redirect_uris: List[Any] = Field(alias="postLogoutRedirectUris")
+    redirect_uris: List[Any] = Field(default_factory=list, alias="redirectUris")
+    post_logout_redirect_uris: List[Any] = Field(default_factory=list, alias="postLogoutRedirectUris")
     backchannel_logout_uri: Optional[str] = Field(default=None, alias="backchannelLogoutUri")
     backchannel_logout_session_required: Optional[bool] = Field(default=None, alias="backchannelLogoutSessionRequired")
     logo_uri: Optional[str] = Field(default=None, alias="logoUri")
@@ -46,80 +47,80 @@ class ApplicationCustomClientMetadata(Model):
 class UpdateApplicationBodyProtectedAppMetadataPageRulesItem(Model):
     """A `UpdateApplicationBodyProtectedAppMetadataPageRulesItem` of Logto's API."""
 
-    path: str
+    path: str = Field(default="")
 
 class ListDomainsResponseItemDnsRecordsItem(Model):
     """A `ListDomainsResponseItemDnsRecordsItem` of Logto's API."""
 
-    name: str
-    type: str
-    value: str
+    name: str = Field(default="")
+    type: str = Field(default="")
+    value: str = Field(default="")
 
 class ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem(Model):
     """A `ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem` of Logto's API."""
 
-    message: str
+    message: str = Field(default="")
 
 class ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl(Model):
     """A `ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl` of Logto's API."""
 
-    status: str
+    status: str = Field(default="")
     validation_errors: Optional[List[ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem]] = Field(default=None)
 
 class ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareData(Model):
     """A `ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareData` of Logto's API."""
 
-    id: str
-    status: str
-    ssl: ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl
+    id: str = Field(default="")
+    status: str = Field(default="")
+    ssl: ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl = Field(default_factory=lambda: ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl())
     verification_errors: Optional[List[str]] = Field(default=None)
 
 class ListApplicationProtectedAppMetadataCustomDomainsResponseItem(Model):
     """A `ListApplicationProtectedAppMetadataCustomDomainsResponseItem` of Logto's API."""
 
-    domain: str
-    status: str
+    domain: str = Field(default="")
+    status: str = Field(default="")
     error_message: Optional[str] = Field(default=None, alias="errorMessage")
-    dns_records: List[ListDomainsResponseItemDnsRecordsItem] = Field(alias="dnsRecords")
+    dns_records: List[ListDomainsResponseItemDnsRecordsItem] = Field(default_factory=list, alias="dnsRecords")
     cloudflare_data: Optional[ListApplicationsResponseItemProtectedAppMetadataCustomDomainsItemCloudflareData] = Field(default=None, alias="cloudflareData")
 
 class ApplicationProtectedAppMetadata(Model):
     """A `ApplicationProtectedAppMetadata` of Logto's API."""
 
-    host: str
-    origin: str
-    session_duration: float = Field(alias="sessionDuration")
-    page_rules: List[UpdateApplicationBodyProtectedAppMetadataPageRulesItem] = Field(alias="pageRules")
+    host: str = Field(default="")
+    origin: str = Field(default="")
+    session_duration: float = Field(default=0.0, alias="sessionDuration")
+    page_rules: List[UpdateApplicationBodyProtectedAppMetadataPageRulesItem] = Field(default_factory=list, alias="pageRules")
     custom_domains: Optional[List[ListApplicationProtectedAppMetadataCustomDomainsResponseItem]] = Field(default=None, alias="customDomains")
 
 class CreateApplicationResponse(Model):
     """A `CreateApplicationResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    secret: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    secret: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
-    oidc_client_metadata: ApplicationOidcClientMetadata = Field(alias="oidcClientMetadata")
-    custom_client_metadata: ApplicationCustomClientMetadata = Field(alias="customClientMetadata")
+    type: str = Field(default="")
+    oidc_client_metadata: ApplicationOidcClientMetadata = Field(default_factory=lambda: ApplicationOidcClientMetadata(), alias="oidcClientMetadata")
+    custom_client_metadata: ApplicationCustomClientMetadata = Field(default_factory=lambda: ApplicationCustomClientMetadata(), alias="customClientMetadata")
     protected_app_metadata: Optional[ApplicationProtectedAppMetadata] = Field(default=None, alias="protectedAppMetadata")
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_third_party: bool = Field(alias="isThirdParty")
-    created_at: float = Field(alias="createdAt")
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_third_party: bool = Field(default=False, alias="isThirdParty")
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class CreateApplicationBodyProtectedAppMetadata(Model):
     """A `CreateApplicationBodyProtectedAppMetadata` of Logto's API."""
 
-    sub_domain: str = Field(alias="subDomain")
-    origin: str
+    sub_domain: str = Field(default="", alias="subDomain")
+    origin: str = Field(default="")
 
 class CreateApplicationBody(Model):
     """A `CreateApplicationBody` of Logto's API."""
 
-    name: str
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
+    type: str = Field(default="")
     oidc_client_metadata: Optional[ApplicationOidcClientMetadata] = Field(default=None, alias="oidcClientMetadata")
     custom_client_metadata: Optional[ApplicationCustomClientMetadata] = Field(default=None, alias="customClientMetadata")
     custom_data: Optional[Dict[str, Any]] = Field(default=None, alias="customData")
@@ -129,19 +130,19 @@ class CreateApplicationBody(Model):
 class Application(Model):
     """A `Application` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    secret: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    secret: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
-    oidc_client_metadata: ApplicationOidcClientMetadata = Field(alias="oidcClientMetadata")
-    custom_client_metadata: ApplicationCustomClientMetadata = Field(alias="customClientMetadata")
+    type: str = Field(default="")
+    oidc_client_metadata: ApplicationOidcClientMetadata = Field(default_factory=lambda: ApplicationOidcClientMetadata(), alias="oidcClientMetadata")
+    custom_client_metadata: ApplicationCustomClientMetadata = Field(default_factory=lambda: ApplicationCustomClientMetadata(), alias="customClientMetadata")
     protected_app_metadata: Optional[ApplicationProtectedAppMetadata] = Field(default=None, alias="protectedAppMetadata")
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_third_party: bool = Field(alias="isThirdParty")
-    created_at: float = Field(alias="createdAt")
-    is_admin: bool = Field(alias="isAdmin")
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_third_party: bool = Field(default=False, alias="isThirdParty")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    is_admin: bool = Field(default=False, alias="isAdmin")
 
 class UpdateApplicationBodyProtectedAppMetadata(Model):
     """A `UpdateApplicationBodyProtectedAppMetadata` of Logto's API."""
@@ -164,22 +165,22 @@ class UpdateApplicationBody(Model):
 class Role(Model):
     """A `Role` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    description: str
-    type: str
-    is_default: bool = Field(alias="isDefault")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    description: str = Field(default="")
+    type: str = Field(default="")
+    is_default: bool = Field(default=False, alias="isDefault")
 
 class AssignUserRolesBody(Model):
     """A `AssignUserRolesBody` of Logto's API."""
 
-    role_ids: List[str] = Field(alias="roleIds")
+    role_ids: List[str] = Field(default_factory=list, alias="roleIds")
 
 class CreateApplicationProtectedAppMetadataCustomDomainBody(Model):
     """A `CreateApplicationProtectedAppMetadataCustomDomainBody` of Logto's API."""
 
-    domain: str
+    domain: str = Field(default="")
 
 class CreateOrganizationBodyColor(Model):
     """A `CreateOrganizationBodyColor` of Logto's API."""
@@ -199,95 +200,95 @@ class SignInExpBranding(Model):
 class ListOrganizationRolesResponseItemScopesItem(Model):
     """A `ListOrganizationRolesResponseItemScopesItem` of Logto's API."""
 
-    id: str
-    name: str
+    id: str = Field(default="")
+    name: str = Field(default="")
 
 class ListUserOrganizationsResponseItem(Model):
     """A `ListUserOrganizationsResponseItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_mfa_required: bool = Field(alias="isMfaRequired")
-    color: CreateOrganizationBodyColor
-    branding: SignInExpBranding
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_mfa_required: bool = Field(default=False, alias="isMfaRequired")
+    color: CreateOrganizationBodyColor = Field(default_factory=lambda: CreateOrganizationBodyColor())
+    branding: SignInExpBranding = Field(default_factory=lambda: SignInExpBranding())
     custom_css: Optional[str] = Field(default=None, alias="customCss")
-    created_at: float = Field(alias="createdAt")
-    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(alias="organizationRoles")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(default_factory=list, alias="organizationRoles")
 
 class ListRoleApplicationsResponseItem(Model):
     """A `ListRoleApplicationsResponseItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    secret: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    secret: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
-    oidc_client_metadata: ApplicationOidcClientMetadata = Field(alias="oidcClientMetadata")
-    custom_client_metadata: ApplicationCustomClientMetadata = Field(alias="customClientMetadata")
+    type: str = Field(default="")
+    oidc_client_metadata: ApplicationOidcClientMetadata = Field(default_factory=lambda: ApplicationOidcClientMetadata(), alias="oidcClientMetadata")
+    custom_client_metadata: ApplicationCustomClientMetadata = Field(default_factory=lambda: ApplicationCustomClientMetadata(), alias="customClientMetadata")
     protected_app_metadata: Optional[ApplicationProtectedAppMetadata] = Field(default=None, alias="protectedAppMetadata")
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_third_party: bool = Field(alias="isThirdParty")
-    created_at: float = Field(alias="createdAt")
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_third_party: bool = Field(default=False, alias="isThirdParty")
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class CreateApplicationSecretResponse(Model):
     """A `CreateApplicationSecretResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    application_id: str = Field(alias="applicationId")
-    name: str
-    value: str
-    created_at: float = Field(alias="createdAt")
+    tenant_id: str = Field(default="", alias="tenantId")
+    application_id: str = Field(default="", alias="applicationId")
+    name: str = Field(default="")
+    value: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
     expires_at: Optional[float] = Field(default=None, alias="expiresAt")
 
 class CreateApplicationSecretBody(Model):
     """A `CreateApplicationSecretBody` of Logto's API."""
 
-    name: str
+    name: str = Field(default="")
     expires_at: Optional[float] = Field(default=None, alias="expiresAt")
 
 class CreateResourceScopeBody(Model):
     """A `CreateResourceScopeBody` of Logto's API."""
 
-    name: str
+    name: str = Field(default="")
 
 class ListApplicationUserConsentScopesResponseOrganizationScopesItem(Model):
     """A `ListApplicationUserConsentScopesResponseOrganizationScopesItem` of Logto's API."""
 
-    id: str
-    name: str
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
 
 class ListApplicationUserConsentScopesResponseResourceScopesItemResource(Model):
     """A `ListApplicationUserConsentScopesResponseResourceScopesItemResource` of Logto's API."""
 
-    id: str
-    name: str
-    indicator: str
+    id: str = Field(default="")
+    name: str = Field(default="")
+    indicator: str = Field(default="")
 
 class ListApplicationUserConsentScopesResponseResourceScopesItemScopesItem(Model):
     """A `ListApplicationUserConsentScopesResponseResourceScopesItemScopesItem` of Logto's API."""
 
-    id: str
-    name: str
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
 
 class ListApplicationUserConsentScopesResponseResourceScopesItem(Model):
     """A `ListApplicationUserConsentScopesResponseResourceScopesItem` of Logto's API."""
 
-    resource: ListApplicationUserConsentScopesResponseResourceScopesItemResource
-    scopes: List[ListApplicationUserConsentScopesResponseResourceScopesItemScopesItem]
+    resource: ListApplicationUserConsentScopesResponseResourceScopesItemResource = Field(default_factory=lambda: ListApplicationUserConsentScopesResponseResourceScopesItemResource())
+    scopes: List[ListApplicationUserConsentScopesResponseResourceScopesItemScopesItem] = Field(default_factory=list)
 
 class ListApplicationUserConsentScopesResponse(Model):
     """A `ListApplicationUserConsentScopesResponse` of Logto's API."""
 
-    organization_scopes: List[ListApplicationUserConsentScopesResponseOrganizationScopesItem] = Field(alias="organizationScopes")
-    resource_scopes: List[ListApplicationUserConsentScopesResponseResourceScopesItem] = Field(alias="resourceScopes")
-    organization_resource_scopes: List[ListApplicationUserConsentScopesResponseResourceScopesItem] = Field(alias="organizationResourceScopes")
-    user_scopes: List[str] = Field(alias="userScopes")
+    organization_scopes: List[ListApplicationUserConsentScopesResponseOrganizationScopesItem] = Field(default_factory=list, alias="organizationScopes")
+    resource_scopes: List[ListApplicationUserConsentScopesResponseResourceScopesItem] = Field(default_factory=list, alias="resourceScopes")
+    organization_resource_scopes: List[ListApplicationUserConsentScopesResponseResourceScopesItem] = Field(default_factory=list, alias="organizationResourceScopes")
+    user_scopes: List[str] = Field(default_factory=list, alias="userScopes")
 
 class CreateApplicationUserConsentScopeBody(Model):
     """A `CreateApplicationUserConsentScopeBody` of Logto's API."""
@@ -300,10 +301,10 @@ class CreateApplicationUserConsentScopeBody(Model):
 class ApplicationSignInExperience(Model):
     """A `ApplicationSignInExperience` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    application_id: str = Field(alias="applicationId")
-    color: CreateOrganizationBodyColor
-    branding: SignInExpBranding
+    tenant_id: str = Field(default="", alias="tenantId")
+    application_id: str = Field(default="", alias="applicationId")
+    color: CreateOrganizationBodyColor = Field(default_factory=lambda: CreateOrganizationBodyColor())
+    branding: SignInExpBranding = Field(default_factory=lambda: SignInExpBranding())
     custom_css: Optional[str] = Field(default=None, alias="customCss")
     terms_of_use_url: Optional[str] = Field(default=None, alias="termsOfUseUrl")
     privacy_policy_url: Optional[str] = Field(default=None, alias="privacyPolicyUrl")
@@ -316,38 +317,38 @@ class ReplaceApplicationSignInExperienceBody(Model):
     branding: Optional[SignInExpBranding] = Field(default=None)
     custom_css: Optional[str] = Field(default=None, alias="customCss")
     display_name: Optional[str] = Field(default=None, alias="displayName")
-    terms_of_use_url: str = Field(alias="termsOfUseUrl")
-    privacy_policy_url: str = Field(alias="privacyPolicyUrl")
+    terms_of_use_url: str = Field(default="", alias="termsOfUseUrl")
+    privacy_policy_url: str = Field(default="", alias="privacyPolicyUrl")
 
 class Organization(Model):
     """A `Organization` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_mfa_required: bool = Field(alias="isMfaRequired")
-    color: CreateOrganizationBodyColor
-    branding: SignInExpBranding
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_mfa_required: bool = Field(default=False, alias="isMfaRequired")
+    color: CreateOrganizationBodyColor = Field(default_factory=lambda: CreateOrganizationBodyColor())
+    branding: SignInExpBranding = Field(default_factory=lambda: SignInExpBranding())
     custom_css: Optional[str] = Field(default=None, alias="customCss")
-    created_at: float = Field(alias="createdAt")
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class ListApplicationUserConsentOrganizationsResponse(Model):
     """A `ListApplicationUserConsentOrganizationsResponse` of Logto's API."""
 
-    organizations: List[Organization]
+    organizations: List[Organization] = Field(default_factory=list)
 
 class CreateApplicationUserConsentOrganizationBody(Model):
     """A `CreateApplicationUserConsentOrganizationBody` of Logto's API."""
 
-    organization_ids: List[str] = Field(alias="organizationIds")
+    organization_ids: List[str] = Field(default_factory=list, alias="organizationIds")
 
 class AdminConsoleConfigDevelopmentTenantMigrationNotification(Model):
     """A `AdminConsoleConfigDevelopmentTenantMigrationNotification` of Logto's API."""
 
-    is_paid_tenant: bool = Field(alias="isPaidTenant")
-    tag: str
+    is_paid_tenant: bool = Field(default=False, alias="isPaidTenant")
+    tag: str = Field(default="")
     read_at: Optional[float] = Field(default=None, alias="readAt")
 
 class AdminConsoleConfigCheckedChargeNotification(Model):
@@ -361,8 +362,8 @@ class AdminConsoleConfigCheckedChargeNotification(Model):
 class AdminConsoleConfig(Model):
     """A `AdminConsoleConfig` of Logto's API."""
 
-    sign_in_experience_customized: bool = Field(alias="signInExperienceCustomized")
-    organization_created: bool = Field(alias="organizationCreated")
+    sign_in_experience_customized: bool = Field(default=False, alias="signInExperienceCustomized")
+    organization_created: bool = Field(default=False, alias="organizationCreated")
     development_tenant_migration_notification: Optional[AdminConsoleConfigDevelopmentTenantMigrationNotification] = Field(default=None, alias="developmentTenantMigrationNotification")
     checked_charge_notification: Optional[AdminConsoleConfigCheckedChargeNotification] = Field(default=None, alias="checkedChargeNotification")
 
@@ -377,8 +378,8 @@ class UpdateAdminConsoleConfigBody(Model):
 class OidcKeysItem(Model):
     """A `OidcKeysItem` of Logto's API."""
 
-    id: str
-    created_at: float = Field(alias="createdAt")
+    id: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
     signing_key_algorithm: Optional[str] = Field(default=None, alias="signingKeyAlgorithm")
 
 class RotateOidcKeysBody(Model):
@@ -410,18 +411,18 @@ class CreateConnectorBodyMetadata(Model):
 class Connector(Model):
     """A `Connector` of Logto's API."""
 
-    id: str
-    sync_profile: bool = Field(alias="syncProfile")
-    enable_token_storage: bool = Field(alias="enableTokenStorage")
-    config: Dict[str, Any]
-    metadata: CreateConnectorBodyMetadata
-    connector_id: str = Field(alias="connectorId")
-    target: str
+    id: str = Field(default="")
+    sync_profile: bool = Field(default=False, alias="syncProfile")
+    enable_token_storage: bool = Field(default=False, alias="enableTokenStorage")
+    config: Dict[str, Any] = Field(default_factory=dict)
+    metadata: CreateConnectorBodyMetadata = Field(default_factory=lambda: CreateConnectorBodyMetadata())
+    connector_id: str = Field(default="", alias="connectorId")
+    target: str = Field(default="")
     name: Optional[Any] = Field(default=None)
     description: Optional[Any] = Field(default=None)
-    logo: str
+    logo: str = Field(default="")
     logo_dark: Optional[str] = Field(default=None, alias="logoDark")
-    readme: str
+    readme: str = Field(default="")
     config_template: Optional[str] = Field(default=None, alias="configTemplate")
     form_items: Optional[List[Any]] = Field(default=None, alias="formItems")
     custom_data: Optional[Dict[str, Any]] = Field(default=None, alias="customData")
@@ -429,7 +430,7 @@ class Connector(Model):
     platform: Optional[str] = Field(default=None)
     is_standard: Optional[bool] = Field(default=None, alias="isStandard")
     is_token_storage_supported: Optional[bool] = Field(default=None, alias="isTokenStorageSupported")
-    type: str
+    type: str = Field(default="")
     is_demo: Optional[bool] = Field(default=None, alias="isDemo")
     extra_info: Optional[Dict[str, Any]] = Field(default=None, alias="extraInfo")
     usage: Optional[float] = Field(default=None)
@@ -438,7 +439,7 @@ class CreateConnectorBody(Model):
     """A `CreateConnectorBody` of Logto's API."""
 
     config: Optional[Dict[str, Any]] = Field(default=None)
-    connector_id: str = Field(alias="connectorId")
+    connector_id: str = Field(default="", alias="connectorId")
     metadata: Optional[CreateConnectorBodyMetadata] = Field(default=None)
     sync_profile: Optional[bool] = Field(default=None, alias="syncProfile")
     enable_token_storage: Optional[bool] = Field(default=None, alias="enableTokenStorage")
@@ -457,33 +458,33 @@ class CreateConnectorTestBody(Model):
 
     phone: Optional[str] = Field(default=None)
     email: Optional[str] = Field(default=None)
-    config: Dict[str, Any]
+    config: Dict[str, Any] = Field(default_factory=dict)
     locale: Optional[str] = Field(default=None)
 
 class CreateSocialVerificationBody(Model):
     """A `CreateSocialVerificationBody` of Logto's API."""
 
-    state: str
-    redirect_uri: str = Field(alias="redirectUri")
+    state: str = Field(default="")
+    redirect_uri: str = Field(default="", alias="redirectUri")
 
 class CreateConnectorAuthorizationUriResponse(Model):
     """A `CreateConnectorAuthorizationUriResponse` of Logto's API."""
 
-    redirect_to: str = Field(alias="redirectTo")
+    redirect_to: str = Field(default="", alias="redirectTo")
     redirect_uri: Optional[Any] = Field(default=None, alias="redirectUri")
 
 class ConnectorFactory(Model):
     """A `ConnectorFactory` of Logto's API."""
 
-    type: str
+    type: str = Field(default="")
     is_demo: Optional[bool] = Field(default=None, alias="isDemo")
-    id: str
-    target: str
+    id: str = Field(default="")
+    target: str = Field(default="")
     name: Optional[Any] = Field(default=None)
     description: Optional[Any] = Field(default=None)
-    logo: str
+    logo: str = Field(default="")
     logo_dark: Optional[str] = Field(default=None, alias="logoDark")
-    readme: str
+    readme: str = Field(default="")
     config_template: Optional[str] = Field(default=None, alias="configTemplate")
     form_items: Optional[List[Any]] = Field(default=None, alias="formItems")
     custom_data: Optional[Dict[str, Any]] = Field(default=None, alias="customData")
@@ -495,41 +496,41 @@ class ConnectorFactory(Model):
 class CreateResourceScopeResponse(Model):
     """A `CreateResourceScopeResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    resource_id: str = Field(alias="resourceId")
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    resource_id: str = Field(default="", alias="resourceId")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    created_at: float = Field(alias="createdAt")
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class CreateResourceResponse(Model):
     """A `CreateResourceResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    indicator: str
-    is_default: bool = Field(alias="isDefault")
-    access_token_ttl: float = Field(alias="accessTokenTtl")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    indicator: str = Field(default="")
+    is_default: bool = Field(default=False, alias="isDefault")
+    access_token_ttl: float = Field(default=0.0, alias="accessTokenTtl")
     scopes: Optional[List[CreateResourceScopeResponse]] = Field(default=None)
 
 class CreateResourceBody(Model):
     """A `CreateResourceBody` of Logto's API."""
 
     tenant_id: Optional[str] = Field(default=None, alias="tenantId")
-    name: str
-    indicator: str
+    name: str = Field(default="")
+    indicator: str = Field(default="")
     access_token_ttl: Optional[float] = Field(default=None, alias="accessTokenTtl")
 
 class Resource(Model):
     """A `Resource` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    indicator: str
-    is_default: bool = Field(alias="isDefault")
-    access_token_ttl: float = Field(alias="accessTokenTtl")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    indicator: str = Field(default="")
+    is_default: bool = Field(default=False, alias="isDefault")
+    access_token_ttl: float = Field(default=0.0, alias="accessTokenTtl")
 
 class UpdateResourceBody(Model):
     """A `UpdateResourceBody` of Logto's API."""
@@ -541,7 +542,7 @@ class UpdateResourceBody(Model):
 class UpdateResourceIsDefaultBody(Model):
     """A `UpdateResourceIsDefaultBody` of Logto's API."""
 
-    is_default: bool = Field(alias="isDefault")
+    is_default: bool = Field(default=False, alias="isDefault")
 
 class UpdateResourceScopeBody(Model):
     """A `UpdateResourceScopeBody` of Logto's API."""
@@ -552,41 +553,41 @@ class UpdateResourceScopeBody(Model):
 class SignInExpColor(Model):
     """A `SignInExpColor` of Logto's API."""
 
-    primary_color: str = Field(alias="primaryColor")
-    is_dark_mode_enabled: bool = Field(alias="isDarkModeEnabled")
-    dark_primary_color: str = Field(alias="darkPrimaryColor")
+    primary_color: str = Field(default="", alias="primaryColor")
+    is_dark_mode_enabled: bool = Field(default=False, alias="isDarkModeEnabled")
+    dark_primary_color: str = Field(default="", alias="darkPrimaryColor")
 
 class SignInExpLanguageInfo(Model):
     """A `SignInExpLanguageInfo` of Logto's API."""
 
-    auto_detect: bool = Field(alias="autoDetect")
-    fallback_language: str = Field(alias="fallbackLanguage")
+    auto_detect: bool = Field(default=False, alias="autoDetect")
+    fallback_language: str = Field(default="", alias="fallbackLanguage")
 
 class SignInExpSignInMethodsItem(Model):
     """A `SignInExpSignInMethodsItem` of Logto's API."""
 
-    identifier: str
-    password: bool
-    verification_code: bool = Field(alias="verificationCode")
-    is_password_primary: bool = Field(alias="isPasswordPrimary")
+    identifier: str = Field(default="")
+    password: bool = Field(default=False)
+    verification_code: bool = Field(default=False, alias="verificationCode")
+    is_password_primary: bool = Field(default=False, alias="isPasswordPrimary")
 
 class SignInExpSignIn(Model):
     """A `SignInExpSignIn` of Logto's API."""
 
-    methods: List[SignInExpSignInMethodsItem]
+    methods: List[SignInExpSignInMethodsItem] = Field(default_factory=list)
 
 class SignInExpSignUpSecondaryIdentifiersItem(Model):
     """A `SignInExpSignUpSecondaryIdentifiersItem` of Logto's API."""
 
-    identifier: str
+    identifier: str = Field(default="")
     verify: Optional[bool] = Field(default=None)
 
 class SignInExpSignUp(Model):
     """A `SignInExpSignUp` of Logto's API."""
 
-    identifiers: List[str]
-    password: bool
-    verify: bool
+    identifiers: List[str] = Field(default_factory=list)
+    password: bool = Field(default=False)
+    verify: bool = Field(default=False)
     secondary_identifiers: Optional[List[SignInExpSignUpSecondaryIdentifiersItem]] = Field(default=None, alias="secondaryIdentifiers")
 
 class SignInExpSocialSignIn(Model):
@@ -598,27 +599,27 @@ class SignInExpSocialSignIn(Model):
 class SignInExpCustomUiAssets(Model):
     """A `SignInExpCustomUiAssets` of Logto's API."""
 
-    id: str
-    created_at: float = Field(alias="createdAt")
+    id: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class SignInExpPasswordPolicyLength(Model):
     """A `SignInExpPasswordPolicyLength` of Logto's API."""
 
-    min: float
-    max: float
+    min: float = Field(default=0.0)
+    max: float = Field(default=0.0)
 
 class SignInExpPasswordPolicyCharacterTypes(Model):
     """A `SignInExpPasswordPolicyCharacterTypes` of Logto's API."""
 
-    min: float
+    min: float = Field(default=0.0)
 
 class SignInExpPasswordPolicyRejects(Model):
     """A `SignInExpPasswordPolicyRejects` of Logto's API."""
 
-    pwned: bool
-    repetition_and_sequence: bool = Field(alias="repetitionAndSequence")
-    user_info: bool = Field(alias="userInfo")
-    words: List[str]
+    pwned: bool = Field(default=False)
+    repetition_and_sequence: bool = Field(default=False, alias="repetitionAndSequence")
+    user_info: bool = Field(default=False, alias="userInfo")
+    words: List[str] = Field(default_factory=list)
 
 class SignInExpPasswordPolicy(Model):
     """A `SignInExpPasswordPolicy` of Logto's API."""
@@ -630,8 +631,8 @@ class SignInExpPasswordPolicy(Model):
 class SignInExpMfa(Model):
     """A `SignInExpMfa` of Logto's API."""
 
-    factors: List[str]
-    policy: str
+    factors: List[str] = Field(default_factory=list)
+    policy: str = Field(default="")
     organization_required_mfa_policy: Optional[str] = Field(default=None, alias="organizationRequiredMfaPolicy")
 
 class SignInExpAdaptiveMfa(Model):
@@ -663,35 +664,35 @@ class SignInExpPasskeySignIn(Model):
 class SignInExp(Model):
     """A `SignInExp` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    color: SignInExpColor
-    branding: SignInExpBranding
-    hide_logto_branding: bool = Field(alias="hideLogtoBranding")
-    language_info: SignInExpLanguageInfo = Field(alias="languageInfo")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    color: SignInExpColor = Field(default_factory=lambda: SignInExpColor())
+    branding: SignInExpBranding = Field(default_factory=lambda: SignInExpBranding())
+    hide_logto_branding: bool = Field(default=False, alias="hideLogtoBranding")
+    language_info: SignInExpLanguageInfo = Field(default_factory=lambda: SignInExpLanguageInfo(), alias="languageInfo")
     terms_of_use_url: Optional[str] = Field(default=None, alias="termsOfUseUrl")
     privacy_policy_url: Optional[str] = Field(default=None, alias="privacyPolicyUrl")
-    agree_to_terms_policy: str = Field(alias="agreeToTermsPolicy")
-    sign_in: SignInExpSignIn = Field(alias="signIn")
-    sign_up: SignInExpSignUp = Field(alias="signUp")
-    social_sign_in: SignInExpSocialSignIn = Field(alias="socialSignIn")
-    social_sign_in_connector_targets: List[str] = Field(alias="socialSignInConnectorTargets")
-    sign_in_mode: str = Field(alias="signInMode")
+    agree_to_terms_policy: str = Field(default="", alias="agreeToTermsPolicy")
+    sign_in: SignInExpSignIn = Field(default_factory=lambda: SignInExpSignIn(), alias="signIn")
+    sign_up: SignInExpSignUp = Field(default_factory=lambda: SignInExpSignUp(), alias="signUp")
+    social_sign_in: SignInExpSocialSignIn = Field(default_factory=lambda: SignInExpSocialSignIn(), alias="socialSignIn")
+    social_sign_in_connector_targets: List[str] = Field(default_factory=list, alias="socialSignInConnectorTargets")
+    sign_in_mode: str = Field(default="", alias="signInMode")
     custom_css: Optional[str] = Field(default=None, alias="customCss")
-    custom_content: Dict[str, str] = Field(alias="customContent")
+    custom_content: Dict[str, str] = Field(default_factory=dict, alias="customContent")
     custom_ui_assets: Optional[SignInExpCustomUiAssets] = Field(default=None, alias="customUiAssets")
-    password_policy: SignInExpPasswordPolicy = Field(alias="passwordPolicy")
-    mfa: SignInExpMfa
-    adaptive_mfa: SignInExpAdaptiveMfa = Field(alias="adaptiveMfa")
-    single_sign_on_enabled: bool = Field(alias="singleSignOnEnabled")
+    password_policy: SignInExpPasswordPolicy = Field(default_factory=lambda: SignInExpPasswordPolicy(), alias="passwordPolicy")
+    mfa: SignInExpMfa = Field(default_factory=lambda: SignInExpMfa())
+    adaptive_mfa: SignInExpAdaptiveMfa = Field(default_factory=lambda: SignInExpAdaptiveMfa(), alias="adaptiveMfa")
+    single_sign_on_enabled: bool = Field(default=False, alias="singleSignOnEnabled")
     support_email: Optional[str] = Field(default=None, alias="supportEmail")
     support_website_url: Optional[str] = Field(default=None, alias="supportWebsiteUrl")
     unknown_session_redirect_url: Optional[str] = Field(default=None, alias="unknownSessionRedirectUrl")
-    captcha_policy: SignInExpAdaptiveMfa = Field(alias="captchaPolicy")
-    sentinel_policy: SignInExpSentinelPolicy = Field(alias="sentinelPolicy")
-    email_blocklist_policy: SignInExpEmailBlocklistPolicy = Field(alias="emailBlocklistPolicy")
+    captcha_policy: SignInExpAdaptiveMfa = Field(default_factory=lambda: SignInExpAdaptiveMfa(), alias="captchaPolicy")
+    sentinel_policy: SignInExpSentinelPolicy = Field(default_factory=lambda: SignInExpSentinelPolicy(), alias="sentinelPolicy")
+    email_blocklist_policy: SignInExpEmailBlocklistPolicy = Field(default_factory=lambda: SignInExpEmailBlocklistPolicy(), alias="emailBlocklistPolicy")
     forgot_password_methods: Optional[List[str]] = Field(default=None, alias="forgotPasswordMethods")
-    passkey_sign_in: SignInExpPasskeySignIn = Field(alias="passkeySignIn")
+    passkey_sign_in: SignInExpPasskeySignIn = Field(default_factory=lambda: SignInExpPasskeySignIn(), alias="passkeySignIn")
 
 class UpdateSignInExpBody(Model):
     """A `UpdateSignInExpBody` of Logto's API."""
@@ -735,51 +736,51 @@ class SignInExperienceConfigEmailBlocklistPolicy(Model):
 class UpdateSignInExpResponse(Model):
     """A `UpdateSignInExpResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    color: SignInExpColor
-    branding: SignInExpBranding
-    hide_logto_branding: bool = Field(alias="hideLogtoBranding")
-    language_info: SignInExpLanguageInfo = Field(alias="languageInfo")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    color: SignInExpColor = Field(default_factory=lambda: SignInExpColor())
+    branding: SignInExpBranding = Field(default_factory=lambda: SignInExpBranding())
+    hide_logto_branding: bool = Field(default=False, alias="hideLogtoBranding")
+    language_info: SignInExpLanguageInfo = Field(default_factory=lambda: SignInExpLanguageInfo(), alias="languageInfo")
     terms_of_use_url: Optional[str] = Field(default=None, alias="termsOfUseUrl")
     privacy_policy_url: Optional[str] = Field(default=None, alias="privacyPolicyUrl")
-    agree_to_terms_policy: str = Field(alias="agreeToTermsPolicy")
-    sign_in: SignInExpSignIn = Field(alias="signIn")
-    sign_up: SignInExpSignUp = Field(alias="signUp")
-    social_sign_in: SignInExpSocialSignIn = Field(alias="socialSignIn")
-    social_sign_in_connector_targets: List[str] = Field(alias="socialSignInConnectorTargets")
-    sign_in_mode: str = Field(alias="signInMode")
+    agree_to_terms_policy: str = Field(default="", alias="agreeToTermsPolicy")
+    sign_in: SignInExpSignIn = Field(default_factory=lambda: SignInExpSignIn(), alias="signIn")
+    sign_up: SignInExpSignUp = Field(default_factory=lambda: SignInExpSignUp(), alias="signUp")
+    social_sign_in: SignInExpSocialSignIn = Field(default_factory=lambda: SignInExpSocialSignIn(), alias="socialSignIn")
+    social_sign_in_connector_targets: List[str] = Field(default_factory=list, alias="socialSignInConnectorTargets")
+    sign_in_mode: str = Field(default="", alias="signInMode")
     custom_css: Optional[str] = Field(default=None, alias="customCss")
-    custom_content: Dict[str, str] = Field(alias="customContent")
+    custom_content: Dict[str, str] = Field(default_factory=dict, alias="customContent")
     custom_ui_assets: Optional[SignInExpCustomUiAssets] = Field(default=None, alias="customUiAssets")
-    password_policy: SignInExpPasswordPolicy = Field(alias="passwordPolicy")
-    mfa: SignInExpMfa
-    adaptive_mfa: SignInExpAdaptiveMfa = Field(alias="adaptiveMfa")
-    single_sign_on_enabled: bool = Field(alias="singleSignOnEnabled")
+    password_policy: SignInExpPasswordPolicy = Field(default_factory=lambda: SignInExpPasswordPolicy(), alias="passwordPolicy")
+    mfa: SignInExpMfa = Field(default_factory=lambda: SignInExpMfa())
+    adaptive_mfa: SignInExpAdaptiveMfa = Field(default_factory=lambda: SignInExpAdaptiveMfa(), alias="adaptiveMfa")
+    single_sign_on_enabled: bool = Field(default=False, alias="singleSignOnEnabled")
     support_email: Optional[str] = Field(default=None, alias="supportEmail")
     support_website_url: Optional[str] = Field(default=None, alias="supportWebsiteUrl")
     unknown_session_redirect_url: Optional[str] = Field(default=None, alias="unknownSessionRedirectUrl")
-    captcha_policy: SignInExpAdaptiveMfa = Field(alias="captchaPolicy")
-    sentinel_policy: SignInExpSentinelPolicy = Field(alias="sentinelPolicy")
-    email_blocklist_policy: SignInExperienceConfigEmailBlocklistPolicy = Field(alias="emailBlocklistPolicy")
+    captcha_policy: SignInExpAdaptiveMfa = Field(default_factory=lambda: SignInExpAdaptiveMfa(), alias="captchaPolicy")
+    sentinel_policy: SignInExpSentinelPolicy = Field(default_factory=lambda: SignInExpSentinelPolicy(), alias="sentinelPolicy")
+    email_blocklist_policy: SignInExperienceConfigEmailBlocklistPolicy = Field(default_factory=lambda: SignInExperienceConfigEmailBlocklistPolicy(), alias="emailBlocklistPolicy")
     forgot_password_methods: Optional[List[str]] = Field(default=None, alias="forgotPasswordMethods")
-    passkey_sign_in: SignInExpPasskeySignIn = Field(alias="passkeySignIn")
+    passkey_sign_in: SignInExpPasskeySignIn = Field(default_factory=lambda: SignInExpPasskeySignIn(), alias="passkeySignIn")
 
 class CheckPasswordWithDefaultSignInExperienceBody(Model):
     """A `CheckPasswordWithDefaultSignInExperienceBody` of Logto's API."""
 
-    password: str
+    password: str = Field(default="")
     user_id: Optional[str] = Field(default=None, alias="userId")
 
 class UploadCustomUiAssetsResponse(Model):
     """A `UploadCustomUiAssetsResponse` of Logto's API."""
 
-    custom_ui_asset_id: str = Field(alias="customUiAssetId")
+    custom_ui_asset_id: str = Field(default="", alias="customUiAssetId")
 
 class UserIdentitiesValue(Model):
     """A `UserIdentitiesValue` of Logto's API."""
 
-    user_id: str = Field(alias="userId")
+    user_id: str = Field(default="", alias="userId")
     details: Optional[Dict[str, Any]] = Field(default=None)
 
 class UserProfileAddress(Model):
@@ -811,33 +812,33 @@ class UserProfile(Model):
 class UserSsoIdentitiesItem(Model):
     """A `UserSsoIdentitiesItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    user_id: str = Field(alias="userId")
-    issuer: str
-    identity_id: str = Field(alias="identityId")
-    detail: Dict[str, Any]
-    created_at: float = Field(alias="createdAt")
-    updated_at: float = Field(alias="updatedAt")
-    sso_connector_id: str = Field(alias="ssoConnectorId")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    user_id: str = Field(default="", alias="userId")
+    issuer: str = Field(default="")
+    identity_id: str = Field(default="", alias="identityId")
+    detail: Dict[str, Any] = Field(default_factory=dict)
+    created_at: float = Field(default=0.0, alias="createdAt")
+    updated_at: float = Field(default=0.0, alias="updatedAt")
+    sso_connector_id: str = Field(default="", alias="ssoConnectorId")
 
 class User(Model):
     """A `User` of Logto's API."""
 
-    id: str
+    id: str = Field(default="")
     username: Optional[str] = Field(default=None)
     primary_email: Optional[str] = Field(default=None, alias="primaryEmail")
     primary_phone: Optional[str] = Field(default=None, alias="primaryPhone")
     name: Optional[str] = Field(default=None)
     avatar: Optional[str] = Field(default=None)
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    identities: Dict[str, UserIdentitiesValue]
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    identities: Dict[str, UserIdentitiesValue] = Field(default_factory=dict)
     last_sign_in_at: Optional[float] = Field(default=None, alias="lastSignInAt")
-    created_at: float = Field(alias="createdAt")
-    updated_at: float = Field(alias="updatedAt")
-    profile: UserProfile
+    created_at: float = Field(default=0.0, alias="createdAt")
+    updated_at: float = Field(default=0.0, alias="updatedAt")
+    profile: UserProfile = Field(default_factory=lambda: UserProfile())
     application_id: Optional[str] = Field(default=None, alias="applicationId")
-    is_suspended: bool = Field(alias="isSuspended")
+    is_suspended: bool = Field(default=False, alias="isSuspended")
     has_password: Optional[bool] = Field(default=None, alias="hasPassword")
     sso_identities: Optional[List[UserSsoIdentitiesItem]] = Field(default=None, alias="ssoIdentities")
 
@@ -855,29 +856,29 @@ class UpdateUserBody(Model):
 class UpdateUserCustomDataBody(Model):
     """A `UpdateUserCustomDataBody` of Logto's API."""
 
-    custom_data: Dict[str, Any] = Field(alias="customData")
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
 
 class ListUserLogtoConfigsResponseMfa(Model):
     """A `ListUserLogtoConfigsResponseMfa` of Logto's API."""
 
-    skipped: bool
-    skip_mfa_on_sign_in: bool = Field(alias="skipMfaOnSignIn")
+    skipped: bool = Field(default=False)
+    skip_mfa_on_sign_in: bool = Field(default=False, alias="skipMfaOnSignIn")
 
 class LogtoConfigMfa(Model):
     """A `LogtoConfigMfa` of Logto's API."""
 
-    skipped: bool
+    skipped: bool = Field(default=False)
 
 class UpdateUserLogtoConfigsBody(Model):
     """A `UpdateUserLogtoConfigsBody` of Logto's API."""
 
-    mfa: ListUserLogtoConfigsResponseMfa
-    passkey_sign_in: LogtoConfigMfa = Field(alias="passkeySignIn")
+    mfa: ListUserLogtoConfigsResponseMfa = Field(default_factory=lambda: ListUserLogtoConfigsResponseMfa())
+    passkey_sign_in: LogtoConfigMfa = Field(default_factory=lambda: LogtoConfigMfa(), alias="passkeySignIn")
 
 class UpdateUserProfileBody(Model):
     """A `UpdateUserProfileBody` of Logto's API."""
 
-    profile: UserProfile
+    profile: UserProfile = Field(default_factory=lambda: UserProfile())
 
 class CreateUserBody(Model):
     """A `CreateUserBody` of Logto's API."""
@@ -896,23 +897,23 @@ class CreateUserBody(Model):
 class UpdatePasswordBody(Model):
     """A `UpdatePasswordBody` of Logto's API."""
 
-    password: str
+    password: str = Field(default="")
 
 class UserHasPassword(Model):
     """A `UserHasPassword` of Logto's API."""
 
-    has_password: bool = Field(alias="hasPassword")
+    has_password: bool = Field(default=False, alias="hasPassword")
 
 class UpdateUserIsSuspendedBody(Model):
     """A `UpdateUserIsSuspendedBody` of Logto's API."""
 
-    is_suspended: bool = Field(alias="isSuspended")
+    is_suspended: bool = Field(default=False, alias="isSuspended")
 
 class AssignUserRolesResponse(Model):
     """A `AssignUserRolesResponse` of Logto's API."""
 
-    role_ids: List[str] = Field(alias="roleIds")
-    added_role_ids: List[str] = Field(alias="addedRoleIds")
+    role_ids: List[str] = Field(default_factory=list, alias="roleIds")
+    added_role_ids: List[str] = Field(default_factory=list, alias="addedRoleIds")
 
 class UserIdentityTokenSecretMetadata(Model):
     """A `UserIdentityTokenSecretMetadata` of Logto's API."""
@@ -920,41 +921,41 @@ class UserIdentityTokenSecretMetadata(Model):
     scope: Optional[str] = Field(default=None)
     expires_at: Optional[float] = Field(default=None, alias="expiresAt")
     token_type: Optional[str] = Field(default=None, alias="tokenType")
-    has_refresh_token: bool = Field(alias="hasRefreshToken")
+    has_refresh_token: bool = Field(default=False, alias="hasRefreshToken")
 
 class UserIdentityTokenSecret(Model):
     """A `UserIdentityTokenSecret` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    user_id: str = Field(alias="userId")
-    type: str
-    metadata: UserIdentityTokenSecretMetadata
-    created_at: float = Field(alias="createdAt")
-    updated_at: float = Field(alias="updatedAt")
-    connector_id: str = Field(alias="connectorId")
-    identity_id: str = Field(alias="identityId")
-    target: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    user_id: str = Field(default="", alias="userId")
+    type: str = Field(default="")
+    metadata: UserIdentityTokenSecretMetadata = Field(default_factory=lambda: UserIdentityTokenSecretMetadata())
+    created_at: float = Field(default=0.0, alias="createdAt")
+    updated_at: float = Field(default=0.0, alias="updatedAt")
+    connector_id: str = Field(default="", alias="connectorId")
+    identity_id: str = Field(default="", alias="identityId")
+    target: str = Field(default="")
 
 class UserIdentity(Model):
     """A `UserIdentity` of Logto's API."""
 
-    identity: UserIdentitiesValue
+    identity: UserIdentitiesValue = Field(default_factory=lambda: UserIdentitiesValue())
     token_secret: Optional[UserIdentityTokenSecret] = Field(default=None, alias="tokenSecret")
 
 class CreateUserIdentityBody(Model):
     """A `CreateUserIdentityBody` of Logto's API."""
 
-    connector_id: str = Field(alias="connectorId")
-    connector_data: Dict[str, Any] = Field(alias="connectorData")
+    connector_id: str = Field(default="", alias="connectorId")
+    connector_data: Dict[str, Any] = Field(default_factory=dict, alias="connectorData")
 
 class MfaVerificationsItem(Model):
     """A `MfaVerificationsItem` of Logto's API."""
 
-    id: str
-    created_at: str = Field(alias="createdAt")
+    id: str = Field(default="")
+    created_at: str = Field(default="", alias="createdAt")
     last_used_at: Optional[str] = Field(default=None, alias="lastUsedAt")
-    type: str
+    type: str = Field(default="")
     agent: Optional[str] = Field(default=None)
     name: Optional[str] = Field(default=None)
     remain_codes: Optional[float] = Field(default=None, alias="remainCodes")
@@ -962,63 +963,63 @@ class MfaVerificationsItem(Model):
 class CreateUserPersonalAccessTokenResponse(Model):
     """A `CreateUserPersonalAccessTokenResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    user_id: str = Field(alias="userId")
-    name: str
-    value: str
-    created_at: float = Field(alias="createdAt")
+    tenant_id: str = Field(default="", alias="tenantId")
+    user_id: str = Field(default="", alias="userId")
+    name: str = Field(default="")
+    value: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
     expires_at: Optional[float] = Field(default=None, alias="expiresAt")
 
 class UpdatePersonalAccessTokenNameBody(Model):
     """A `UpdatePersonalAccessTokenNameBody` of Logto's API."""
 
-    name: str
+    name: str = Field(default="")
     current_name: Optional[str] = Field(default=None, alias="currentName")
 
 class UpdateMfaVerificationNameBody(Model):
     """A `UpdateMfaVerificationNameBody` of Logto's API."""
 
-    name: str
+    name: str = Field(default="")
 
 class UserSsoIdentityTokenSecret(Model):
     """A `UserSsoIdentityTokenSecret` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    user_id: str = Field(alias="userId")
-    type: str
-    metadata: UserIdentityTokenSecretMetadata
-    created_at: float = Field(alias="createdAt")
-    updated_at: float = Field(alias="updatedAt")
-    sso_connector_id: str = Field(alias="ssoConnectorId")
-    issuer: str
-    identity_id: str = Field(alias="identityId")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    user_id: str = Field(default="", alias="userId")
+    type: str = Field(default="")
+    metadata: UserIdentityTokenSecretMetadata = Field(default_factory=lambda: UserIdentityTokenSecretMetadata())
+    created_at: float = Field(default=0.0, alias="createdAt")
+    updated_at: float = Field(default=0.0, alias="updatedAt")
+    sso_connector_id: str = Field(default="", alias="ssoConnectorId")
+    issuer: str = Field(default="")
+    identity_id: str = Field(default="", alias="identityId")
 
 class UserSsoIdentity(Model):
     """A `UserSsoIdentity` of Logto's API."""
 
-    sso_identity: UserSsoIdentitiesItem = Field(alias="ssoIdentity")
+    sso_identity: UserSsoIdentitiesItem = Field(default_factory=lambda: UserSsoIdentitiesItem(), alias="ssoIdentity")
     token_secret: Optional[UserSsoIdentityTokenSecret] = Field(default=None, alias="tokenSecret")
 
 class ListUserAllIdentitiesResponseSocialIdentitiesItem(Model):
     """A `ListUserAllIdentitiesResponseSocialIdentitiesItem` of Logto's API."""
 
-    identity: UserIdentitiesValue
+    identity: UserIdentitiesValue = Field(default_factory=lambda: UserIdentitiesValue())
     token_secret: Optional[UserIdentityTokenSecret] = Field(default=None, alias="tokenSecret")
-    target: str
+    target: str = Field(default="")
 
 class ListUserAllIdentitiesResponseSsoIdentitiesItem(Model):
     """A `ListUserAllIdentitiesResponseSsoIdentitiesItem` of Logto's API."""
 
-    sso_identity: UserSsoIdentitiesItem = Field(alias="ssoIdentity")
+    sso_identity: UserSsoIdentitiesItem = Field(default_factory=lambda: UserSsoIdentitiesItem(), alias="ssoIdentity")
     token_secret: Optional[UserSsoIdentityTokenSecret] = Field(default=None, alias="tokenSecret")
-    sso_connector_id: str = Field(alias="ssoConnectorId")
+    sso_connector_id: str = Field(default="", alias="ssoConnectorId")
 
 class ListUserAllIdentitiesResponse(Model):
     """A `ListUserAllIdentitiesResponse` of Logto's API."""
 
-    social_identities: List[ListUserAllIdentitiesResponseSocialIdentitiesItem] = Field(alias="socialIdentities")
-    sso_identities: List[ListUserAllIdentitiesResponseSsoIdentitiesItem] = Field(alias="ssoIdentities")
+    social_identities: List[ListUserAllIdentitiesResponseSocialIdentitiesItem] = Field(default_factory=list, alias="socialIdentities")
+    sso_identities: List[ListUserAllIdentitiesResponseSsoIdentitiesItem] = Field(default_factory=list, alias="ssoIdentities")
 
 class ListLogsResponseItemPayloadUserAgentParsedBrowser(Model):
     """A `ListLogsResponseItemPayloadUserAgentParsedBrowser` of Logto's API."""
@@ -1059,8 +1060,8 @@ class ListLogsResponseItemPayloadUserAgentParsed(Model):
 class ListLogsResponseItemPayload(Model):
     """A `ListLogsResponseItemPayload` of Logto's API."""
 
-    key: str
-    result: str
+    key: str = Field(default="")
+    result: str = Field(default="")
     error: Optional[Any] = Field(default=None)
     ip: Optional[str] = Field(default=None)
     user_agent: Optional[str] = Field(default=None, alias="userAgent")
@@ -1073,46 +1074,46 @@ class ListLogsResponseItemPayload(Model):
 class Log(Model):
     """A `Log` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    key: str
-    payload: ListLogsResponseItemPayload
-    created_at: float = Field(alias="createdAt")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    key: str = Field(default="")
+    payload: ListLogsResponseItemPayload = Field(default_factory=lambda: ListLogsResponseItemPayload())
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class ListRolesResponseItemFeaturedUsersItem(Model):
     """A `ListRolesResponseItemFeaturedUsersItem` of Logto's API."""
 
-    id: str
+    id: str = Field(default="")
     avatar: Optional[str] = Field(default=None)
     name: Optional[str] = Field(default=None)
 
 class ListRolesResponseItemFeaturedApplicationsItem(Model):
     """A `ListRolesResponseItemFeaturedApplicationsItem` of Logto's API."""
 
-    id: str
-    name: str
-    type: str
+    id: str = Field(default="")
+    name: str = Field(default="")
+    type: str = Field(default="")
 
 class ListRolesResponseItem(Model):
     """A `ListRolesResponseItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    description: str
-    type: str
-    is_default: bool = Field(alias="isDefault")
-    users_count: float = Field(alias="usersCount")
-    featured_users: List[ListRolesResponseItemFeaturedUsersItem] = Field(alias="featuredUsers")
-    applications_count: float = Field(alias="applicationsCount")
-    featured_applications: List[ListRolesResponseItemFeaturedApplicationsItem] = Field(alias="featuredApplications")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    description: str = Field(default="")
+    type: str = Field(default="")
+    is_default: bool = Field(default=False, alias="isDefault")
+    users_count: float = Field(default=0.0, alias="usersCount")
+    featured_users: List[ListRolesResponseItemFeaturedUsersItem] = Field(default_factory=list, alias="featuredUsers")
+    applications_count: float = Field(default=0.0, alias="applicationsCount")
+    featured_applications: List[ListRolesResponseItemFeaturedApplicationsItem] = Field(default_factory=list, alias="featuredApplications")
 
 class CreateRoleBody(Model):
     """A `CreateRoleBody` of Logto's API."""
 
     tenant_id: Optional[str] = Field(default=None, alias="tenantId")
-    name: str
-    description: str
+    name: str = Field(default="")
+    description: str = Field(default="")
     type: Optional[str] = Field(default=None)
     is_default: Optional[bool] = Field(default=None, alias="isDefault")
     scope_ids: Optional[List[str]] = Field(default=None, alias="scopeIds")
@@ -1127,59 +1128,59 @@ class UpdateRoleBody(Model):
 class CreateRoleUserBody(Model):
     """A `CreateRoleUserBody` of Logto's API."""
 
-    user_ids: List[str] = Field(alias="userIds")
+    user_ids: List[str] = Field(default_factory=list, alias="userIds")
 
 class CreateRoleApplicationBody(Model):
     """A `CreateRoleApplicationBody` of Logto's API."""
 
-    application_ids: List[str] = Field(alias="applicationIds")
+    application_ids: List[str] = Field(default_factory=list, alias="applicationIds")
 
 class ListRoleScopesResponseItem(Model):
     """A `ListRoleScopesResponseItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    resource_id: str = Field(alias="resourceId")
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    resource_id: str = Field(default="", alias="resourceId")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    created_at: float = Field(alias="createdAt")
-    resource: Resource
+    created_at: float = Field(default=0.0, alias="createdAt")
+    resource: Resource = Field(default_factory=lambda: Resource())
 
 class CreateRoleScopeBody(Model):
     """A `CreateRoleScopeBody` of Logto's API."""
 
-    scope_ids: List[str] = Field(alias="scopeIds")
+    scope_ids: List[str] = Field(default_factory=list, alias="scopeIds")
 
 class TotalUserCount(Model):
     """A `TotalUserCount` of Logto's API."""
 
-    total_user_count: float = Field(alias="totalUserCount")
+    total_user_count: float = Field(default=0.0, alias="totalUserCount")
 
 class NewUserCountsToday(Model):
     """A `NewUserCountsToday` of Logto's API."""
 
-    count: float
-    delta: float
+    count: float = Field(default=0.0)
+    delta: float = Field(default=0.0)
 
 class NewUserCounts(Model):
     """A `NewUserCounts` of Logto's API."""
 
-    today: NewUserCountsToday
-    last7_days: NewUserCountsToday = Field(alias="last7Days")
+    today: NewUserCountsToday = Field(default_factory=lambda: NewUserCountsToday())
+    last7_days: NewUserCountsToday = Field(default_factory=lambda: NewUserCountsToday(), alias="last7Days")
 
 class ActiveUserCountsDauCurveItem(Model):
     """A `ActiveUserCountsDauCurveItem` of Logto's API."""
 
-    date: str
-    count: float
+    date: str = Field(default="")
+    count: float = Field(default=0.0)
 
 class ActiveUserCounts(Model):
     """A `ActiveUserCounts` of Logto's API."""
 
-    dau_curve: List[ActiveUserCountsDauCurveItem] = Field(alias="dauCurve")
-    dau: NewUserCountsToday
-    wau: NewUserCountsToday
-    mau: NewUserCountsToday
+    dau_curve: List[ActiveUserCountsDauCurveItem] = Field(default_factory=list, alias="dauCurve")
+    dau: NewUserCountsToday = Field(default_factory=lambda: NewUserCountsToday())
+    wau: NewUserCountsToday = Field(default_factory=lambda: NewUserCountsToday())
+    mau: NewUserCountsToday = Field(default_factory=lambda: NewUserCountsToday())
 
 class ReplaceCustomPhraseBody(Model):
     """A `ReplaceCustomPhraseBody` of Logto's API."""
@@ -1189,42 +1190,42 @@ class ReplaceCustomPhraseBody(Model):
 class CustomPhrase(Model):
     """A `CustomPhrase` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    language_tag: str = Field(alias="languageTag")
-    translation: ReplaceCustomPhraseBody
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    language_tag: str = Field(default="", alias="languageTag")
+    translation: ReplaceCustomPhraseBody = Field(default_factory=lambda: ReplaceCustomPhraseBody())
 
 class CreateHookResponseConfig(Model):
     """A `CreateHookResponseConfig` of Logto's API."""
 
-    url: str
+    url: str = Field(default="")
     headers: Optional[Dict[str, str]] = Field(default=None)
     retries: Optional[float] = Field(default=None)
 
 class ListHooksResponseItemExecutionStats(Model):
     """A `ListHooksResponseItemExecutionStats` of Logto's API."""
 
-    success_count: float = Field(alias="successCount")
-    request_count: float = Field(alias="requestCount")
+    success_count: float = Field(default=0.0, alias="successCount")
+    request_count: float = Field(default=0.0, alias="requestCount")
 
 class Hook(Model):
     """A `Hook` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     event: Optional[str] = Field(default=None)
-    events: List[str]
-    config: CreateHookResponseConfig
-    signing_key: str = Field(alias="signingKey")
-    enabled: bool
-    created_at: float = Field(alias="createdAt")
+    events: List[str] = Field(default_factory=list)
+    config: CreateHookResponseConfig = Field(default_factory=lambda: CreateHookResponseConfig())
+    signing_key: str = Field(default="", alias="signingKey")
+    enabled: bool = Field(default=False)
+    created_at: float = Field(default=0.0, alias="createdAt")
     execution_stats: Optional[ListHooksResponseItemExecutionStats] = Field(default=None, alias="executionStats")
 
 class CreateHookBodyConfig(Model):
     """A `CreateHookBodyConfig` of Logto's API."""
 
-    url: str
+    url: str = Field(default="")
     headers: Optional[Dict[str, str]] = Field(default=None)
     retries: Optional[float] = Field(default=None)
 
@@ -1235,22 +1236,22 @@ class CreateHookBody(Model):
     name: Optional[str] = Field(default=None)
     event: Optional[str] = Field(default=None)
     events: Optional[List[str]] = Field(default=None)
-    config: CreateHookBodyConfig
+    config: CreateHookBodyConfig = Field(default_factory=lambda: CreateHookBodyConfig())
     enabled: Optional[bool] = Field(default=None)
     created_at: Optional[float] = Field(default=None, alias="createdAt")
 
 class CreateHookResponse(Model):
     """A `CreateHookResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     event: Optional[str] = Field(default=None)
-    events: List[str]
-    config: CreateHookResponseConfig
-    signing_key: str = Field(alias="signingKey")
-    enabled: bool
-    created_at: float = Field(alias="createdAt")
+    events: List[str] = Field(default_factory=list)
+    config: CreateHookResponseConfig = Field(default_factory=lambda: CreateHookResponseConfig())
+    signing_key: str = Field(default="", alias="signingKey")
+    enabled: bool = Field(default=False)
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class UpdateHookBody(Model):
     """A `UpdateHookBody` of Logto's API."""
@@ -1266,53 +1267,53 @@ class UpdateHookBody(Model):
 class ListHookRecentLogsResponseItem(Model):
     """A `ListHookRecentLogsResponseItem` of Logto's API."""
 
-    id: str
-    key: str
-    payload: ListLogsResponseItemPayload
-    created_at: float = Field(alias="createdAt")
+    id: str = Field(default="")
+    key: str = Field(default="")
+    payload: ListLogsResponseItemPayload = Field(default_factory=lambda: ListLogsResponseItemPayload())
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class CreateHookTestBody(Model):
     """A `CreateHookTestBody` of Logto's API."""
 
-    events: List[str]
-    config: CreateHookBodyConfig
+    events: List[str] = Field(default_factory=list)
+    config: CreateHookBodyConfig = Field(default_factory=lambda: CreateHookBodyConfig())
     event: Optional[Any] = Field(default=None)
 
 class UserAssetServiceStatus(Model):
     """A `UserAssetServiceStatus` of Logto's API."""
 
-    status: str
+    status: str = Field(default="")
     allow_upload_mime_types: Optional[List[str]] = Field(default=None, alias="allowUploadMimeTypes")
     max_upload_file_size: Optional[float] = Field(default=None, alias="maxUploadFileSize")
 
 class CreateUserAssetResponse(Model):
     """A `CreateUserAssetResponse` of Logto's API."""
 
-    url: str
+    url: str = Field(default="")
 
 class Domain(Model):
     """A `Domain` of Logto's API."""
 
-    id: str
-    domain: str
-    status: str
+    id: str = Field(default="")
+    domain: str = Field(default="")
+    status: str = Field(default="")
     error_message: Optional[str] = Field(default=None, alias="errorMessage")
-    dns_records: List[ListDomainsResponseItemDnsRecordsItem] = Field(alias="dnsRecords")
-    created_at: float = Field(alias="createdAt")
+    dns_records: List[ListDomainsResponseItemDnsRecordsItem] = Field(default_factory=list, alias="dnsRecords")
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class CreateDomainBody(Model):
     """A `CreateDomainBody` of Logto's API."""
 
-    domain: str
+    domain: str = Field(default="")
 
 class OrganizationRole(Model):
     """A `OrganizationRole` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
+    type: str = Field(default="")
 
 class UpdateOrganizationRoleBody(Model):
     """A `UpdateOrganizationRoleBody` of Logto's API."""
@@ -1326,49 +1327,49 @@ class UpdateOrganizationRoleBody(Model):
 class ListOrganizationRolesResponseItemResourceScopesItem(Model):
     """A `ListOrganizationRolesResponseItemResourceScopesItem` of Logto's API."""
 
-    id: str
-    name: str
-    resource: ListOrganizationRolesResponseItemScopesItem
+    id: str = Field(default="")
+    name: str = Field(default="")
+    resource: ListOrganizationRolesResponseItemScopesItem = Field(default_factory=lambda: ListOrganizationRolesResponseItemScopesItem())
 
 class ListOrganizationRolesResponseItem(Model):
     """A `ListOrganizationRolesResponseItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
-    scopes: List[ListOrganizationRolesResponseItemScopesItem]
-    resource_scopes: List[ListOrganizationRolesResponseItemResourceScopesItem] = Field(alias="resourceScopes")
+    type: str = Field(default="")
+    scopes: List[ListOrganizationRolesResponseItemScopesItem] = Field(default_factory=list)
+    resource_scopes: List[ListOrganizationRolesResponseItemResourceScopesItem] = Field(default_factory=list, alias="resourceScopes")
 
 class CreateOrganizationRoleBody(Model):
     """A `CreateOrganizationRoleBody` of Logto's API."""
 
     tenant_id: Optional[str] = Field(default=None, alias="tenantId")
-    name: str
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
     type: Optional[str] = Field(default=None)
-    organization_scope_ids: List[str] = Field(alias="organizationScopeIds")
-    resource_scope_ids: List[str] = Field(alias="resourceScopeIds")
+    organization_scope_ids: List[str] = Field(default_factory=list, alias="organizationScopeIds")
+    resource_scope_ids: List[str] = Field(default_factory=list, alias="resourceScopeIds")
 
 class OrganizationScope(Model):
     """A `OrganizationScope` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
 
 class CreateOrganizationRoleScopeBody(Model):
     """A `CreateOrganizationRoleScopeBody` of Logto's API."""
 
-    organization_scope_ids: List[str] = Field(alias="organizationScopeIds")
+    organization_scope_ids: List[str] = Field(default_factory=list, alias="organizationScopeIds")
 
 class CreateOrganizationScopeBody(Model):
     """A `CreateOrganizationScopeBody` of Logto's API."""
 
     tenant_id: Optional[str] = Field(default=None, alias="tenantId")
-    name: str
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
 
 class UpdateOrganizationScopeBody(Model):
@@ -1382,25 +1383,25 @@ class UpdateOrganizationScopeBody(Model):
 class OrganizationInvitation(Model):
     """A `OrganizationInvitation` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
     inviter_id: Optional[str] = Field(default=None, alias="inviterId")
-    invitee: str
+    invitee: str = Field(default="")
     accepted_user_id: Optional[str] = Field(default=None, alias="acceptedUserId")
-    organization_id: str = Field(alias="organizationId")
-    status: str
-    created_at: float = Field(alias="createdAt")
-    updated_at: float = Field(alias="updatedAt")
-    expires_at: float = Field(alias="expiresAt")
-    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(alias="organizationRoles")
+    organization_id: str = Field(default="", alias="organizationId")
+    status: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    updated_at: float = Field(default=0.0, alias="updatedAt")
+    expires_at: float = Field(default=0.0, alias="expiresAt")
+    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(default_factory=list, alias="organizationRoles")
 
 class CreateOrganizationInvitationBody(Model):
     """A `CreateOrganizationInvitationBody` of Logto's API."""
 
     inviter_id: Optional[str] = Field(default=None, alias="inviterId")
-    invitee: str
-    organization_id: str = Field(alias="organizationId")
-    expires_at: float = Field(alias="expiresAt")
+    invitee: str = Field(default="")
+    organization_id: str = Field(default="", alias="organizationId")
+    expires_at: float = Field(default=0.0, alias="expiresAt")
     organization_role_ids: Optional[List[str]] = Field(default=None, alias="organizationRoleIds")
     message_payload: Optional[Any] = Field(default=None, alias="messagePayload")
 
@@ -1416,21 +1417,21 @@ class ReplaceOrganizationInvitationStatusBody(Model):
     """A `ReplaceOrganizationInvitationStatusBody` of Logto's API."""
 
     accepted_user_id: Optional[str] = Field(default=None, alias="acceptedUserId")
-    status: str
+    status: str = Field(default="")
 
 class ListOrganizationsResponseItem(Model):
     """A `ListOrganizationsResponseItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_mfa_required: bool = Field(alias="isMfaRequired")
-    color: CreateOrganizationBodyColor
-    branding: SignInExpBranding
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_mfa_required: bool = Field(default=False, alias="isMfaRequired")
+    color: CreateOrganizationBodyColor = Field(default_factory=lambda: CreateOrganizationBodyColor())
+    branding: SignInExpBranding = Field(default_factory=lambda: SignInExpBranding())
     custom_css: Optional[str] = Field(default=None, alias="customCss")
-    created_at: float = Field(alias="createdAt")
+    created_at: float = Field(default=0.0, alias="createdAt")
     users_count: Optional[float] = Field(default=None, alias="usersCount")
     featured_users: Optional[List[ListRolesResponseItemFeaturedUsersItem]] = Field(default=None, alias="featuredUsers")
 
@@ -1438,7 +1439,7 @@ class CreateOrganizationBody(Model):
     """A `CreateOrganizationBody` of Logto's API."""
 
     tenant_id: Optional[str] = Field(default=None, alias="tenantId")
-    name: str
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
     custom_data: Optional[Dict[str, Any]] = Field(default=None, alias="customData")
     is_mfa_required: Optional[bool] = Field(default=None, alias="isMfaRequired")
@@ -1464,27 +1465,27 @@ class UpdateOrganizationBody(Model):
 class ListOrganizationUsersResponseItem(Model):
     """A `ListOrganizationUsersResponseItem` of Logto's API."""
 
-    id: str
+    id: str = Field(default="")
     username: Optional[str] = Field(default=None)
     primary_email: Optional[str] = Field(default=None, alias="primaryEmail")
     primary_phone: Optional[str] = Field(default=None, alias="primaryPhone")
     name: Optional[str] = Field(default=None)
     avatar: Optional[str] = Field(default=None)
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    identities: Dict[str, UserIdentitiesValue]
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    identities: Dict[str, UserIdentitiesValue] = Field(default_factory=dict)
     last_sign_in_at: Optional[float] = Field(default=None, alias="lastSignInAt")
-    created_at: float = Field(alias="createdAt")
-    updated_at: float = Field(alias="updatedAt")
-    profile: UserProfile
+    created_at: float = Field(default=0.0, alias="createdAt")
+    updated_at: float = Field(default=0.0, alias="updatedAt")
+    profile: UserProfile = Field(default_factory=lambda: UserProfile())
     application_id: Optional[str] = Field(default=None, alias="applicationId")
-    is_suspended: bool = Field(alias="isSuspended")
-    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(alias="organizationRoles")
+    is_suspended: bool = Field(default=False, alias="isSuspended")
+    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(default_factory=list, alias="organizationRoles")
 
 class AssignOrganizationRolesToUsersBody(Model):
     """A `AssignOrganizationRolesToUsersBody` of Logto's API."""
 
-    user_ids: List[str] = Field(alias="userIds")
-    organization_role_ids: List[str] = Field(alias="organizationRoleIds")
+    user_ids: List[str] = Field(default_factory=list, alias="userIds")
+    organization_role_ids: List[str] = Field(default_factory=list, alias="organizationRoleIds")
 
 class ReplaceOrganizationUserRolesBody(Model):
     """A `ReplaceOrganizationUserRolesBody` of Logto's API."""
@@ -1495,47 +1496,47 @@ class ReplaceOrganizationUserRolesBody(Model):
 class ListOrganizationApplicationsResponseItem(Model):
     """A `ListOrganizationApplicationsResponseItem` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    secret: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    secret: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
-    oidc_client_metadata: ApplicationOidcClientMetadata = Field(alias="oidcClientMetadata")
-    custom_client_metadata: ApplicationCustomClientMetadata = Field(alias="customClientMetadata")
+    type: str = Field(default="")
+    oidc_client_metadata: ApplicationOidcClientMetadata = Field(default_factory=lambda: ApplicationOidcClientMetadata(), alias="oidcClientMetadata")
+    custom_client_metadata: ApplicationCustomClientMetadata = Field(default_factory=lambda: ApplicationCustomClientMetadata(), alias="customClientMetadata")
     protected_app_metadata: Optional[ApplicationProtectedAppMetadata] = Field(default=None, alias="protectedAppMetadata")
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_third_party: bool = Field(alias="isThirdParty")
-    created_at: float = Field(alias="createdAt")
-    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(alias="organizationRoles")
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_third_party: bool = Field(default=False, alias="isThirdParty")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    organization_roles: List[ListOrganizationRolesResponseItemScopesItem] = Field(default_factory=list, alias="organizationRoles")
 
 class AssignOrganizationRolesToApplicationsBody(Model):
     """A `AssignOrganizationRolesToApplicationsBody` of Logto's API."""
 
-    application_ids: List[str] = Field(alias="applicationIds")
-    organization_role_ids: List[str] = Field(alias="organizationRoleIds")
+    application_ids: List[str] = Field(default_factory=list, alias="applicationIds")
+    organization_role_ids: List[str] = Field(default_factory=list, alias="organizationRoleIds")
 
 class CreateOrganizationJitRoleBody(Model):
     """A `CreateOrganizationJitRoleBody` of Logto's API."""
 
-    organization_role_ids: List[str] = Field(alias="organizationRoleIds")
+    organization_role_ids: List[str] = Field(default_factory=list, alias="organizationRoleIds")
 
 class CreateOrganizationJitEmailDomainResponse(Model):
     """A `CreateOrganizationJitEmailDomainResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    organization_id: str = Field(alias="organizationId")
-    email_domain: str = Field(alias="emailDomain")
+    tenant_id: str = Field(default="", alias="tenantId")
+    organization_id: str = Field(default="", alias="organizationId")
+    email_domain: str = Field(default="", alias="emailDomain")
 
 class CreateOrganizationJitEmailDomainBody(Model):
     """A `CreateOrganizationJitEmailDomainBody` of Logto's API."""
 
-    email_domain: str = Field(alias="emailDomain")
+    email_domain: str = Field(default="", alias="emailDomain")
 
 class ReplaceOrganizationJitEmailDomainsBody(Model):
     """A `ReplaceOrganizationJitEmailDomainsBody` of Logto's API."""
 
-    email_domains: List[str] = Field(alias="emailDomains")
+    email_domains: List[str] = Field(default_factory=list, alias="emailDomains")
 
 class CreateSsoConnectorBodyBranding(Model):
     """A `CreateSsoConnectorBodyBranding` of Logto's API."""
@@ -1547,49 +1548,49 @@ class CreateSsoConnectorBodyBranding(Model):
 class CreateSsoConnectorResponse(Model):
     """A `CreateSsoConnectorResponse` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    provider_name: str = Field(alias="providerName")
-    connector_name: str = Field(alias="connectorName")
-    config: Dict[str, Any]
-    domains: List[str]
-    branding: CreateSsoConnectorBodyBranding
-    sync_profile: bool = Field(alias="syncProfile")
-    enable_token_storage: bool = Field(alias="enableTokenStorage")
-    created_at: float = Field(alias="createdAt")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    provider_name: str = Field(default="", alias="providerName")
+    connector_name: str = Field(default="", alias="connectorName")
+    config: Dict[str, Any] = Field(default_factory=dict)
+    domains: List[str] = Field(default_factory=list)
+    branding: CreateSsoConnectorBodyBranding = Field(default_factory=lambda: CreateSsoConnectorBodyBranding())
+    sync_profile: bool = Field(default=False, alias="syncProfile")
+    enable_token_storage: bool = Field(default=False, alias="enableTokenStorage")
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class CreateOrganizationJitSsoConnectorBody(Model):
     """A `CreateOrganizationJitSsoConnectorBody` of Logto's API."""
 
-    sso_connector_ids: List[str] = Field(alias="ssoConnectorIds")
+    sso_connector_ids: List[str] = Field(default_factory=list, alias="ssoConnectorIds")
 
 class ListSsoConnectorProvidersResponseItem(Model):
     """A `ListSsoConnectorProvidersResponseItem` of Logto's API."""
 
-    provider_name: str = Field(alias="providerName")
-    provider_type: str = Field(alias="providerType")
-    logo: str
-    logo_dark: str = Field(alias="logoDark")
-    description: str
-    name: str
+    provider_name: str = Field(default="", alias="providerName")
+    provider_type: str = Field(default="", alias="providerType")
+    logo: str = Field(default="")
+    logo_dark: str = Field(default="", alias="logoDark")
+    description: str = Field(default="")
+    name: str = Field(default="")
 
 class SsoConnector(Model):
     """A `SsoConnector` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    provider_name: str = Field(alias="providerName")
-    connector_name: str = Field(alias="connectorName")
-    config: Dict[str, Any]
-    domains: List[str]
-    branding: CreateSsoConnectorBodyBranding
-    sync_profile: bool = Field(alias="syncProfile")
-    enable_token_storage: bool = Field(alias="enableTokenStorage")
-    created_at: float = Field(alias="createdAt")
-    name: str
-    provider_type: str = Field(alias="providerType")
-    provider_logo: str = Field(alias="providerLogo")
-    provider_logo_dark: str = Field(alias="providerLogoDark")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    provider_name: str = Field(default="", alias="providerName")
+    connector_name: str = Field(default="", alias="connectorName")
+    config: Dict[str, Any] = Field(default_factory=dict)
+    domains: List[str] = Field(default_factory=list)
+    branding: CreateSsoConnectorBodyBranding = Field(default_factory=lambda: CreateSsoConnectorBodyBranding())
+    sync_profile: bool = Field(default=False, alias="syncProfile")
+    enable_token_storage: bool = Field(default=False, alias="enableTokenStorage")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    name: str = Field(default="")
+    provider_type: str = Field(default="", alias="providerType")
+    provider_logo: str = Field(default="", alias="providerLogo")
+    provider_logo_dark: str = Field(default="", alias="providerLogoDark")
     provider_config: Optional[Dict[str, Any]] = Field(default=None, alias="providerConfig")
 
 class CreateSsoConnectorBody(Model):
@@ -1600,8 +1601,8 @@ class CreateSsoConnectorBody(Model):
     branding: Optional[CreateSsoConnectorBodyBranding] = Field(default=None)
     sync_profile: Optional[bool] = Field(default=None, alias="syncProfile")
     enable_token_storage: Optional[bool] = Field(default=None, alias="enableTokenStorage")
-    provider_name: str = Field(alias="providerName")
-    connector_name: str = Field(alias="connectorName")
+    provider_name: str = Field(default="", alias="providerName")
+    connector_name: str = Field(default="", alias="connectorName")
 
 class UpdateSsoConnectorBody(Model):
     """A `UpdateSsoConnectorBody` of Logto's API."""
@@ -1616,24 +1617,24 @@ class UpdateSsoConnectorBody(Model):
 class SystemApplicationConfigProtectedApps(Model):
     """A `SystemApplicationConfigProtectedApps` of Logto's API."""
 
-    default_domain: str = Field(alias="defaultDomain")
+    default_domain: str = Field(default="", alias="defaultDomain")
 
 class SystemApplicationConfig(Model):
     """A `SystemApplicationConfig` of Logto's API."""
 
-    protected_apps: SystemApplicationConfigProtectedApps = Field(alias="protectedApps")
+    protected_apps: SystemApplicationConfigProtectedApps = Field(default_factory=lambda: SystemApplicationConfigProtectedApps(), alias="protectedApps")
 
 class CreateSubjectTokenBody(Model):
     """A `CreateSubjectTokenBody` of Logto's API."""
 
-    user_id: str = Field(alias="userId")
+    user_id: str = Field(default="", alias="userId")
     context: Optional[Dict[str, Any]] = Field(default=None)
 
 class CreateSubjectTokenResponse(Model):
     """A `CreateSubjectTokenResponse` of Logto's API."""
 
-    subject_token: str = Field(alias="subjectToken")
-    expires_in: float = Field(alias="expiresIn")
+    subject_token: str = Field(default="", alias="subjectToken")
+    expires_in: float = Field(default=0.0, alias="expiresIn")
 
 class AccountCenterSettingsFields(Model):
     """A `AccountCenterSettingsFields` of Logto's API."""
@@ -1653,11 +1654,11 @@ class AccountCenterSettingsFields(Model):
 class AccountCenterSettings(Model):
     """A `AccountCenterSettings` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    enabled: bool
-    fields: AccountCenterSettingsFields
-    webauthn_related_origins: List[str] = Field(alias="webauthnRelatedOrigins")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    enabled: bool = Field(default=False)
+    fields: AccountCenterSettingsFields = Field(default_factory=lambda: AccountCenterSettingsFields())
+    webauthn_related_origins: List[str] = Field(default_factory=list, alias="webauthnRelatedOrigins")
 
 class UpdateAccountCenterSettingsBody(Model):
     """A `UpdateAccountCenterSettingsBody` of Logto's API."""
@@ -1702,37 +1703,37 @@ class CreateSamlApplicationBodyAttributeMapping(Model):
 class CreateSamlApplicationBody(Model):
     """A `CreateSamlApplicationBody` of Logto's API."""
 
-    name: str
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
     custom_data: Optional[Dict[str, Any]] = Field(default=None, alias="customData")
     attribute_mapping: Optional[CreateSamlApplicationBodyAttributeMapping] = Field(default=None, alias="attributeMapping")
     entity_id: Optional[str] = Field(default=None, alias="entityId")
     acs_url: Optional[str] = Field(default=None, alias="acsUrl")
     encryption: Optional[Any] = Field(default=None)
-    name_id_format: str = Field(alias="nameIdFormat")
+    name_id_format: str = Field(default="", alias="nameIdFormat")
 
 class CreateSamlApplicationResponseAcsUrl(Model):
     """A `CreateSamlApplicationResponseAcsUrl` of Logto's API."""
 
-    binding: str
-    url: str
+    binding: str = Field(default="")
+    url: str = Field(default="")
 
 class SamlApplication(Model):
     """A `SamlApplication` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    type: str
-    custom_data: Dict[str, Any] = Field(alias="customData")
-    is_third_party: bool = Field(alias="isThirdParty")
-    created_at: float = Field(alias="createdAt")
-    attribute_mapping: CreateSamlApplicationBodyAttributeMapping = Field(alias="attributeMapping")
+    type: str = Field(default="")
+    custom_data: Dict[str, Any] = Field(default_factory=dict, alias="customData")
+    is_third_party: bool = Field(default=False, alias="isThirdParty")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    attribute_mapping: CreateSamlApplicationBodyAttributeMapping = Field(default_factory=lambda: CreateSamlApplicationBodyAttributeMapping(), alias="attributeMapping")
     entity_id: Optional[str] = Field(default=None, alias="entityId")
     acs_url: Optional[CreateSamlApplicationResponseAcsUrl] = Field(default=None, alias="acsUrl")
     encryption: Optional[Any] = Field(default=None)
-    name_id_format: str = Field(alias="nameIdFormat")
+    name_id_format: str = Field(default="", alias="nameIdFormat")
 
 class UpdateSamlApplicationBody(Model):
     """A `UpdateSamlApplicationBody` of Logto's API."""
@@ -1749,51 +1750,51 @@ class UpdateSamlApplicationBody(Model):
 class ListSamlApplicationSecretsResponseItemFingerprintsSha256(Model):
     """A `ListSamlApplicationSecretsResponseItemFingerprintsSha256` of Logto's API."""
 
-    formatted: str
-    unformatted: str
+    formatted: str = Field(default="")
+    unformatted: str = Field(default="")
 
 class CreateSamlApplicationSecretResponseFingerprints(Model):
     """A `CreateSamlApplicationSecretResponseFingerprints` of Logto's API."""
 
-    sha256: ListSamlApplicationSecretsResponseItemFingerprintsSha256
+    sha256: ListSamlApplicationSecretsResponseItemFingerprintsSha256 = Field(default_factory=lambda: ListSamlApplicationSecretsResponseItemFingerprintsSha256())
 
 class ListSamlApplicationSecretsResponseItem(Model):
     """A `ListSamlApplicationSecretsResponseItem` of Logto's API."""
 
-    id: str
-    certificate: str
-    created_at: float = Field(alias="createdAt")
-    expires_at: str = Field(alias="expiresAt")
-    active: bool
-    fingerprints: CreateSamlApplicationSecretResponseFingerprints
+    id: str = Field(default="")
+    certificate: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    expires_at: str = Field(default="", alias="expiresAt")
+    active: bool = Field(default=False)
+    fingerprints: CreateSamlApplicationSecretResponseFingerprints = Field(default_factory=lambda: CreateSamlApplicationSecretResponseFingerprints())
     fingerprint: Optional[str] = Field(default=None)
     is_active: Optional[bool] = Field(default=None, alias="isActive")
 
 class CreateSamlApplicationSecretBody(Model):
     """A `CreateSamlApplicationSecretBody` of Logto's API."""
 
-    life_span_in_years: int = Field(alias="lifeSpanInYears")
+    life_span_in_years: int = Field(default=0, alias="lifeSpanInYears")
 
 class CreateSamlApplicationSecretResponse(Model):
     """A `CreateSamlApplicationSecretResponse` of Logto's API."""
 
-    id: str
-    certificate: str
-    created_at: float = Field(alias="createdAt")
-    expires_at: float = Field(alias="expiresAt")
-    active: bool
-    fingerprints: CreateSamlApplicationSecretResponseFingerprints
+    id: str = Field(default="")
+    certificate: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    expires_at: float = Field(default=0.0, alias="expiresAt")
+    active: bool = Field(default=False)
+    fingerprints: CreateSamlApplicationSecretResponseFingerprints = Field(default_factory=lambda: CreateSamlApplicationSecretResponseFingerprints())
 
 class UpdateSamlApplicationSecretBody(Model):
     """A `UpdateSamlApplicationSecretBody` of Logto's API."""
 
-    active: bool
+    active: bool = Field(default=False)
 
 class ListEmailTemplatesResponseItemDetails(Model):
     """A `ListEmailTemplatesResponseItemDetails` of Logto's API."""
 
-    subject: str
-    content: str
+    subject: str = Field(default="")
+    content: str = Field(default="")
     content_type: Optional[str] = Field(default=None, alias="contentType")
     reply_to: Optional[str] = Field(default=None, alias="replyTo")
     send_from: Optional[str] = Field(default=None, alias="sendFrom")
@@ -1801,29 +1802,29 @@ class ListEmailTemplatesResponseItemDetails(Model):
 class EmailTemplate(Model):
     """A `EmailTemplate` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    language_tag: str = Field(alias="languageTag")
-    template_type: str = Field(alias="templateType")
-    details: ListEmailTemplatesResponseItemDetails
-    created_at: float = Field(alias="createdAt")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    language_tag: str = Field(default="", alias="languageTag")
+    template_type: str = Field(default="", alias="templateType")
+    details: ListEmailTemplatesResponseItemDetails = Field(default_factory=lambda: ListEmailTemplatesResponseItemDetails())
+    created_at: float = Field(default=0.0, alias="createdAt")
 
 class ReplaceEmailTemplatesBodyTemplatesItem(Model):
     """A `ReplaceEmailTemplatesBodyTemplatesItem` of Logto's API."""
 
-    language_tag: str = Field(alias="languageTag")
-    template_type: str = Field(alias="templateType")
-    details: ListEmailTemplatesResponseItemDetails
+    language_tag: str = Field(default="", alias="languageTag")
+    template_type: str = Field(default="", alias="templateType")
+    details: ListEmailTemplatesResponseItemDetails = Field(default_factory=lambda: ListEmailTemplatesResponseItemDetails())
 
 class ReplaceEmailTemplatesBody(Model):
     """A `ReplaceEmailTemplatesBody` of Logto's API."""
 
-    templates: List[ReplaceEmailTemplatesBodyTemplatesItem]
+    templates: List[ReplaceEmailTemplatesBodyTemplatesItem] = Field(default_factory=list)
 
 class DeleteEmailTemplatesResponse(Model):
     """A `DeleteEmailTemplatesResponse` of Logto's API."""
 
-    row_count: float = Field(alias="rowCount")
+    row_count: float = Field(default=0.0, alias="rowCount")
 
 class UpdateEmailTemplateDetailsBody(Model):
     """A `UpdateEmailTemplateDetailsBody` of Logto's API."""
@@ -1842,41 +1843,41 @@ class AddOneTimeTokensBodyContext(Model):
 class OneTimeToken(Model):
     """A `OneTimeToken` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    email: str
-    token: str
-    context: AddOneTimeTokensBodyContext
-    status: str
-    created_at: float = Field(alias="createdAt")
-    expires_at: float = Field(alias="expiresAt")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    email: str = Field(default="")
+    token: str = Field(default="")
+    context: AddOneTimeTokensBodyContext = Field(default_factory=lambda: AddOneTimeTokensBodyContext())
+    status: str = Field(default="")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    expires_at: float = Field(default=0.0, alias="expiresAt")
 
 class AddOneTimeTokensBody(Model):
     """A `AddOneTimeTokensBody` of Logto's API."""
 
-    email: str
+    email: str = Field(default="")
     context: Optional[AddOneTimeTokensBodyContext] = Field(default=None)
     expires_in: Optional[float] = Field(default=None, alias="expiresIn")
 
 class VerifyOneTimeTokenBody(Model):
     """A `VerifyOneTimeTokenBody` of Logto's API."""
 
-    token: str
-    email: str
+    token: str = Field(default="")
+    email: str = Field(default="")
 
 class ReplaceOneTimeTokenStatusBody(Model):
     """A `ReplaceOneTimeTokenStatusBody` of Logto's API."""
 
-    status: str
+    status: str = Field(default="")
 
 class CaptchaProviderObject(Model):
     """A `CaptchaProviderObject` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
     config: Optional[Any] = Field(default=None)
-    created_at: float = Field(alias="createdAt")
-    updated_at: float = Field(alias="updatedAt")
+    created_at: float = Field(default=0.0, alias="createdAt")
+    updated_at: float = Field(default=0.0, alias="updatedAt")
 
 class UpdateCaptchaProviderBody(Model):
     """A `UpdateCaptchaProviderBody` of Logto's API."""
@@ -1886,14 +1887,14 @@ class UpdateCaptchaProviderBody(Model):
 class DeleteSentinelActivitiesBody(Model):
     """A `DeleteSentinelActivitiesBody` of Logto's API."""
 
-    target_type: str = Field(alias="targetType")
-    targets: List[str]
+    target_type: str = Field(default="", alias="targetType")
+    targets: List[str] = Field(default_factory=list)
 
 class ListCustomProfileFieldsResponseItemConfigOptionsItem(Model):
     """A `ListCustomProfileFieldsResponseItemConfigOptionsItem` of Logto's API."""
 
     label: Optional[str] = Field(default=None)
-    value: str
+    value: str = Field(default="")
 
 class ListCustomProfileFieldsResponseItemConfigPartsItemConfig(Model):
     """A `ListCustomProfileFieldsResponseItemConfigPartsItemConfig` of Logto's API."""
@@ -1911,12 +1912,12 @@ class ListCustomProfileFieldsResponseItemConfigPartsItemConfig(Model):
 class ListCustomProfileFieldsResponseItemConfigPartsItem(Model):
     """A `ListCustomProfileFieldsResponseItemConfigPartsItem` of Logto's API."""
 
-    enabled: bool
-    name: str
-    type: str
+    enabled: bool = Field(default=False)
+    name: str = Field(default="")
+    type: str = Field(default="")
     label: Optional[str] = Field(default=None)
     description: Optional[str] = Field(default=None)
-    required: bool
+    required: bool = Field(default=False)
     config: Optional[ListCustomProfileFieldsResponseItemConfigPartsItemConfig] = Field(default=None)
 
 class ListCustomProfileFieldsResponseItemConfig(Model):
@@ -1936,35 +1937,35 @@ class ListCustomProfileFieldsResponseItemConfig(Model):
 class CustomProfileFieldByName(Model):
     """A `CustomProfileFieldByName` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    name: str
-    type: str
-    label: str
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    type: str = Field(default="")
+    label: str = Field(default="")
     description: Optional[str] = Field(default=None)
-    required: bool
-    config: ListCustomProfileFieldsResponseItemConfig
-    created_at: float = Field(alias="createdAt")
-    sie_order: float = Field(alias="sieOrder")
+    required: bool = Field(default=False)
+    config: ListCustomProfileFieldsResponseItemConfig = Field(default_factory=lambda: ListCustomProfileFieldsResponseItemConfig())
+    created_at: float = Field(default=0.0, alias="createdAt")
+    sie_order: float = Field(default=0.0, alias="sieOrder")
 
 class UpdateCustomProfileFieldsSieOrderBodyOrderItem(Model):
     """A `UpdateCustomProfileFieldsSieOrderBodyOrderItem` of Logto's API."""
 
-    name: str
-    sie_order: float = Field(alias="sieOrder")
+    name: str = Field(default="")
+    sie_order: float = Field(default=0.0, alias="sieOrder")
 
 class UpdateCustomProfileFieldsSieOrderBody(Model):
     """A `UpdateCustomProfileFieldsSieOrderBody` of Logto's API."""
 
-    order: List[UpdateCustomProfileFieldsSieOrderBodyOrderItem]
+    order: List[UpdateCustomProfileFieldsSieOrderBodyOrderItem] = Field(default_factory=list)
 
 class SignInExperienceConfigSocialConnectorsItem(Model):
     """A `SignInExperienceConfigSocialConnectorsItem` of Logto's API."""
 
-    id: str
-    target: str
+    id: str = Field(default="")
+    target: str = Field(default="")
     name: Optional[Any] = Field(default=None)
-    logo: str
+    logo: str = Field(default="")
     logo_dark: Optional[str] = Field(default=None, alias="logoDark")
     from_email: Optional[str] = Field(default=None, alias="fromEmail")
     platform: Optional[str] = Field(default=None)
@@ -1974,16 +1975,16 @@ class SignInExperienceConfigSocialConnectorsItem(Model):
 class SignInExperienceConfigSsoConnectorsItem(Model):
     """A `SignInExperienceConfigSsoConnectorsItem` of Logto's API."""
 
-    id: str
-    connector_name: str = Field(alias="connectorName")
-    logo: str
+    id: str = Field(default="")
+    connector_name: str = Field(default="", alias="connectorName")
+    logo: str = Field(default="")
     dark_logo: Optional[str] = Field(default=None, alias="darkLogo")
 
 class SignInExperienceConfigForgotPassword(Model):
     """A `SignInExperienceConfigForgotPassword` of Logto's API."""
 
-    phone: bool
-    email: bool
+    phone: bool = Field(default=False)
+    email: bool = Field(default=False)
 
 class SignInExperienceConfigGoogleOneTap(Model):
     """A `SignInExperienceConfigGoogleOneTap` of Logto's API."""
@@ -1992,55 +1993,55 @@ class SignInExperienceConfigGoogleOneTap(Model):
     auto_select: Optional[bool] = Field(default=None, alias="autoSelect")
     close_on_tap_outside: Optional[bool] = Field(default=None, alias="closeOnTapOutside")
     itp_support: Optional[bool] = Field(default=None, alias="itpSupport")
-    client_id: str = Field(alias="clientId")
-    connector_id: str = Field(alias="connectorId")
+    client_id: str = Field(default="", alias="clientId")
+    connector_id: str = Field(default="", alias="connectorId")
 
 class SignInExperienceConfigCaptchaConfig(Model):
     """A `SignInExperienceConfigCaptchaConfig` of Logto's API."""
 
-    type: str
-    site_key: str = Field(alias="siteKey")
+    type: str = Field(default="")
+    site_key: str = Field(default="", alias="siteKey")
     domain: Optional[str] = Field(default=None)
     mode: Optional[str] = Field(default=None)
 
 class WellKnownExperience(Model):
     """A `WellKnownExperience` of Logto's API."""
 
-    tenant_id: str = Field(alias="tenantId")
-    id: str
-    color: SignInExpColor
-    branding: SignInExpBranding
-    hide_logto_branding: bool = Field(alias="hideLogtoBranding")
-    language_info: SignInExpLanguageInfo = Field(alias="languageInfo")
+    tenant_id: str = Field(default="", alias="tenantId")
+    id: str = Field(default="")
+    color: SignInExpColor = Field(default_factory=lambda: SignInExpColor())
+    branding: SignInExpBranding = Field(default_factory=lambda: SignInExpBranding())
+    hide_logto_branding: bool = Field(default=False, alias="hideLogtoBranding")
+    language_info: SignInExpLanguageInfo = Field(default_factory=lambda: SignInExpLanguageInfo(), alias="languageInfo")
     terms_of_use_url: Optional[str] = Field(default=None, alias="termsOfUseUrl")
     privacy_policy_url: Optional[str] = Field(default=None, alias="privacyPolicyUrl")
-    agree_to_terms_policy: str = Field(alias="agreeToTermsPolicy")
-    sign_in: SignInExpSignIn = Field(alias="signIn")
-    sign_up: SignInExpSignUp = Field(alias="signUp")
-    social_sign_in: SignInExpSocialSignIn = Field(alias="socialSignIn")
-    social_sign_in_connector_targets: List[str] = Field(alias="socialSignInConnectorTargets")
-    sign_in_mode: str = Field(alias="signInMode")
+    agree_to_terms_policy: str = Field(default="", alias="agreeToTermsPolicy")
+    sign_in: SignInExpSignIn = Field(default_factory=lambda: SignInExpSignIn(), alias="signIn")
+    sign_up: SignInExpSignUp = Field(default_factory=lambda: SignInExpSignUp(), alias="signUp")
+    social_sign_in: SignInExpSocialSignIn = Field(default_factory=lambda: SignInExpSocialSignIn(), alias="socialSignIn")
+    social_sign_in_connector_targets: List[str] = Field(default_factory=list, alias="socialSignInConnectorTargets")
+    sign_in_mode: str = Field(default="", alias="signInMode")
     custom_css: Optional[str] = Field(default=None, alias="customCss")
-    custom_content: Dict[str, str] = Field(alias="customContent")
+    custom_content: Dict[str, str] = Field(default_factory=dict, alias="customContent")
     custom_ui_assets: Optional[SignInExpCustomUiAssets] = Field(default=None, alias="customUiAssets")
-    password_policy: SignInExpPasswordPolicy = Field(alias="passwordPolicy")
-    mfa: SignInExpMfa
-    adaptive_mfa: SignInExpAdaptiveMfa = Field(alias="adaptiveMfa")
-    single_sign_on_enabled: bool = Field(alias="singleSignOnEnabled")
+    password_policy: SignInExpPasswordPolicy = Field(default_factory=lambda: SignInExpPasswordPolicy(), alias="passwordPolicy")
+    mfa: SignInExpMfa = Field(default_factory=lambda: SignInExpMfa())
+    adaptive_mfa: SignInExpAdaptiveMfa = Field(default_factory=lambda: SignInExpAdaptiveMfa(), alias="adaptiveMfa")
+    single_sign_on_enabled: bool = Field(default=False, alias="singleSignOnEnabled")
     support_email: Optional[str] = Field(default=None, alias="supportEmail")
     support_website_url: Optional[str] = Field(default=None, alias="supportWebsiteUrl")
     unknown_session_redirect_url: Optional[str] = Field(default=None, alias="unknownSessionRedirectUrl")
-    captcha_policy: SignInExpAdaptiveMfa = Field(alias="captchaPolicy")
-    sentinel_policy: SignInExpSentinelPolicy = Field(alias="sentinelPolicy")
-    email_blocklist_policy: SignInExperienceConfigEmailBlocklistPolicy = Field(alias="emailBlocklistPolicy")
-    passkey_sign_in: SignInExpPasskeySignIn = Field(alias="passkeySignIn")
-    social_connectors: List[SignInExperienceConfigSocialConnectorsItem] = Field(alias="socialConnectors")
-    sso_connectors: List[SignInExperienceConfigSsoConnectorsItem] = Field(alias="ssoConnectors")
-    forgot_password: SignInExperienceConfigForgotPassword = Field(alias="forgotPassword")
-    is_development_tenant: bool = Field(alias="isDevelopmentTenant")
+    captcha_policy: SignInExpAdaptiveMfa = Field(default_factory=lambda: SignInExpAdaptiveMfa(), alias="captchaPolicy")
+    sentinel_policy: SignInExpSentinelPolicy = Field(default_factory=lambda: SignInExpSentinelPolicy(), alias="sentinelPolicy")
+    email_blocklist_policy: SignInExperienceConfigEmailBlocklistPolicy = Field(default_factory=lambda: SignInExperienceConfigEmailBlocklistPolicy(), alias="emailBlocklistPolicy")
+    passkey_sign_in: SignInExpPasskeySignIn = Field(default_factory=lambda: SignInExpPasskeySignIn(), alias="passkeySignIn")
+    social_connectors: List[SignInExperienceConfigSocialConnectorsItem] = Field(default_factory=list, alias="socialConnectors")
+    sso_connectors: List[SignInExperienceConfigSsoConnectorsItem] = Field(default_factory=list, alias="ssoConnectors")
+    forgot_password: SignInExperienceConfigForgotPassword = Field(default_factory=lambda: SignInExperienceConfigForgotPassword(), alias="forgotPassword")
+    is_development_tenant: bool = Field(default=False, alias="isDevelopmentTenant")
     google_one_tap: Optional[SignInExperienceConfigGoogleOneTap] = Field(default=None, alias="googleOneTap")
     captcha_config: Optional[SignInExperienceConfigCaptchaConfig] = Field(default=None, alias="captchaConfig")
-    custom_profile_fields: List[CustomProfileFieldByName] = Field(alias="customProfileFields")
+    custom_profile_fields: List[CustomProfileFieldByName] = Field(default_factory=list, alias="customProfileFields")
 
 class HasuraAuth(Model):
     """A `HasuraAuth` of Logto's API."""
@@ -2052,24 +2053,24 @@ class AssertSingleSignOnSamlBody(Model):
     """A `AssertSingleSignOnSamlBody` of Logto's API."""
 
     relay_state: Optional[str] = Field(default=None, alias="RelayState")
-    saml_response: str = Field(alias="SAMLResponse")
+    saml_response: str = Field(default="", alias="SAMLResponse")
 
 class CreateSamlAuthnBody(Model):
     """A `CreateSamlAuthnBody` of Logto's API."""
 
-    saml_request: str = Field(alias="SAMLRequest")
+    saml_request: str = Field(default="", alias="SAMLRequest")
     relay_state: Optional[str] = Field(default=None, alias="RelayState")
 
 class InitInteractionBody(Model):
     """A `InitInteractionBody` of Logto's API."""
 
-    interaction_event: str = Field(alias="interactionEvent")
+    interaction_event: str = Field(default="", alias="interactionEvent")
     captcha_token: Optional[str] = Field(default=None, alias="captchaToken")
 
 class UpdateInteractionEventBody(Model):
     """A `UpdateInteractionEventBody` of Logto's API."""
 
-    interaction_event: str = Field(alias="interactionEvent")
+    interaction_event: str = Field(default="", alias="interactionEvent")
 
 class IdentifyUserBody(Model):
     """A `IdentifyUserBody` of Logto's API."""
@@ -2080,12 +2081,12 @@ class IdentifyUserBody(Model):
 class SubmitInteractionResponse(Model):
     """A `SubmitInteractionResponse` of Logto's API."""
 
-    redirect_to: str = Field(alias="redirectTo")
+    redirect_to: str = Field(default="", alias="redirectTo")
 
 class InteractionProfileSocialIdentityUserInfo(Model):
     """A `InteractionProfileSocialIdentityUserInfo` of Logto's API."""
 
-    id: str
+    id: str = Field(default="")
     email: Optional[str] = Field(default=None)
     phone: Optional[str] = Field(default=None)
     name: Optional[str] = Field(default=None)
@@ -2095,23 +2096,23 @@ class InteractionProfileSocialIdentityUserInfo(Model):
 class InteractionProfileSocialIdentity(Model):
     """A `InteractionProfileSocialIdentity` of Logto's API."""
 
-    target: str
-    user_info: InteractionProfileSocialIdentityUserInfo = Field(alias="userInfo")
+    target: str = Field(default="")
+    user_info: InteractionProfileSocialIdentityUserInfo = Field(default_factory=lambda: InteractionProfileSocialIdentityUserInfo(), alias="userInfo")
 
 class InteractionProfileEnterpriseSsoIdentity(Model):
     """A `InteractionProfileEnterpriseSsoIdentity` of Logto's API."""
 
-    identity_id: str = Field(alias="identityId")
-    sso_connector_id: str = Field(alias="ssoConnectorId")
-    issuer: str
-    detail: Dict[str, Any]
+    identity_id: str = Field(default="", alias="identityId")
+    sso_connector_id: str = Field(default="", alias="ssoConnectorId")
+    issuer: str = Field(default="")
+    detail: Dict[str, Any] = Field(default_factory=dict)
 
 class InteractionProfileSyncedEnterpriseSsoIdentity(Model):
     """A `InteractionProfileSyncedEnterpriseSsoIdentity` of Logto's API."""
 
-    identity_id: str = Field(alias="identityId")
-    issuer: str
-    detail: Dict[str, Any]
+    identity_id: str = Field(default="", alias="identityId")
+    issuer: str = Field(default="")
+    detail: Dict[str, Any] = Field(default_factory=dict)
 
 class InteractionProfile(Model):
     """A `InteractionProfile` of Logto's API."""
@@ -2132,24 +2133,24 @@ class InteractionProfile(Model):
 class InteractionMfaTotp(Model):
     """A `InteractionMfaTotp` of Logto's API."""
 
-    type: str
+    type: str = Field(default="")
 
 class InteractionMfaWebAuthnItem(Model):
     """A `InteractionMfaWebAuthnItem` of Logto's API."""
 
-    type: str
-    rp_id: str = Field(alias="rpId")
-    credential_id: str = Field(alias="credentialId")
-    public_key: str = Field(alias="publicKey")
-    transports: List[str]
-    counter: float
-    agent: str
+    type: str = Field(default="")
+    rp_id: str = Field(default="", alias="rpId")
+    credential_id: str = Field(default="", alias="credentialId")
+    public_key: str = Field(default="", alias="publicKey")
+    transports: List[str] = Field(default_factory=list)
+    counter: float = Field(default=0.0)
+    agent: str = Field(default="")
     name: Optional[str] = Field(default=None)
 
 class InteractionMfaBackupCode(Model):
     """A `InteractionMfaBackupCode` of Logto's API."""
 
-    type: str
+    type: str = Field(default="")
 
 class InteractionMfa(Model):
     """A `InteractionMfa` of Logto's API."""
@@ -2163,15 +2164,15 @@ class InteractionMfa(Model):
 class InteractionCaptcha(Model):
     """A `InteractionCaptcha` of Logto's API."""
 
-    verified: bool
-    skipped: bool
+    verified: bool = Field(default=False)
+    skipped: bool = Field(default=False)
 
 class Interaction(Model):
     """A `Interaction` of Logto's API."""
 
-    interaction_event: str = Field(alias="interactionEvent")
+    interaction_event: str = Field(default="", alias="interactionEvent")
     user_id: Optional[str] = Field(default=None, alias="userId")
-    profile: InteractionProfile
+    profile: InteractionProfile = Field(default_factory=lambda: InteractionProfile())
     verification_records: Optional[List[Any]] = Field(default=None, alias="verificationRecords")
     mfa: Optional[InteractionMfa] = Field(default=None)
     sign_in_context: Optional[Dict[str, str]] = Field(default=None, alias="signInContext")
@@ -2180,100 +2181,100 @@ class Interaction(Model):
 class CreatePasswordVerificationBodyIdentifier(Model):
     """A `CreatePasswordVerificationBodyIdentifier` of Logto's API."""
 
-    type: str
-    value: str
+    type: str = Field(default="")
+    value: str = Field(default="")
 
 class CreatePasswordVerificationBody(Model):
     """A `CreatePasswordVerificationBody` of Logto's API."""
 
-    identifier: CreatePasswordVerificationBodyIdentifier
-    password: str
+    identifier: CreatePasswordVerificationBodyIdentifier = Field(default_factory=lambda: CreatePasswordVerificationBodyIdentifier())
+    password: str = Field(default="")
 
 class BindPasskeyBody(Model):
     """A `BindPasskeyBody` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
+    verification_id: str = Field(default="", alias="verificationId")
 
 class CreateAndSendVerificationCodeBody(Model):
     """A `CreateAndSendVerificationCodeBody` of Logto's API."""
 
     identifier: Optional[Any] = Field(default=None)
-    interaction_event: str = Field(alias="interactionEvent")
+    interaction_event: str = Field(default="", alias="interactionEvent")
 
 class VerifyVerificationCodeVerificationBody(Model):
     """A `VerifyVerificationCodeVerificationBody` of Logto's API."""
 
     identifier: Optional[Any] = Field(default=None)
-    verification_id: str = Field(alias="verificationId")
-    code: str
+    verification_id: str = Field(default="", alias="verificationId")
+    code: str = Field(default="")
 
 class CreateAndSendMfaVerificationCodeBody(Model):
     """A `CreateAndSendMfaVerificationCodeBody` of Logto's API."""
 
-    identifier_type: str = Field(alias="identifierType")
+    identifier_type: str = Field(default="", alias="identifierType")
 
 class VerifyMfaVerificationCodeBody(Model):
     """A `VerifyMfaVerificationCodeBody` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
-    code: str
-    identifier_type: str = Field(alias="identifierType")
+    verification_id: str = Field(default="", alias="verificationId")
+    code: str = Field(default="")
+    identifier_type: str = Field(default="", alias="identifierType")
 
 class CreateSocialVerificationResponse(Model):
     """A `CreateSocialVerificationResponse` of Logto's API."""
 
-    authorization_uri: str = Field(alias="authorizationUri")
-    verification_id: str = Field(alias="verificationId")
+    authorization_uri: str = Field(default="", alias="authorizationUri")
+    verification_id: str = Field(default="", alias="verificationId")
 
 class VerifySocialVerificationBody(Model):
     """A `VerifySocialVerificationBody` of Logto's API."""
 
-    connector_data: Dict[str, Any] = Field(alias="connectorData")
+    connector_data: Dict[str, Any] = Field(default_factory=dict, alias="connectorData")
     verification_id: Optional[str] = Field(default=None, alias="verificationId")
 
 class VerifyEnterpriseSsoVerificationBody(Model):
     """A `VerifyEnterpriseSsoVerificationBody` of Logto's API."""
 
-    connector_data: Dict[str, Any] = Field(alias="connectorData")
-    verification_id: str = Field(alias="verificationId")
+    connector_data: Dict[str, Any] = Field(default_factory=dict, alias="connectorData")
+    verification_id: str = Field(default="", alias="verificationId")
 
 class CreateTotpSecretResponse(Model):
     """A `CreateTotpSecretResponse` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
-    secret: str
-    secret_qr_code: str = Field(alias="secretQrCode")
+    verification_id: str = Field(default="", alias="verificationId")
+    secret: str = Field(default="")
+    secret_qr_code: str = Field(default="", alias="secretQrCode")
 
 class VerifyTotpVerificationBody(Model):
     """A `VerifyTotpVerificationBody` of Logto's API."""
 
-    code: str
+    code: str = Field(default="")
     verification_id: Optional[str] = Field(default=None, alias="verificationId")
 
 class CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsRp(Model):
     """A `CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsRp` of Logto's API."""
 
-    name: str
+    name: str = Field(default="")
     id: Optional[str] = Field(default=None)
 
 class CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsUser(Model):
     """A `CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsUser` of Logto's API."""
 
-    id: str
-    name: str
-    display_name: str = Field(alias="displayName")
+    id: str = Field(default="")
+    name: str = Field(default="")
+    display_name: str = Field(default="", alias="displayName")
 
 class CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsPubKeyCredParamsItem(Model):
     """A `CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsPubKeyCredParamsItem` of Logto's API."""
 
-    type: str
-    alg: float
+    type: str = Field(default="")
+    alg: float = Field(default=0.0)
 
 class CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsExcludeCredentialsItem(Model):
     """A `CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsExcludeCredentialsItem` of Logto's API."""
 
-    type: str
-    id: str
+    type: str = Field(default="")
+    id: str = Field(default="")
     transports: Optional[List[str]] = Field(default=None)
 
 class CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsAuthenticatorSelection(Model):
@@ -2294,10 +2295,10 @@ class CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsExtension
 class GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions(Model):
     """A `GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions` of Logto's API."""
 
-    rp: CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsRp
-    user: CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsUser
-    challenge: str
-    pub_key_cred_params: List[CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsPubKeyCredParamsItem] = Field(alias="pubKeyCredParams")
+    rp: CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsRp = Field(default_factory=lambda: CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsRp())
+    user: CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsUser = Field(default_factory=lambda: CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsUser())
+    challenge: str = Field(default="")
+    pub_key_cred_params: List[CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsPubKeyCredParamsItem] = Field(default_factory=list, alias="pubKeyCredParams")
     timeout: Optional[float] = Field(default=None)
     exclude_credentials: Optional[List[CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsExcludeCredentialsItem]] = Field(default=None, alias="excludeCredentials")
     authenticator_selection: Optional[CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsAuthenticatorSelection] = Field(default=None, alias="authenticatorSelection")
@@ -2307,14 +2308,14 @@ class GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions(Model):
 class CreateWebAuthnRegistrationVerificationResponse(Model):
     """A `CreateWebAuthnRegistrationVerificationResponse` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
-    registration_options: GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions = Field(alias="registrationOptions")
+    verification_id: str = Field(default="", alias="verificationId")
+    registration_options: GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions = Field(default_factory=lambda: GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions(), alias="registrationOptions")
 
 class VerifyWebAuthnRegistrationVerificationBodyPayloadResponse(Model):
     """A `VerifyWebAuthnRegistrationVerificationBodyPayloadResponse` of Logto's API."""
 
-    client_data_json: str = Field(alias="clientDataJSON")
-    attestation_object: str = Field(alias="attestationObject")
+    client_data_json: str = Field(default="", alias="clientDataJSON")
+    attestation_object: str = Field(default="", alias="attestationObject")
     authenticator_data: Optional[str] = Field(default=None, alias="authenticatorData")
     transports: Optional[List[str]] = Field(default=None)
     public_key_algorithm: Optional[float] = Field(default=None, alias="publicKeyAlgorithm")
@@ -2335,23 +2336,23 @@ class VerifyWebAuthnRegistrationVerificationBodyPayloadClientExtensionResults(Mo
 class VerifyWebAuthnRegistrationBodyPayload(Model):
     """A `VerifyWebAuthnRegistrationBodyPayload` of Logto's API."""
 
-    type: str
-    id: str
-    raw_id: str = Field(alias="rawId")
-    response: VerifyWebAuthnRegistrationVerificationBodyPayloadResponse
+    type: str = Field(default="")
+    id: str = Field(default="")
+    raw_id: str = Field(default="", alias="rawId")
+    response: VerifyWebAuthnRegistrationVerificationBodyPayloadResponse = Field(default_factory=lambda: VerifyWebAuthnRegistrationVerificationBodyPayloadResponse())
     authenticator_attachment: Optional[str] = Field(default=None, alias="authenticatorAttachment")
-    client_extension_results: VerifyWebAuthnRegistrationVerificationBodyPayloadClientExtensionResults = Field(alias="clientExtensionResults")
+    client_extension_results: VerifyWebAuthnRegistrationVerificationBodyPayloadClientExtensionResults = Field(default_factory=lambda: VerifyWebAuthnRegistrationVerificationBodyPayloadClientExtensionResults(), alias="clientExtensionResults")
 
 class VerifyWebAuthnRegistrationVerificationBody(Model):
     """A `VerifyWebAuthnRegistrationVerificationBody` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
-    payload: VerifyWebAuthnRegistrationBodyPayload
+    verification_id: str = Field(default="", alias="verificationId")
+    payload: VerifyWebAuthnRegistrationBodyPayload = Field(default_factory=lambda: VerifyWebAuthnRegistrationBodyPayload())
 
 class CreateWebAuthnAuthenticationVerificationResponseAuthenticationOptions(Model):
     """A `CreateWebAuthnAuthenticationVerificationResponseAuthenticationOptions` of Logto's API."""
 
-    challenge: str
+    challenge: str = Field(default="")
     timeout: Optional[float] = Field(default=None)
     rp_id: Optional[str] = Field(default=None, alias="rpId")
     allow_credentials: Optional[List[CreateWebAuthnRegistrationVerificationResponseRegistrationOptionsExcludeCredentialsItem]] = Field(default=None, alias="allowCredentials")
@@ -2361,83 +2362,83 @@ class CreateWebAuthnAuthenticationVerificationResponseAuthenticationOptions(Mode
 class CreateWebAuthnAuthenticationVerificationResponse(Model):
     """A `CreateWebAuthnAuthenticationVerificationResponse` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
-    authentication_options: CreateWebAuthnAuthenticationVerificationResponseAuthenticationOptions = Field(alias="authenticationOptions")
+    verification_id: str = Field(default="", alias="verificationId")
+    authentication_options: CreateWebAuthnAuthenticationVerificationResponseAuthenticationOptions = Field(default_factory=lambda: CreateWebAuthnAuthenticationVerificationResponseAuthenticationOptions(), alias="authenticationOptions")
 
 class VerifyWebAuthnAuthenticationVerificationBodyPayloadResponse(Model):
     """A `VerifyWebAuthnAuthenticationVerificationBodyPayloadResponse` of Logto's API."""
 
-    client_data_json: str = Field(alias="clientDataJSON")
-    authenticator_data: str = Field(alias="authenticatorData")
-    signature: str
+    client_data_json: str = Field(default="", alias="clientDataJSON")
+    authenticator_data: str = Field(default="", alias="authenticatorData")
+    signature: str = Field(default="")
     user_handle: Optional[str] = Field(default=None, alias="userHandle")
 
 class VerifyWebAuthnAuthenticationVerificationBodyPayload(Model):
     """A `VerifyWebAuthnAuthenticationVerificationBodyPayload` of Logto's API."""
 
-    type: str
-    id: str
-    raw_id: str = Field(alias="rawId")
+    type: str = Field(default="")
+    id: str = Field(default="")
+    raw_id: str = Field(default="", alias="rawId")
     authenticator_attachment: Optional[str] = Field(default=None, alias="authenticatorAttachment")
-    client_extension_results: VerifyWebAuthnRegistrationVerificationBodyPayloadClientExtensionResults = Field(alias="clientExtensionResults")
-    response: VerifyWebAuthnAuthenticationVerificationBodyPayloadResponse
+    client_extension_results: VerifyWebAuthnRegistrationVerificationBodyPayloadClientExtensionResults = Field(default_factory=lambda: VerifyWebAuthnRegistrationVerificationBodyPayloadClientExtensionResults(), alias="clientExtensionResults")
+    response: VerifyWebAuthnAuthenticationVerificationBodyPayloadResponse = Field(default_factory=lambda: VerifyWebAuthnAuthenticationVerificationBodyPayloadResponse())
 
 class VerifyWebAuthnAuthenticationVerificationBody(Model):
     """A `VerifyWebAuthnAuthenticationVerificationBody` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
-    payload: VerifyWebAuthnAuthenticationVerificationBodyPayload
+    verification_id: str = Field(default="", alias="verificationId")
+    payload: VerifyWebAuthnAuthenticationVerificationBodyPayload = Field(default_factory=lambda: VerifyWebAuthnAuthenticationVerificationBodyPayload())
 
 class GenerateBackupCodesResponse(Model):
     """A `GenerateBackupCodesResponse` of Logto's API."""
 
-    verification_id: str = Field(alias="verificationId")
-    codes: List[str]
+    verification_id: str = Field(default="", alias="verificationId")
+    codes: List[str] = Field(default_factory=list)
 
 class VerifyBackupCodeBody(Model):
     """A `VerifyBackupCodeBody` of Logto's API."""
 
-    code: str
+    code: str = Field(default="")
 
 class CreateNewPasswordIdentityVerificationBodyIdentifier(Model):
     """A `CreateNewPasswordIdentityVerificationBodyIdentifier` of Logto's API."""
 
-    type: str
-    value: str
+    type: str = Field(default="")
+    value: str = Field(default="")
 
 class CreateNewPasswordIdentityVerificationBody(Model):
     """A `CreateNewPasswordIdentityVerificationBody` of Logto's API."""
 
-    identifier: CreateNewPasswordIdentityVerificationBodyIdentifier
-    password: str
+    identifier: CreateNewPasswordIdentityVerificationBodyIdentifier = Field(default_factory=lambda: CreateNewPasswordIdentityVerificationBodyIdentifier())
+    password: str = Field(default="")
 
 class VerifyOneTimeTokenVerificationBodyIdentifier(Model):
     """A `VerifyOneTimeTokenVerificationBodyIdentifier` of Logto's API."""
 
-    type: str
-    value: str
+    type: str = Field(default="")
+    value: str = Field(default="")
 
 class VerifyOneTimeTokenVerificationBody(Model):
     """A `VerifyOneTimeTokenVerificationBody` of Logto's API."""
 
-    identifier: VerifyOneTimeTokenVerificationBodyIdentifier
-    token: str
+    identifier: VerifyOneTimeTokenVerificationBodyIdentifier = Field(default_factory=lambda: VerifyOneTimeTokenVerificationBodyIdentifier())
+    token: str = Field(default="")
 
 class ResetUserPasswordBody(Model):
     """A `ResetUserPasswordBody` of Logto's API."""
 
-    password: str
+    password: str = Field(default="")
 
 class BindMfaVerificationBody(Model):
     """A `BindMfaVerificationBody` of Logto's API."""
 
-    type: str
-    verification_id: str = Field(alias="verificationId")
+    type: str = Field(default="")
+    verification_id: str = Field(default="", alias="verificationId")
 
 class EnabledSsoConnectors(Model):
     """A `EnabledSsoConnectors` of Logto's API."""
 
-    connector_ids: List[str] = Field(alias="connectorIds")
+    connector_ids: List[str] = Field(default_factory=list, alias="connectorIds")
 
 class Profile(Model):
     """A `Profile` of Logto's API."""
@@ -2470,17 +2471,17 @@ class UpdateProfileBody(Model):
 class MfaSettings(Model):
     """A `MfaSettings` of Logto's API."""
 
-    skip_mfa_on_sign_in: bool = Field(alias="skipMfaOnSignIn")
+    skip_mfa_on_sign_in: bool = Field(default=False, alias="skipMfaOnSignIn")
 
 class LogtoConfig(Model):
     """A `LogtoConfig` of Logto's API."""
 
-    mfa: LogtoConfigMfa
+    mfa: LogtoConfigMfa = Field(default_factory=lambda: LogtoConfigMfa())
 
 class SocialIdentityAccessToken(Model):
     """A `SocialIdentityAccessToken` of Logto's API."""
 
-    access_token: str
+    access_token: str = Field(default="")
     scope: Optional[str] = Field(default=None)
     token_type: Optional[str] = Field(default=None)
     expires_in: Optional[Any] = Field(default=None)
@@ -2488,30 +2489,30 @@ class SocialIdentityAccessToken(Model):
 class UpdateSocialIdentityAccessTokenByVerificationIdBody(Model):
     """A `UpdateSocialIdentityAccessTokenByVerificationIdBody` of Logto's API."""
 
-    verification_record_id: str = Field(alias="verificationRecordId")
+    verification_record_id: str = Field(default="", alias="verificationRecordId")
 
 class UpdatePrimaryEmailBody(Model):
     """A `UpdatePrimaryEmailBody` of Logto's API."""
 
-    email: str
-    new_identifier_verification_record_id: str = Field(alias="newIdentifierVerificationRecordId")
+    email: str = Field(default="")
+    new_identifier_verification_record_id: str = Field(default="", alias="newIdentifierVerificationRecordId")
 
 class UpdatePrimaryPhoneBody(Model):
     """A `UpdatePrimaryPhoneBody` of Logto's API."""
 
-    phone: str
-    new_identifier_verification_record_id: str = Field(alias="newIdentifierVerificationRecordId")
+    phone: str = Field(default="")
+    new_identifier_verification_record_id: str = Field(default="", alias="newIdentifierVerificationRecordId")
 
 class AddUserIdentitiesBody(Model):
     """A `AddUserIdentitiesBody` of Logto's API."""
 
-    new_identifier_verification_record_id: str = Field(alias="newIdentifierVerificationRecordId")
+    new_identifier_verification_record_id: str = Field(default="", alias="newIdentifierVerificationRecordId")
 
 class CreateVerificationByPasswordResponse(Model):
     """A `CreateVerificationByPasswordResponse` of Logto's API."""
 
-    verification_record_id: str = Field(alias="verificationRecordId")
-    expires_at: str = Field(alias="expiresAt")
+    verification_record_id: str = Field(default="", alias="verificationRecordId")
+    expires_at: str = Field(default="", alias="expiresAt")
 
 class CreateVerificationByVerificationCodeBody(Model):
     """A `CreateVerificationByVerificationCodeBody` of Logto's API."""
@@ -2522,42 +2523,42 @@ class CreateVerificationByVerificationCodeBody(Model):
 class VerifyVerificationBySocialResponse(Model):
     """A `VerifyVerificationBySocialResponse` of Logto's API."""
 
-    verification_record_id: str = Field(alias="verificationRecordId")
+    verification_record_id: str = Field(default="", alias="verificationRecordId")
 
 class CreateVerificationBySocialBody(Model):
     """A `CreateVerificationBySocialBody` of Logto's API."""
 
-    state: str
-    redirect_uri: str = Field(alias="redirectUri")
+    state: str = Field(default="")
+    redirect_uri: str = Field(default="", alias="redirectUri")
     scope: Optional[str] = Field(default=None)
-    connector_id: str = Field(alias="connectorId")
+    connector_id: str = Field(default="", alias="connectorId")
 
 class CreateVerificationBySocialResponse(Model):
     """A `CreateVerificationBySocialResponse` of Logto's API."""
 
-    verification_record_id: str = Field(alias="verificationRecordId")
-    authorization_uri: str = Field(alias="authorizationUri")
-    expires_at: str = Field(alias="expiresAt")
+    verification_record_id: str = Field(default="", alias="verificationRecordId")
+    authorization_uri: str = Field(default="", alias="authorizationUri")
+    expires_at: str = Field(default="", alias="expiresAt")
 
 class VerifyVerificationBySocialBody(Model):
     """A `VerifyVerificationBySocialBody` of Logto's API."""
 
-    connector_data: Dict[str, Any] = Field(alias="connectorData")
-    verification_record_id: str = Field(alias="verificationRecordId")
+    connector_data: Dict[str, Any] = Field(default_factory=dict, alias="connectorData")
+    verification_record_id: str = Field(default="", alias="verificationRecordId")
     verification_id: Optional[Any] = Field(default=None, alias="verificationId")
 
 class GenerateWebAuthnRegistrationOptionsResponse(Model):
     """A `GenerateWebAuthnRegistrationOptionsResponse` of Logto's API."""
 
-    verification_record_id: str = Field(alias="verificationRecordId")
-    registration_options: GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions = Field(alias="registrationOptions")
-    expires_at: str = Field(alias="expiresAt")
+    verification_record_id: str = Field(default="", alias="verificationRecordId")
+    registration_options: GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions = Field(default_factory=lambda: GenerateWebAuthnRegistrationOptionsResponseRegistrationOptions(), alias="registrationOptions")
+    expires_at: str = Field(default="", alias="expiresAt")
 
 class VerifyWebAuthnRegistrationBody(Model):
     """A `VerifyWebAuthnRegistrationBody` of Logto's API."""
 
-    verification_record_id: str = Field(alias="verificationRecordId")
-    payload: VerifyWebAuthnRegistrationBodyPayload
+    verification_record_id: str = Field(default="", alias="verificationRecordId")
+    payload: VerifyWebAuthnRegistrationBodyPayload = Field(default_factory=lambda: VerifyWebAuthnRegistrationBodyPayload())
 
 
 GetApplicationResponse = Application

@@ -82,7 +82,7 @@ async fn apply(
             Ok(format!("{user_id} now has the role {role}."))
         }
         None => {
-            let body = AddOrganizationUsersBody { user_ids: vec![user_id.to_owned()] };
+            let body = AddOrganizationUsersBody { user_ids: vec![user_id.to_owned()], ..Default::default() };
             organizations.add_organization_users(organization, &body).await?;
             Ok(format!("{user_id} is now a member."))
         }
