@@ -151,3 +151,5 @@ def test_without_a_keyring_the_tokens_go_to_the_file_unless_the_keyring_is_asked
         native_sync.NativeClient("test-cli", logto.endpoint, "cli", tokenStore="keyring")
     with pytest.raises(ValueError, match="unknown token store"):
         native_sync.NativeClient("test-cli", logto.endpoint, "cli", tokenStore="vault")
+    with pytest.raises(ValueError, match="tokenFile keeps every token in that file"):
+        native_sync.NativeClient("test-cli", logto.endpoint, "cli", tokenStore="keyring", tokenFile=str(tmp_path / "t.json"))

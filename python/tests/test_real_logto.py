@@ -70,12 +70,9 @@ def face(framework: str, env: Dict[str, str], redis_server: Any, **settings: Any
     )
 
 
-def logto_sign_in(logto: requests.Session, sign_in_url: str, username: str, password: str) -> str:
-    """Signs `username` in at Logto through its experience API, in `logto`'s cookie jar (Logto's
-    session); returns the callback URL Logto redirects to."""
-    endpoint = f"{urlsplit(sign_in_url).scheme}://{urlsplit(sign_in_url).netloc}"
-    answer = logto.get(sign_in_url, allow_redirects=False, timeout=30)
-    assert answer.status_code in (302, 303), answer.text[:300]
+def experience_sign_in(logto: requests.Session, endpoint: str, username: str, password: str) -> str:
+    """Signs `username` in through Logto's experience API, in the interaction `logto`'s cookie
+    jar already has; returns where Logto sends the browser next."""
 
     def api(method: str, path: str, body: Any = None) -> Any:
         response = logto.request(method, f"{endpoint}/api/experience{path}", json=body, timeout=30)
@@ -85,13 +82,54 @@ def logto_sign_in(logto: requests.Session, sign_in_url: str, username: str, pass
     api("PUT", "", {"interactionEvent": "SignIn"})
     verification = api("POST", "/verification/password", {"identifier": {"type": "username", "value": username}, "password": password})
     api("POST", "/identification", {"verificationId": verification["verificationId"]})
-    location = api("POST", "/submit")["redirectTo"]
+    return str(api("POST", "/submit")["redirectTo"])
+
+
+def logto_sign_in(logto: requests.Session, sign_in_url: str, username: str, password: str) -> str:
+    """Signs `username` in at Logto through its experience API, in `logto`'s cookie jar (Logto's
+    session); returns the callback URL Logto redirects to."""
+    endpoint = f"{urlsplit(sign_in_url).scheme}://{urlsplit(sign_in_url).netloc}"
+    answer = logto.get(sign_in_url, allow_redirects=False, timeout=30)
+    assert answer.status_code in (302, 303), answer.text[:300]
+    location = experience_sign_in(logto, endpoint, username, password)
     for _ in range(10):
         if location.startswith(BASE_URL):
             return str(location)
         response = logto.get(urljoin(endpoint + "/", location), allow_redirects=False, timeout=30)
         location = response.headers.get("location", "")
     raise AssertionError("Logto never sent the browser back to the app")
+
+
+def answer_device(env: Dict[str, str], link: str, approve: bool) -> str:
+    """Answers a device sign-in (Logto 1.38+) as its user does on Logto's device page opened at
+    `link` (the code filled in): the page's form posts to `/oidc/device` with the session's
+    `xsrf`, then confirms (the member signs in through the experience API) or aborts. Returns
+    the page the browser ends on."""
+    endpoint = env["LOGTO_ENDPOINT"]
+    user_code = dict(parse_qsl(urlsplit(link).query))["user_code"]
+    logto = requests.Session()
+    page = logto.get(link, allow_redirects=False, timeout=30)
+    assert page.status_code in (302, 303), page.status_code
+    form = logto.get(urljoin(endpoint + "/", page.headers["location"]), allow_redirects=False, timeout=30).text
+    found = re.search(r'name="xsrf" value="([^"]+)"', form)
+    assert found, form[:300]
+    xsrf = found.group(1)
+    entered = logto.post(f"{endpoint}/oidc/device", data={"xsrf": xsrf, "user_code": user_code}, allow_redirects=False, timeout=30)
+    assert entered.status_code in (302, 303), entered.status_code
+    answer = "confirm" if approve else "abort"
+    answered = logto.post(
+        f"{endpoint}/oidc/device", data={answer: "yes", "user_code": user_code, "xsrf": xsrf}, allow_redirects=False, timeout=30
+    )
+    assert answered.status_code in (302, 303), answered.status_code
+    if not approve:
+        return str(answered.headers["location"])
+    location = experience_sign_in(logto, endpoint, env["LOGTO_MEMBER_USERNAME"], env["LOGTO_MEMBER_PASSWORD"])
+    for _ in range(10):
+        if urlsplit(location).path == "/device/success":
+            return location
+        response = logto.get(urljoin(endpoint + "/", location), allow_redirects=False, timeout=30)
+        location = response.headers.get("location", "")
+    raise AssertionError("Logto never showed the device sign-in's success page")
 
 
 def signed_in_browser(framework: str, env: Dict[str, str], redis_server: Any, **settings: Any) -> Browser:
@@ -265,3 +303,47 @@ def test_organizations_users_errors_and_the_flask_admin_page(env: Dict[str, str]
         logto.organizations.delete_organization(organization.id)
         if created_role is not None:
             logto.organization_roles.delete_organization_role(created_role.id)
+
+
+def test_a_command_line_tool_signs_in_with_the_device_flow(env: Dict[str, str], tmp_path: Path) -> None:
+    """`logto.native` on Logto's device flow (1.38+): approved and refused on Logto's device page."""
+    import threading
+
+    from logto.LogtoException import LogtoCallbackError
+    from logto.native.sync import NativeClient
+
+    discovery = requests.get(f"{env['LOGTO_ENDPOINT']}/oidc/.well-known/openid-configuration", timeout=30).json()
+    if "device_authorization_endpoint" not in discovery:
+        pytest.skip("this Logto serves no device flow (1.38+ does)")
+    logto = management(env)
+    app = logto.applications.create_application(
+        {
+            "name": "SDK Python device test",
+            "type": "Native",
+            "oidcClientMetadata": {"redirectUris": [], "postLogoutRedirectUris": []},
+            "customClientMetadata": {"isDeviceFlow": True},  # not in the 1.37.1 document: kept and sent
+        }
+    )
+    try:
+        files = {"tokenFile": str(tmp_path / "tokens.json"), "coordinationDir": str(tmp_path / "locks")}
+        client = NativeClient("sdk-test", env["LOGTO_ENDPOINT"], app.id, **files)
+        device = client.startDeviceSignIn()
+        assert device.verificationUriComplete and device.userCode in device.verificationUriComplete
+        approver = threading.Thread(target=lambda: answer_device(env, str(device.verificationUriComplete), True))
+        approver.start()
+        client.finishDeviceSignIn(device)
+        approver.join()
+        assert client.getIdTokenClaims().sub == env["LOGTO_MEMBER_ID"]
+        assert client.getAccessToken().count(".") in (0, 2)  # opaque for userinfo, or a JWT
+        client.signOut()
+        assert not client.isAuthenticated()
+
+        device = client.startDeviceSignIn()
+        refuser = threading.Thread(target=lambda: answer_device(env, str(device.verificationUriComplete), False))
+        refuser.start()
+        with pytest.raises(LogtoCallbackError) as refused:
+            client.finishDeviceSignIn(device)
+        refuser.join()
+        assert refused.value.error == "access_denied"
+    finally:
+        logto.applications.delete_application(app.id)
