@@ -8,7 +8,7 @@ mod common;
 
 use common::{Cli, ok, read_until};
 use logto_management::ManagementClient;
-use logto_management::generated::CreateApplicationBody;
+use logto_management::generated::{CreateApplicationBody, CreateResourceBody};
 use logto_test_idp::real_logto;
 
 #[test]
@@ -106,7 +106,16 @@ fn the_cli_signs_in_with_the_device_flow_at_a_real_logto() {
     }))
     .unwrap();
     let app = runtime.block_on(logto.applications().create_application(&body)).expect("a device-flow app");
-    let cli = Cli::new(&endpoint, &app.id, "", "real-device");
+    // An API whose access tokens live 5 s, so the test sees them expire.
+    let unique = std::process::id();
+    let api = CreateResourceBody {
+        name: format!("SDK CLI test API {unique}"),
+        indicator: format!("https://sdk-cli-test-{unique}.example.com"),
+        access_token_ttl: Some(5.0),
+        ..Default::default()
+    };
+    let api = runtime.block_on(logto.resources().create_resource(&api)).expect("an API resource");
+    let cli = Cli::new(&endpoint, &app.id, &api.indicator, "real-device");
     let outcome = std::panic::catch_unwind(|| {
         // The user approves on Logto's device page (the link with the code), signing in there.
         let mut login = cli.spawn(&["login", "--device"]);
@@ -127,6 +136,17 @@ fn the_cli_signs_in_with_the_device_flow_at_a_real_logto() {
         assert_eq!(ok(&cli.run(&["whoami"])), env["LOGTO_MEMBER_ID"]);
         let info = ok(&cli.run(&["call", &format!("{endpoint}/oidc/me")]));
         assert!(info.contains(&env["LOGTO_MEMBER_ID"]), "a bearer call to Logto's userinfo: {info}");
+        // Two invocations find the API's token expired at once: one refresh (Logto rotates the
+        // refresh token: a second refresh would print another token, or fail), one token printed.
+        let first = ok(&cli.run(&["token", "--resource", &api.indicator]));
+        std::thread::sleep(std::time::Duration::from_millis(5500));
+        let (one, two) = (
+            cli.spawn(&["token", "--resource", &api.indicator]),
+            cli.spawn(&["token", "--resource", &api.indicator]),
+        );
+        let (one, two) = (ok(&one.wait_with_output().unwrap()), ok(&two.wait_with_output().unwrap()));
+        assert_eq!(one, two, "both invocations print the one refreshed token");
+        assert_ne!(one, first, "a new token after expiry");
         ok(&cli.run(&["logout"]));
         assert!(!cli.run(&["whoami"]).status.success(), "signed out");
 
@@ -149,6 +169,7 @@ fn the_cli_signs_in_with_the_device_flow_at_a_real_logto() {
         assert!(!cli.run(&["whoami"]).status.success());
     });
     runtime.block_on(logto.applications().delete_application(&app.id)).expect("the app deleted");
+    runtime.block_on(logto.resources().delete_resource(&api.id)).expect("the API deleted");
     drop(cli);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
