@@ -50,7 +50,9 @@ def test_values_are_escaped():
 
 
 def test_organizations_with_their_tokens():
-    token = {"aud": "urn:logto:organization:org-a", "scope": "read:org write:org", "iat": NOW, "exp": NOW + 60}
+    # Fresh times: the module's NOW may be minutes old when this test runs ("soon" is < 5 min).
+    now = int(time.time())
+    token = {"aud": "urn:logto:organization:org-a", "scope": "read:org write:org", "iat": now, "exp": now + 120}
     user = claims(organizations=["org-a"], organization_roles=["org-a:admin", "org-b:member"])
     outcomes = {"org:org-a": pages.Outcome(claims=token), "userinfo": pages.Outcome(claims={"organization_data": [{"id": "org-a", "name": "Acme"}]})}
     page = SITE.organizations(user, outcomes)
