@@ -11,17 +11,27 @@ use logto_management::ManagementClient;
 use logto_management::generated::{CreateApplicationBody, CreateResourceBody};
 use logto_test_idp::real_logto;
 
+/// The Management API client of the provisioned Logto (its management app).
+fn management(env: &std::collections::HashMap<String, String>) -> ManagementClient {
+    ManagementClient::new(
+        &env["LOGTO_ENDPOINT"],
+        &env["LOGTO_MANAGEMENT_APP_ID"],
+        &env["LOGTO_MANAGEMENT_APP_SECRET"],
+    )
+    .unwrap()
+}
+
+/// The device sign-in's link with the code, from the CLI's `(or open <link>)` line.
+fn device_link(line: &str) -> Option<String> {
+    line.strip_prefix("(or open ").and_then(|rest| rest.strip_suffix(')')).map(str::to_owned)
+}
+
 #[test]
 fn the_cli_signs_in_through_the_browser_at_a_real_logto() {
     let Some(env) = real_logto::env("the_cli_signs_in_through_the_browser_at_a_real_logto") else { return };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let endpoint = env["LOGTO_ENDPOINT"].clone();
-    let logto = ManagementClient::new(
-        &endpoint,
-        &env["LOGTO_MANAGEMENT_APP_ID"],
-        &env["LOGTO_MANAGEMENT_APP_SECRET"],
-    )
-    .unwrap();
+    let logto = management(&env);
     let body: CreateApplicationBody = serde_json::from_value(serde_json::json!({
         "name": "SDK CLI test", "type": "Native",
         "oidcClientMetadata": { "redirectUris": ["http://127.0.0.1/callback"], "postLogoutRedirectUris": [] }
@@ -91,12 +101,7 @@ fn the_cli_signs_in_with_the_device_flow_at_a_real_logto() {
         eprintln!("{test}: this Logto serves no device flow (1.38+ does)");
         return;
     }
-    let logto = ManagementClient::new(
-        &endpoint,
-        &env["LOGTO_MANAGEMENT_APP_ID"],
-        &env["LOGTO_MANAGEMENT_APP_SECRET"],
-    )
-    .unwrap();
+    let logto = management(&env);
     // A Native app created for the device flow: Logto gives it the device-code and refresh
     // grants, and nothing else.
     let body: CreateApplicationBody = serde_json::from_value(serde_json::json!({
@@ -120,9 +125,7 @@ fn the_cli_signs_in_with_the_device_flow_at_a_real_logto() {
         // The user approves on Logto's device page (the link with the code), signing in there.
         let mut login = cli.spawn(&["login", "--device"]);
         let user_code = read_until(login.stdout.take().unwrap(), |line| Some(line.trim().to_owned()));
-        let link = read_until(login.stderr.take().unwrap(), |line| {
-            line.strip_prefix("(or open ").and_then(|rest| rest.strip_suffix(')')).map(str::to_owned)
-        });
+        let link = read_until(login.stderr.take().unwrap(), device_link);
         assert!(link.contains(&user_code), "{link}");
         let page = runtime.block_on(real_logto::answer_device(
             &real_logto::cookie_client(),
@@ -153,9 +156,7 @@ fn the_cli_signs_in_with_the_device_flow_at_a_real_logto() {
         // The user refuses: the CLI says so and stays signed out.
         let mut login = cli.spawn(&["login", "--device"]);
         read_until(login.stdout.take().unwrap(), |line| Some(line.trim().to_owned()));
-        let link = read_until(login.stderr.take().unwrap(), |line| {
-            line.strip_prefix("(or open ").and_then(|rest| rest.strip_suffix(')')).map(str::to_owned)
-        });
+        let link = read_until(login.stderr.take().unwrap(), device_link);
         let page = runtime.block_on(real_logto::answer_device(
             &real_logto::cookie_client(),
             &env,

@@ -70,11 +70,10 @@ impl FileStorage {
     }
 
     fn change(&self, edit: impl FnOnce(&mut BTreeMap<String, String>)) -> Result<(), StorageError> {
-        let _locked = Exclusive::wait(&self.lock_path()).map_err(|e| self.error(e))?;
-        let mut values = self.read()?;
-        edit(&mut values);
-        let text = serde_json::to_vec_pretty(&values).map_err(|e| StorageError::new(e.to_string()))?;
-        write_atomically(&self.path, &text).map_err(|e| self.error(e))
+        self.update(|values| {
+            edit(values);
+            Ok(())
+        })
     }
 
     /// Every value in the file, by name (the [`PersistKey`]s' and the crate's own notes).
